@@ -1,0 +1,71 @@
+# tern - a terminal mail client.  See README and config.mk.
+
+include config.mk
+
+# Every layer is a directory; src/main.c wires them together.
+LIB_SRC = $(wildcard src/core/*.c src/net/*.c)
+LIB_OBJ = $(LIB_SRC:.c=.o)
+HDR = $(wildcard include/*.h)
+
+UNIT_SRC = $(wildcard tests/check_*.c)
+UNIT_BIN = $(UNIT_SRC:.c=)
+
+all: options tern
+
+options:
+	@echo tern build options:
+	@echo "CFLAGS  = $(TERN_CFLAGS)"
+	@echo "LDFLAGS = $(TERN_LDFLAGS)"
+	@echo "CC      = $(CC)"
+
+.c.o:
+	$(CC) $(TERN_CPPFLAGS) $(TERN_CFLAGS) -c $< -o $@
+
+$(LIB_OBJ) src/main.o: $(HDR) config.mk
+
+libtern.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+tern: src/main.o libtern.a
+	$(CC) -o $@ src/main.o libtern.a $(TERN_LDFLAGS) $(PKG_LIBS)
+
+tests/check_%: tests/check_%.c tests/check_main.h libtern.a $(HDR)
+	$(CC) $(TERN_CPPFLAGS) $(TERN_CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
+		libtern.a $(TERN_LDFLAGS) $(PKG_LIBS) $(CHECK_LIBS)
+
+unit: $(UNIT_BIN)
+
+# Unit tests (Check) need nothing running; integration tests start
+# their own Dovecot, Postfix and gnome-keyring on 127.0.0.1.
+check: tern $(UNIT_BIN)
+	sh tests/run $(UNIT_BIN)
+
+check-unit: tern $(UNIT_BIN)
+	sh tests/run --unit-only $(UNIT_BIN)
+
+deps:
+	sh tests/deps.sh
+
+clean:
+	rm -f tern src/main.o $(LIB_OBJ) libtern.a $(UNIT_BIN)
+
+install: tern
+	mkdir -p $(DESTDIR)$(PREFIX)/bin
+	cp -f tern $(DESTDIR)$(PREFIX)/bin/tern
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/tern
+	mkdir -p $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5
+	for m in man/*.1; do cp -f $$m $(DESTDIR)$(MANPREFIX)/man1/; done
+	for m in man/*.5; do cp -f $$m $(DESTDIR)$(MANPREFIX)/man5/; done
+	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/tern*.1 $(DESTDIR)$(MANPREFIX)/man5/tern*.5
+	mkdir -p $(DESTDIR)$(DATADIR)/themes
+	cp -f themes/* $(DESTDIR)$(DATADIR)/themes/
+	chmod 644 $(DESTDIR)$(DATADIR)/themes/*
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/tern
+	for m in man/*.1; do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
+	for m in man/*.5; do rm -f $(DESTDIR)$(MANPREFIX)/man5/$${m#man/}; done
+	rm -rf $(DESTDIR)$(DATADIR)
+
+.PHONY: all options unit check check-unit deps clean install uninstall

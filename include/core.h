@@ -1,0 +1,139 @@
+/*
+ * core.h - tern's bottom layer: allocation, strings, logging, the
+ * terminal sanitizer and configuration.  Nothing here depends on any
+ * other part of tern; every thread may call it.
+ */
+#ifndef TERN_CORE_H
+#define TERN_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define TERN_VERSION "0.1.0"
+
+/* ---- util.c: allocation is fatal on failure (one place decides). ---- */
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+/* Returns a newly allocated formatted string (caller frees). */
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+char	*xvasprintf(const char *, va_list);
+/* Stores a formatted, newly allocated message in *errp if errp != NULL. */
+void	 seterr(char **errp, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Overwrites and frees a secret; NULL is a no-op. */
+void	 secret_free(char *);
+/* Base64 (RFC 4648) of len bytes; caller frees. */
+char	*base64_encode(const void *, size_t);
+/* 1 if host is a loopback name or address (localhost, 127/8, ::1). */
+int	 host_is_loopback(const char *);
+/* Levenshtein distance, for "did you mean" suggestions. */
+size_t	 edit_distance(const char *, const char *);
+
+/* ---- sanitize.c: the one filter for everything shown on a terminal. ---- */
+
+/*
+ * Returns a newly allocated copy of s (len bytes) that is safe to print:
+ * valid UTF-8 (invalid bytes become U+FFFD), no C0 except TAB (and LF
+ * when multiline), no DEL, no C1, no bidi or zero-width controls.  In
+ * single-line mode CR, LF and TAB become spaces.
+ */
+char	*sanitize_for_display(const char *s, size_t len, int multiline);
+
+/* ---- log.c: thread-safe log to a file or stderr, sanitized. ---- */
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
+
+/* Directs the log to path (appended, mode 0600) or stderr if NULL. */
+int	 log_open(const char *path, enum log_level, char **errp);
+void	 log_close(void);
+enum log_level log_get_level(void);
+/* Writes one line; every byte goes through sanitize_for_display(). */
+void	 log_msg(enum log_level, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Logs protocol traffic (TRACE level); prefix names the connection. */
+void	 log_traffic(const char *prefix, const char *dir, const char *data,
+	    size_t len);
+
+/* ---- config.c: the configuration file. ---- */
+
+enum tls_mode {
+	TLS_IMPLICIT,		/* imaps:// 993, smtps:// 465 */
+	TLS_STARTTLS,		/* imap:// 143, smtp:// 587: STARTTLS required */
+	TLS_PLAIN		/* only with tls = none, only to loopback */
+};
+
+enum auth_mech {
+	AUTH_AUTO,		/* PLAIN if offered, else LOGIN */
+	AUTH_PLAIN,
+	AUTH_LOGIN,
+	AUTH_XOAUTH2,
+	AUTH_OAUTHBEARER
+};
+
+enum pass_source {
+	PASS_KEYRING,		/* libsecret, then a prompt if it has none */
+	PASS_PROMPT,		/* ask on the terminal every time */
+	PASS_COMMAND		/* password_command */
+};
+
+struct server {
+	char		*url;	/* as written */
+	char		*user;
+	char		*host;
+	int		 port;
+	enum tls_mode	 tls;
+};
+
+struct account {
+	char		*name;
+	char		*from;
+	struct server	 imap;
+	struct server	 smtp;	/* smtp.host == NULL: no SMTP */
+	enum pass_source pass;
+	char		*password_command;
+	enum auth_mech	 auth;
+	char		*token_command;
+	int		 sync_days;
+	char		*ca_file;
+	char		*tls_pin;	/* "sha256:BASE64" or NULL */
+	int		 timeout;	/* seconds, connect and read */
+	int		 line;		/* line of the [account] header */
+};
+
+struct config {
+	char		*path;
+	char		*theme;
+	char		*log_file;
+	struct account	*accounts;
+	size_t		 naccounts;
+};
+
+/* One accepted configuration key (for tern.conf(5) and suggestions). */
+struct config_key {
+	const char	*section;	/* "general" or "account" */
+	const char	*name;
+};
+extern const struct config_key config_keys[];
+extern const size_t config_nkeys;
+
+/*
+ * Parses the file at path.  On error returns NULL and sets *errp to
+ * "FILE:LINE: reason" (caller frees); nothing is half-applied.
+ */
+struct config	*config_load(const char *path, char **errp);
+/* The same from a buffer; name is used in error messages. */
+struct config	*config_parse(const char *buf, size_t len, const char *name,
+		    char **errp);
+void		 config_free(struct config *);
+/* $XDG_CONFIG_HOME/tern/config or ~/.config/tern/config; caller frees. */
+char		*config_default_path(void);
+/* $XDG_DATA_HOME/tern/<account> or ~/.local/share/tern/<account>. */
+char		*config_data_dir(const char *account);
+/* The account called name, or NULL. */
+struct account	*config_account(struct config *, const char *name);
+
+#endif

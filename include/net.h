@@ -1,0 +1,133 @@
+/*
+ * net.h - the network layer: TLS streams for libetpan, IMAP and SMTP
+ * sessions up to an authenticated state, and the credential sources.
+ * Run by engine threads (and by `tern check` on the main thread); never
+ * by the UI.  Nothing here prompts except auth_prompt(), which only the
+ * command line calls.
+ */
+#ifndef TERN_NET_H
+#define TERN_NET_H
+
+#include <libetpan/libetpan.h>
+
+#include "core.h"
+
+/* ---- tls.c: the OpenSSL mailstream_low_driver. ---- */
+
+struct tls_params {
+	const char	*host;		/* borrowed */
+	int		 port;
+	int		 timeout;	/* seconds, connect and each read */
+	const char	*ca_file;	/* borrowed; NULL: system store only */
+	const char	*pin;		/* borrowed; "sha256:BASE64" or NULL */
+};
+
+struct tls_info {
+	int		 active;	/* TLS is up */
+	char		 version[16];
+	char		 cipher[64];
+	char		*subject;	/* owned; one line, unsanitized */
+	char		*issuer;	/* owned */
+	char		*spki_pin;	/* owned; "sha256:BASE64" of the key */
+	int		 verified;	/* chain and host name verified */
+	int		 pinned;	/* the key matched tls_pin */
+};
+
+enum tls_wait_result {
+	TLS_WAIT_DATA,
+	TLS_WAIT_TIMEOUT,
+	TLS_WAIT_INTERRUPTED,
+	TLS_WAIT_CANCELLED,
+	TLS_WAIT_ERROR
+};
+
+/* Process-wide set-up (OpenSSL, SIGPIPE); call once from main(). */
+void		 tls_init(void);
+/* Connects over TCP; returns a plain-mode stream low, or NULL. */
+mailstream_low	*tls_connect(const struct tls_params *, char **errp);
+/*
+ * Starts TLS on low: verifies the chain, the host name and the pin.
+ * Nothing can be written before this succeeds.
+ */
+int		 tls_start(mailstream_low *, char **errp);
+/* The TLS details of low (borrowed, valid while low lives). */
+const struct tls_info *tls_get_info(mailstream_low *);
+/* Waits for data on stream, honouring libetpan's and OpenSSL's buffers. */
+enum tls_wait_result tls_wait(mailstream *, int timeout_ms);
+/* 1 if bytes are already buffered above the socket (STARTTLS check). */
+int		 tls_buffered(mailstream *);
+
+/* ---- auth.c: where credentials come from. ---- */
+
+/*
+ * The secret to log in to acct with: the OAuth2 token for xoauth2 and
+ * oauthbearer, else the password (command, keyring, or a prompt when
+ * interactive is set and the keyring has none).  Caller frees with
+ * secret_free().
+ */
+char	*auth_secret(const struct account *, int interactive, char **errp);
+/* Reads a line from the terminal without echo; caller secret_free()s. */
+char	*auth_prompt(const char *prompt, char **errp);
+/* Runs cmd with /bin/sh -c and returns its first output line. */
+char	*auth_command(const char *cmd, const char *what, char **errp);
+/* libsecret: lookup (NULL with *errp NULL: none stored), store, delete. */
+char	*auth_keyring_lookup(const char *account, char **errp);
+int	 auth_keyring_store(const char *account, const char *password,
+	    char **errp);
+int	 auth_keyring_delete(const char *account, char **errp);
+
+/* SASL initial responses (base64), caller secret_free()s. */
+char	*sasl_plain(const char *user, const char *pass);
+char	*sasl_xoauth2(const char *user, const char *token);
+char	*sasl_oauthbearer(const char *user, const char *host, int port,
+	    const char *token);
+/* 0 if s is usable as a credential (no CR, LF or other C0 control). */
+int	 sasl_check(const char *s, const char *what, char **errp);
+
+/* ---- imap.c: an IMAP session up to AUTHENTICATED. ---- */
+
+struct imap_conn {
+	mailimap		*imap;
+	char			*label;		/* "ACCOUNT imap" for logs */
+	const struct account	*acct;		/* borrowed */
+	int			 preauth;
+};
+
+/*
+ * Connects to acct's IMAP server: TCP, TLS (implicit or required
+ * STARTTLS), greeting and fresh capabilities.  No credential is sent.
+ */
+struct imap_conn *imap_connect(const struct account *, char **errp);
+/* Authenticates with secret (password or token). */
+int		 imap_login(struct imap_conn *, const char *secret,
+		    char **errp);
+/* 1 if the server announced capability name (e.g. "IDLE"). */
+int		 imap_has(struct imap_conn *, const char *name);
+/* The announced AUTH= mechanisms, space-separated; caller frees. */
+char		*imap_auth_mechs(struct imap_conn *);
+const struct tls_info *imap_tls_info(struct imap_conn *);
+/* Logs out (politely when possible) and frees; NULL is a no-op. */
+void		 imap_close(struct imap_conn *);
+
+/* ---- smtp.c: an SMTP submission session up to AUTH. ---- */
+
+struct smtp_conn {
+	mailsmtp		*smtp;
+	char			*label;
+	const struct account	*acct;		/* borrowed */
+	char			*ehlo;		/* last EHLO reply text */
+	int			 smtputf8;
+};
+
+/* Connects to acct's SMTP server: TCP, TLS, EHLO.  No credential. */
+struct smtp_conn *smtp_connect(const struct account *, char **errp);
+int		 smtp_login(struct smtp_conn *, const char *secret,
+		    char **errp);
+const struct tls_info *smtp_tls_info(struct smtp_conn *);
+/* The AUTH mechanisms offered, space-separated; caller frees. */
+char		*smtp_auth_mechs(struct smtp_conn *);
+/* 1 if the EHLO reply has keyword kw (e.g. "SMTPUTF8"). */
+int		 smtp_ehlo_has(struct smtp_conn *, const char *kw);
+void		 smtp_close(struct smtp_conn *);
+
+#endif
