@@ -1,7 +1,8 @@
 /*
  * check_main.h - the main() every Check unit test binary shares.  A test
- * file defines `Suite *suite(void)` and includes this last.  The summary
- * line "NAME: N passed, N failed" is what tests/run adds up.
+ * file defines `Suite *suite(void)`.  The summary
+ * line "NAME: N passed, N failed" is what tests/run adds up.  Include it
+ * before defining suite() (it declares it).
  */
 #ifndef TERN_CHECK_MAIN_H
 #define TERN_CHECK_MAIN_H

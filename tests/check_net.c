@@ -1,0 +1,244 @@
+/*
+ * check_net.c - unit tests for the stream driver (src/net/tls.c) that
+ * pin the libetpan 1.9.4 behaviours tern works around (LIBETPAN.md
+ * sections 2 and 3): EOF is -1 and never 0, reads time out, a failed
+ * TLS handshake leaves nothing writable, and the wait sees bytes that
+ * libetpan already buffered.  The peer is a thread of this test on
+ * 127.0.0.1: no real server is needed here.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "check_main.h"
+
+struct peer {
+	int		 lfd;
+	int		 port;
+	const char	*send;		/* sent at once after accept */
+	int		 hold;		/* seconds to keep the connection open */
+	pthread_t	 thread;
+};
+
+static void *
+peer_main(void *arg)
+{
+	struct peer	*p = arg;
+	int		 fd;
+
+	fd = accept(p->lfd, NULL, NULL);
+	if (fd == -1)
+		return NULL;
+	if (p->send != NULL)
+		(void)!write(fd, p->send, strlen(p->send));
+	if (p->hold > 0)
+		sleep((unsigned)p->hold);
+	close(fd);
+	return NULL;
+}
+
+static void
+peer_start(struct peer *p, const char *send, int hold)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	p->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ne(p->lfd, -1);
+	ck_assert_int_eq(bind(p->lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(listen(p->lfd, 1), 0);
+	getsockname(p->lfd, (struct sockaddr *)&sin, &len);
+	p->port = ntohs(sin.sin_port);
+	p->send = send;
+	p->hold = hold;
+	pthread_create(&p->thread, NULL, peer_main, p);
+}
+
+static void
+peer_stop(struct peer *p)
+{
+	pthread_join(p->thread, NULL);
+	close(p->lfd);
+}
+
+static mailstream *
+open_stream(struct peer *p, int timeout)
+{
+	struct tls_params	 tp;
+	mailstream_low		*low;
+	char			*err = NULL;
+
+	memset(&tp, 0, sizeof tp);
+	tp.host = "127.0.0.1";
+	tp.port = p->port;
+	tp.timeout = timeout;
+	low = tls_connect(&tp, &err);
+	ck_assert_msg(low != NULL, "connect: %s", err ? err : "?");
+	return mailstream_new(low, 8192);
+}
+
+/* libetpan spins forever on a literal if read() returns 0 at EOF. */
+START_TEST(test_eof_is_error)
+{
+	struct peer	 p;
+	mailstream	*s;
+	char		 buf[64];
+
+	peer_start(&p, "hello", 0);
+	s = open_stream(&p, 5);
+	ck_assert_int_eq(mailstream_read(s, buf, 5), 5);
+	ck_assert_int_eq(mailstream_read(s, buf, sizeof buf), -1);
+	ck_assert_int_eq(mailstream_read(s, buf, sizeof buf), -1);
+	mailstream_close(s);
+	peer_stop(&p);
+}
+END_TEST
+
+/* An IMAP literal cut short by EOF ends in an error, not a loop. */
+START_TEST(test_truncated_literal)
+{
+	struct peer	 p;
+	mailimap	*imap;
+	time_t		 t0 = time(NULL);
+	int		 r;
+
+	peer_start(&p, "* OK [CAPABILITY IMAP4rev1] hi\r\n"
+	    "* 1 FETCH (UID 7 BODY[] {100}\r\nonly this much", 0);
+	imap = mailimap_new(0, NULL);
+	r = mailimap_connect(imap, open_stream(&p, 5));
+	ck_assert_int_eq(r, MAILIMAP_NO_ERROR_NON_AUTHENTICATED);
+	peer_stop(&p);
+	/* The literal never completes: an error at once, no spinning. */
+	r = mailimap_noop(imap);
+	ck_assert_int_eq(r, MAILIMAP_ERROR_STREAM);
+	ck_assert_int_le(time(NULL) - t0, 3);
+	mailstream_close(imap->imap_stream);
+	imap->imap_stream = NULL;
+	mailimap_free(imap);
+}
+END_TEST
+
+/* A server that never speaks: the read times out (nothing waits forever). */
+START_TEST(test_read_timeout)
+{
+	struct peer	 p;
+	mailimap	*imap;
+	time_t		 t0 = time(NULL);
+	int		 r;
+
+	peer_start(&p, NULL, 4);
+	imap = mailimap_new(0, NULL);
+	r = mailimap_connect(imap, open_stream(&p, 1));
+	ck_assert_int_eq(r, MAILIMAP_ERROR_STREAM);
+	ck_assert_int_le(time(NULL) - t0, 3);
+	mailstream_close(imap->imap_stream);
+	imap->imap_stream = NULL;
+	mailimap_free(imap);
+	peer_stop(&p);
+}
+END_TEST
+
+/* A failed handshake leaves a stream on which nothing can be written. */
+START_TEST(test_failed_handshake_is_dead)
+{
+	struct peer	 p;
+	mailstream	*s;
+	char		*err = NULL;
+
+	peer_start(&p, "* OK this is not TLS at all\r\n", 2);
+	s = open_stream(&p, 2);
+	ck_assert_int_eq(tls_start(mailstream_get_low(s), &err), -1);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_int_eq(tls_get_info(mailstream_get_low(s))->active, 0);
+	ck_assert_int_eq(mailstream_write(s, "A LOGIN a b\r\n", 13), 13);
+	ck_assert_int_eq(mailstream_flush(s), -1);	/* never reaches the wire */
+	free(err);
+	mailstream_close(s);
+	peer_stop(&p);
+}
+END_TEST
+
+/*
+ * Dovecot can send "+ idling" and "* 5 EXISTS" in one read; libetpan's
+ * own wait then misses the EXISTS.  tls_wait must see buffered bytes.
+ */
+START_TEST(test_wait_sees_buffered)
+{
+	struct peer	 p;
+	mailimap	*imap;
+
+	peer_start(&p, "* OK hi\r\n* 5 EXISTS\r\n", 3);
+	imap = mailimap_new(0, NULL);
+	ck_assert_int_eq(mailimap_connect(imap, open_stream(&p, 5)),
+	    MAILIMAP_NO_ERROR_NON_AUTHENTICATED);
+	ck_assert_uint_gt(imap->imap_stream->read_buffer_len, 0);
+	ck_assert_int_eq(tls_buffered(imap->imap_stream), 1);
+	ck_assert_int_eq(tls_wait(imap->imap_stream, 0), TLS_WAIT_DATA);
+	mailstream_close(imap->imap_stream);
+	imap->imap_stream = NULL;
+	mailimap_free(imap);
+	peer_stop(&p);
+}
+END_TEST
+
+/* Another thread can interrupt a wait (how the UI wakes an IDLE). */
+START_TEST(test_wait_interrupt)
+{
+	struct peer	 p;
+	mailstream	*s;
+
+	peer_start(&p, NULL, 2);
+	s = open_stream(&p, 5);
+	ck_assert_int_eq(tls_wait(s, 100), TLS_WAIT_TIMEOUT);
+	mailstream_low_interrupt_idle(mailstream_get_low(s));
+	ck_assert_int_eq(tls_wait(s, 2000), TLS_WAIT_INTERRUPTED);
+	mailstream_cancel(s);
+	ck_assert_int_eq(tls_wait(s, 2000), TLS_WAIT_CANCELLED);
+	mailstream_close(s);
+	peer_stop(&p);
+}
+END_TEST
+
+START_TEST(test_connect_refused)
+{
+	struct tls_params	 tp;
+	char			*err = NULL;
+
+	memset(&tp, 0, sizeof tp);
+	tp.host = "127.0.0.1";
+	tp.port = 1;
+	tp.timeout = 2;
+	ck_assert_ptr_null(tls_connect(&tp, &err));
+	ck_assert_ptr_nonnull(strstr(err, "cannot connect to 127.0.0.1 port 1"));
+	free(err);
+}
+END_TEST
+
+Suite *
+suite(void)
+{
+	Suite	*s = suite_create("net");
+	TCase	*tc = tcase_create("driver");
+
+	tls_init();
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_eof_is_error);
+	tcase_add_test(tc, test_truncated_literal);
+	tcase_add_test(tc, test_read_timeout);
+	tcase_add_test(tc, test_failed_handshake_is_dead);
+	tcase_add_test(tc, test_wait_sees_buffered);
+	tcase_add_test(tc, test_wait_interrupt);
+	tcase_add_test(tc, test_connect_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}

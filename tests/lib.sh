@@ -1,0 +1,122 @@
+# tests/lib.sh - sourced by every tests/integration/*.sh: counters, one
+# line per test case ("ok - ..." / "not ok - ..."), a private HOME and
+# XDG tree per script, tern config writers and the scripted hostile
+# server.  The harness's env file (servers, ports, CA) is already loaded.
+
+T_NAME=$(basename "$0" .sh)
+T_PASS=0
+T_FAIL=0
+TERN=${TERN_BIN:?TERN_BIN is not set: run through tests/run}
+SRCDIR=${TERN_SRCDIR:?TERN_SRCDIR is not set}
+T_DIR="$TERN_TEST_DIR/t/$T_NAME"
+mkdir -p "$T_DIR/home" "$T_DIR/config/tern" "$T_DIR/data"
+export HOME="$T_DIR/home" XDG_CONFIG_HOME="$T_DIR/config" XDG_DATA_HOME="$T_DIR/data"
+CFG="$T_DIR/config/tern/config"
+T_FAKE_PIDS=""
+
+pass() { T_PASS=$((T_PASS + 1)); echo "ok - $1"; }
+fail() {
+	T_FAIL=$((T_FAIL + 1))
+	echo "not ok - $1"
+	if [ -n "${2:-}" ]; then printf '%s\n' "$2" | sed 's/^/    | /' | head -n 40; fi
+}
+
+# run_tern ARGS...: runs tern, output in $OUT (stdout+stderr), status in $RC.
+run_tern() {
+	OUT=$("$TERN" "$@" </dev/null 2>&1)
+	RC=$?
+}
+
+# expect DESC RC PATTERN...: the last run_tern exited with RC and its
+# output matches every extended regex PATTERN.
+expect() {
+	desc=$1 want=$2
+	shift 2
+	if [ "$RC" != "$want" ]; then
+		fail "$desc" "exit status $RC, wanted $want; output:
+$OUT"
+		return 1
+	fi
+	for pat in "$@"; do
+		if ! printf '%s\n' "$OUT" | grep -Eq -- "$pat"; then
+			fail "$desc" "output lacks /$pat/:
+$OUT"
+			return 1
+		fi
+	done
+	pass "$desc"
+}
+
+# has_control TEXT: true if TEXT is not valid UTF-8 or has a C0 (other
+# than TAB and LF), DEL or C1 control: anything a terminal would act on.
+has_control() {
+	printf '%s' "$1" | python3 -c '
+import sys
+b = sys.stdin.buffer.read()
+try:
+    t = b.decode("utf-8")
+except UnicodeDecodeError:
+    sys.exit(0)
+sys.exit(0 if any((ord(c) < 32 and c not in "\t\n") or 0x7f <= ord(c) <= 0x9f for c in t) else 1)'
+}
+
+# account NAME IMAP_URL SMTP_URL [extra key = value lines...]: appends
+# an account using alice's password from the environment.
+account() {
+	name=$1 imap=$2 smtp=$3
+	shift 3
+	{
+		echo "[account $name]"
+		echo "from = Alice Example <alice@example.com>"
+		echo "imap = $imap"
+		[ -n "$smtp" ] && echo "smtp = $smtp"
+		echo "timeout = 5"
+		for l in "$@"; do printf '%s\n' "$l"; done
+		echo
+	} >>"$CFG"
+}
+
+new_config() { printf '[general]\ntheme = default\n\n' >"$CFG"; }
+
+# fake_start PROTO MODE [CERTNAME]: starts tests/fakeserver.py; sets
+# FAKE_PORT and FAKE_LOG (its transcript).
+fake_start() {
+	_fp=$1 _fm=$2 _fc=${3:-server}
+	FAKE_LOG="$T_DIR/fake-$_fp-$_fm-$_fc.log"
+	pf="$T_DIR/fake.port"
+	rm -f "$pf" "$FAKE_LOG"
+	python3 "$SRCDIR/tests/fakeserver.py" --proto "$_fp" --mode "$_fm" \
+	    --port-file "$pf" --transcript "$FAKE_LOG" \
+	    --cert "$TERN_TLS_DIR/$_fc.pem" --key "$TERN_TLS_DIR/$_fc.key" \
+	    </dev/null >"$T_DIR/fake.out" 2>&1 &
+	FAKE_PID=$!
+	T_FAKE_PIDS="$T_FAKE_PIDS $FAKE_PID"
+	i=0
+	while [ ! -s "$pf" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	FAKE_PORT=$(cat "$pf" 2>/dev/null)
+	[ -n "$FAKE_PORT" ] || { cat "$T_DIR/fake.out"; return 1; }
+	touch "$FAKE_LOG"
+}
+
+fake_stop() {
+	kill "$FAKE_PID" 2>/dev/null
+	wait "$FAKE_PID" 2>/dev/null
+}
+
+# no_credentials DESC: the fake server's transcript shows no LOGIN or AUTH.
+no_credentials() {
+	if grep -Eiq '^C: ([^ ]+ )?(LOGIN|AUTHENTICATE|AUTH) ' "$FAKE_LOG" ||
+	    grep -Fq "$TERN_ALICE_PW" "$FAKE_LOG"; then
+		fail "$1" "credentials reached the server:
+$(cat "$FAKE_LOG")"
+	else
+		pass "$1"
+	fi
+}
+
+finish() {
+	for p in $T_FAKE_PIDS; do kill "$p" 2>/dev/null; done
+	echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ]
+	exit $?
+}
