@@ -30,10 +30,15 @@ LITERAL_MAX = 16 << 20      # largest IMAP literal we accept
 
 IMAP_MODES = ('starttls', 'implicit', 'starttls-inject', 'no-starttls',
               'starttls-no', 'starttls-bad', 'preauth', 'bad-greeting', 'bye',
-              'alert', 'pretls-untagged', 'stall', 'silent')
+              'alert', 'pretls-untagged', 'stall', 'silent', 'oauth')
 SMTP_MODES = ('starttls', 'implicit', 'greeting-inject', 'starttls-inject',
               'no-starttls', 'starttls-454', 'auth-fail-escape',
-              'bad-greeting', 'stall', 'silent')
+              'bad-greeting', 'stall', 'silent', 'oauth')
+
+# oauth mode: the token that is accepted; any other gets the RFC 7628
+# error challenge (base64 JSON), which the client must answer empty.
+OAUTH_GOOD = b'auth=Bearer good-token\x01'
+OAUTH_ERROR = b'eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIn0='
 
 # Hostile text: ESC[2J (clear screen), OSC 0 (window title) ended by BEL, a
 # raw C1 CSI byte (0x9B); for SMTP an SGR colour and an OSC 8 hyperlink.
@@ -263,6 +268,9 @@ class Imap:
         self.authed = False
 
     def caps(self):
+        if self.mode == 'oauth':
+            return (CAPS_TLS if self.tls else CAPS_PRE) + \
+                b' AUTH=XOAUTH2 AUTH=OAUTHBEARER'
         if self.tls or self.mode == 'no-starttls':
             return CAPS_TLS
         return {'pretls-untagged': b'IMAP4rev1 STARTTLS AUTH=PLAIN XPRETLS',
@@ -385,6 +393,21 @@ class Imap:
 
     def authenticate(self, reply, args):
         c = self.c
+        if self.mode == 'oauth' and args and \
+                args[0].upper() in (b'XOAUTH2', b'OAUTHBEARER'):
+            if len(args) > 1:
+                resp = args[1]
+            else:
+                c.send(b'+ \r\n')
+                resp = c.readline()
+            blob = b64decode(resp) or b''
+            c.log.event('auth %s blob=%s' % (args[0].decode(), blob.hex()))
+            if OAUTH_GOOD in blob:
+                self.authed = True
+                return reply(b'OK AUTHENTICATE completed')
+            c.send(b'+ ' + OAUTH_ERROR + b'\r\n')
+            c.readline()                        # the client's empty answer
+            return reply(b'NO [AUTHENTICATIONFAILED] invalid token')
         if not args or args[0].upper() != b'PLAIN':
             return reply(b'NO unsupported mechanism')
         if len(args) > 1:
@@ -453,7 +476,9 @@ class Smtp:
             ext = [b'fake', b'PIPELINING', b'SIZE 10240000']
             if not self.tls and self.mode != 'no-starttls':
                 ext.append(b'STARTTLS')
-            ext += [b'AUTH PLAIN LOGIN', b'8BITMIME']
+            ext += [b'AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER'
+                    if self.mode == 'oauth' else b'AUTH PLAIN LOGIN',
+                    b'8BITMIME']
             if verb == b'HELO':
                 ext = [b'fake']
             c.send(b''.join(b'250-%s\r\n' % e for e in ext[:-1])
@@ -526,6 +551,15 @@ class Smtp:
                 return
             if not log_plain(c.log, 'SMTP-PLAIN', blob):
                 return c.send(b'501 5.5.2 malformed PLAIN response\r\n')
+        elif mech in (b'XOAUTH2', b'OAUTHBEARER') and self.mode == 'oauth':
+            blob = self.sasl(b'', ir)
+            if blob is None:
+                return
+            c.log.event('auth SMTP-%s blob=%s' % (mech.decode(), blob.hex()))
+            if OAUTH_GOOD not in blob:
+                c.send(b'334 ' + OAUTH_ERROR + b'\r\n')
+                c.readline()                    # the client's empty answer
+                return c.send(b'535 5.7.8 invalid token\r\n')
         elif mech == b'LOGIN':
             user = self.sasl(b'VXNlcm5hbWU6', ir)       # "Username:"
             pw = None if user is None else self.sasl(b'UGFzc3dvcmQ6')
