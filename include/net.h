@@ -54,6 +54,12 @@ int		 tls_start(mailstream_low *, char **errp);
 const struct tls_info *tls_get_info(mailstream_low *);
 /* Waits for data on stream, honouring libetpan's and OpenSSL's buffers. */
 enum tls_wait_result tls_wait(mailstream *, int timeout_ms);
+/*
+ * The protocol trace (log level trace) for a libetpan logger callback;
+ * lines sent with privacy off (credentials) are never written.
+ */
+void		 tls_trace(const char *label, int type, const char *str,
+		    size_t size);
 /* 1 if bytes are already buffered above the socket (STARTTLS check). */
 int		 tls_buffered(mailstream *);
 

@@ -98,6 +98,20 @@ fake_start() {
 	touch "$FAKE_LOG"
 }
 
+# fake_account SCHEME [extra lines...]: a fresh config with one account
+# "fake" whose SCHEME (imap, imaps, smtp or smtps) server is the fake
+# one; an SMTP-only check gets an IMAP line that is refused at once.
+fake_account() {
+	_fs=$1
+	shift
+	new_config
+	case $_fs in
+	imap*) account fake "$_fs://alice@localhost:$FAKE_PORT" "" "$@" ;;
+	*) account fake "imaps://alice@localhost:1" \
+	    "$_fs://alice@localhost:$FAKE_PORT" "$@" ;;
+	esac
+}
+
 fake_stop() {
 	kill "$FAKE_PID" 2>/dev/null
 	wait "$FAKE_PID" 2>/dev/null

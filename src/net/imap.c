@@ -14,29 +14,11 @@
 
 #include "net.h"
 
-#define IMAP_TRAFFIC_MAX	300	/* bytes of one chunk worth logging */
-
 static void
 imap_logger(mailimap *imap, int type, const char *str, size_t size, void *ctx)
 {
-	struct imap_conn	*c = ctx;
-
 	(void)imap;
-	if (size > IMAP_TRAFFIC_MAX)
-		size = IMAP_TRAFFIC_MAX;
-	switch (type) {
-	case MAILSTREAM_LOG_TYPE_DATA_SENT:
-		log_traffic(c->label, "C:", str, size);
-		break;
-	case MAILSTREAM_LOG_TYPE_DATA_SENT_PRIVATE:
-		log_traffic(c->label, "C:", "<credentials not logged>", 24);
-		break;
-	case MAILSTREAM_LOG_TYPE_DATA_RECEIVED:
-		log_traffic(c->label, "S:", str, size);
-		break;
-	default:
-		break;
-	}
+	tls_trace(((struct imap_conn *)ctx)->label, type, str, size);
 }
 
 static mailstream_low *

@@ -24,29 +24,11 @@ int	mailsmtp_send_command_private(mailsmtp *, char *);
 int	mailsmtp_read_response(mailsmtp *);
 int	mailesmtp_parse_ehlo(mailsmtp *);
 
-#define SMTP_TRAFFIC_MAX	300
-
 static void
 smtp_logger(mailsmtp *s, int type, const char *str, size_t size, void *ctx)
 {
-	struct smtp_conn	*c = ctx;
-
 	(void)s;
-	if (size > SMTP_TRAFFIC_MAX)
-		size = SMTP_TRAFFIC_MAX;
-	switch (type) {
-	case MAILSTREAM_LOG_TYPE_DATA_SENT:
-		log_traffic(c->label, "C:", str, size);
-		break;
-	case MAILSTREAM_LOG_TYPE_DATA_SENT_PRIVATE:
-		log_traffic(c->label, "C:", "<credentials not logged>", 24);
-		break;
-	case MAILSTREAM_LOG_TYPE_DATA_RECEIVED:
-		log_traffic(c->label, "S:", str, size);
-		break;
-	default:
-		break;
-	}
+	tls_trace(((struct smtp_conn *)ctx)->label, type, str, size);
 }
 
 static mailstream_low *

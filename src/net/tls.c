@@ -33,6 +33,8 @@
 
 #include "net.h"
 
+#define TLS_TRACE_MAX	300	/* bytes of one chunk worth a trace line */
+
 struct tls_conn {
 	int		 fd;
 	SSL		*ssl;
@@ -603,6 +605,27 @@ fail:
 		shutdown(t->fd, SHUT_RDWR);
 	t->cancelled = 1;
 	return -1;
+}
+
+void
+tls_trace(const char *label, int type, const char *str, size_t size)
+{
+	if (size > TLS_TRACE_MAX)
+		size = TLS_TRACE_MAX;
+	switch (type) {
+	case MAILSTREAM_LOG_TYPE_DATA_SENT:
+		log_traffic(label, "C:", str, size);
+		break;
+	case MAILSTREAM_LOG_TYPE_DATA_SENT_PRIVATE:
+		/* libetpan marks what was sent with privacy off: secrets. */
+		log_traffic(label, "C:", "<credentials not logged>", 24);
+		break;
+	case MAILSTREAM_LOG_TYPE_DATA_RECEIVED:
+		log_traffic(label, "S:", str, size);
+		break;
+	default:
+		break;
+	}
 }
 
 const struct tls_info *

@@ -12,17 +12,11 @@ PW="password_command = printenv TERN_ALICE_PW"
 attack() {
 	proto=$1 mode=$2 desc=$3 pat=$4
 	fake_start "$proto" "$mode" || { fail "$desc: fake server did not start"; return; }
-	new_config
 	case $mode in
 	implicit*) s=s ;;
 	*) s= ;;
 	esac
-	if [ "$proto" = imap ]; then
-		account fake "imap$s://alice@localhost:$FAKE_PORT" "" "$PW" "ca_file = $TERN_CA"
-	else
-		account fake "imaps://alice@localhost:1" \
-		    "smtp$s://alice@localhost:$FAKE_PORT" "$PW" "ca_file = $TERN_CA"
-	fi
+	fake_account "$proto$s" "$PW" "ca_file = $TERN_CA"
 	start=$(date +%s)
 	run_tern check fake
 	took=$(( $(date +%s) - start ))
@@ -62,13 +56,7 @@ for proto in imap smtp; do
 	mode=alert
 	[ $proto = smtp ] && mode=auth-fail-escape
 	fake_start $proto $mode || { fail "$proto $mode: fake server did not start"; continue; }
-	new_config
-	if [ $proto = imap ]; then
-		account fake "imap://alice@localhost:$FAKE_PORT" "" "$PW" "ca_file = $TERN_CA"
-	else
-		account fake "imaps://alice@localhost:1" \
-		    "smtp://alice@localhost:$FAKE_PORT" "$PW" "ca_file = $TERN_CA"
-	fi
+	fake_account $proto "$PW" "ca_file = $TERN_CA"
 	run_tern check fake
 	fake_stop
 	expect "$proto: a hostile error text is shown" 1 "fake: $proto: authentication as alice failed"
@@ -83,8 +71,7 @@ done
 # before the STARTTLS OK are part of that reply: they are consumed and
 # then forgotten; only what the server says over TLS counts.
 fake_start imap pretls-untagged
-new_config
-account fake "imap://alice@localhost:$FAKE_PORT" "" "password_command = printenv TERN_ALICE_PW" "ca_file = $TERN_CA"
+fake_account imap "$PW" "ca_file = $TERN_CA"
 run_tern check fake
 fake_stop
 # Before TLS the server claimed no IDLE; over TLS it offers IDLE.
@@ -104,8 +91,7 @@ fi
 
 # A password with CR LF is never sent: one command, no injection.
 fake_start imap starttls
-new_config
-account fake "imap://alice@localhost:$FAKE_PORT" "" \
+fake_account imap \
     "password_command = printf 'p\\rw\\nA1 DELETE INBOX'" "ca_file = $TERN_CA"
 run_tern check fake
 fake_stop

@@ -63,13 +63,7 @@ for proto in imap smtp; do
 			[ $cert = pin ] && c=server extra="$BADPIN"
 			[ -f "$TERN_TLS_DIR/$c.pem" ] || { fail "$scheme $cert: $TERN_TLS_DIR/$c.pem missing"; continue; }
 			fake_start $proto $mode $c || { fail "fake server $proto $mode"; continue; }
-			new_config
-			if [ $proto = imap ]; then
-				account fake "$scheme://alice@localhost:$FAKE_PORT" "" "$PW" "$extra"
-			else
-				account fake "imaps://alice@localhost:1" \
-				    "$scheme://alice@localhost:$FAKE_PORT" "$PW" "$extra"
-			fi
+			fake_account $scheme "$PW" "$extra"
 			run_tern check fake
 			fake_stop
 			expect "$scheme: $cert certificate refused" 1 \
