@@ -3,8 +3,10 @@
 include config.mk
 
 # Every layer is a directory; src/main.c wires them together.
-LIB_SRC = $(wildcard src/core/*.c src/net/*.c)
+LIB_SRC = $(wildcard src/core/*.c src/net/*.c src/store/*.c src/mail/*.c src/sync/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
+# The command line: main.c and the subcommands (src/cmd*.c).
+CMD_OBJ = $(patsubst %.c,%.o,$(wildcard src/*.c))
 HDR = $(wildcard include/*.h)
 
 UNIT_SRC = $(wildcard tests/check_*.c)
@@ -21,14 +23,14 @@ options:
 .c.o:
 	$(CC) $(TERN_CPPFLAGS) $(TERN_CFLAGS) -c $< -o $@
 
-$(LIB_OBJ) src/main.o: $(HDR) config.mk
+$(LIB_OBJ) $(CMD_OBJ): $(HDR) config.mk
 
 libtern.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-tern: src/main.o libtern.a
-	$(CC) -o $@ src/main.o libtern.a $(TERN_LDFLAGS) $(PKG_LIBS)
+tern: $(CMD_OBJ) libtern.a
+	$(CC) -o $@ $(CMD_OBJ) libtern.a $(TERN_LDFLAGS) $(PKG_LIBS)
 
 tests/check_%: tests/check_%.c tests/check_main.h libtern.a $(HDR)
 	$(CC) $(TERN_CPPFLAGS) $(TERN_CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
@@ -48,7 +50,7 @@ deps:
 	sh tests/deps.sh
 
 clean:
-	rm -f tern src/main.o $(LIB_OBJ) libtern.a $(UNIT_BIN)
+	rm -f tern src/*.o $(LIB_OBJ) libtern.a $(UNIT_BIN)
 
 install: tern
 	mkdir -p $(DESTDIR)$(PREFIX)/bin

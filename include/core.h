@@ -8,8 +8,17 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define TERN_VERSION "0.1.0"
+
+/* IMAP system flags as a bit mask (keywords are kept as text). */
+#define FLAG_SEEN	0x01
+#define FLAG_ANSWERED	0x02
+#define FLAG_FLAGGED	0x04
+#define FLAG_DELETED	0x08
+#define FLAG_DRAFT	0x10
+#define FLAG_ALL	0x1f
 
 /* ---- util.c: allocation is fatal on failure (one place decides). ---- */
 
@@ -30,6 +39,8 @@ void	 secret_free(char *);
 char	*base64_encode(const void *, size_t);
 /* 1 if host is a loopback name or address (localhost, 127/8, ::1). */
 int	 host_is_loopback(const char *);
+/* Seconds since the epoch of a UTC civil time (timegm is not POSIX). */
+int64_t	 epoch_utc(int y, int mo, int d, int h, int mi, int s);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t	 edit_distance(const char *, const char *);
 
@@ -97,7 +108,9 @@ struct account {
 	char		*password_command;
 	enum auth_mech	 auth;
 	char		*token_command;
-	int		 sync_days;
+	int		 sync_days;	/* header window; 0: everything */
+	int		 body_days;	/* prefetch bodies this recent; 0: none */
+	int		 delete_expunges; /* delete = expunge, not to Trash */
 	char		*ca_file;
 	char		*tls_pin;	/* "sha256:BASE64" or NULL */
 	int		 timeout;	/* seconds, connect and read */

@@ -97,6 +97,8 @@ struct imap_conn {
 	char			*label;		/* "ACCOUNT imap" for logs */
 	const struct account	*acct;		/* borrowed */
 	int			 preauth;
+	int			 qresync;	/* ENABLE QRESYNC done */
+	int			 dead;		/* stream or parse error: reconnect */
 };
 
 /*
@@ -114,6 +116,97 @@ char		*imap_auth_mechs(struct imap_conn *);
 const struct tls_info *imap_tls_info(struct imap_conn *);
 /* Logs out (politely when possible) and frees; NULL is a no-op. */
 void		 imap_close(struct imap_conn *);
+
+/* ---- imap_cmd.c: the commands sync needs. ---- */
+
+#define IMAP_FETCH_FLAGS	0x00	/* UID FLAGS (MODSEQ) are always fetched */
+#define IMAP_FETCH_HEADERS	0x01	/* + INTERNALDATE RFC822.SIZE header fields */
+#define IMAP_FETCH_BODY		0x02	/* + BODY.PEEK[] */
+#define IMAP_VANISHED_MAX	1000000	/* uids taken from one VANISHED */
+
+struct imap_mailbox {
+	char		*name;		/* owned; server form (modified UTF-7) */
+	int		 delim;
+	char		 role[8];	/* inbox sent drafts trash archive junk */
+	int		 noselect;
+	int		 subscribed;
+};
+
+struct imap_status {
+	int		 ok;		/* the server answered STATUS */
+	uint32_t	 messages;
+	uint32_t	 uidnext;
+	uint32_t	 uidvalidity;
+	uint32_t	 unseen;
+	uint64_t	 hms;		/* 0 without CONDSTORE */
+};
+
+/* One FETCH result; every pointer is borrowed for the callback only. */
+struct imap_msg {
+	uint32_t	 uid;
+	int		 has_flags;
+	unsigned	 flags;		/* FLAG_* */
+	const char	*keywords;	/* space-separated */
+	int64_t		 internaldate;
+	uint32_t	 size;
+	uint64_t	 modseq;
+	const char	*header;	/* HEADER.FIELDS bytes, or NULL */
+	size_t		 header_len;
+	const char	*body;		/* BODY[] bytes, or NULL */
+	size_t		 body_len;
+};
+/* Returns non-zero to stop. */
+typedef int	(*imap_msg_cb)(const struct imap_msg *, void *);
+
+struct imap_sel {
+	uint32_t	 uidvalidity;
+	uint32_t	 uidnext;
+	uint32_t	 exists;
+	uint64_t	 hms;
+	int		 qresync;	/* changes came with the SELECT */
+	uint32_t	*vanished;	/* owned; QRESYNC expunges */
+	size_t		 nvanished;
+};
+
+int	 imap_list(struct imap_conn *, struct imap_mailbox **, size_t *,
+	    char **errp);
+void	 imap_mailboxes_free(struct imap_mailbox *, size_t);
+/* STATUS of n folders in one round trip (pipelined); out[i].ok says. */
+int	 imap_status_many(struct imap_conn *, char *const *names, size_t n,
+	    struct imap_status *out, char **errp);
+int	 imap_enable_qresync(struct imap_conn *, char **errp);
+/*
+ * SELECTs name.  With QRESYNC enabled and a known uidvalidity and hms,
+ * the changes since hms arrive with it: flag changes through cb and
+ * expunges in sel->vanished.
+ */
+int	 imap_select(struct imap_conn *, const char *name, uint32_t uidvalidity,
+	    uint64_t hms, struct imap_sel *, imap_msg_cb, void *, char **errp);
+void	 imap_sel_clear(struct imap_sel *);
+/* UIDs with INTERNALDATE on or after since (0: all), ascending. */
+int	 imap_search_since(struct imap_conn *, int64_t since, uint32_t **,
+	    size_t *, char **errp);
+/*
+ * UID FETCH of ascending uids (in batches), streamed to cb.  fields
+ * names the header fields for IMAP_FETCH_HEADERS; changedsince > 0
+ * adds CHANGEDSINCE (CONDSTORE).
+ */
+int	 imap_fetch(struct imap_conn *, const uint32_t *uids, size_t n,
+	    int what, const char *const *fields, uint64_t changedsince,
+	    imap_msg_cb, void *, char **errp);
+/* UID STORE +FLAGS.SILENT (add) or -FLAGS.SILENT of flags. */
+int	 imap_store(struct imap_conn *, const uint32_t *, size_t, int add,
+	    unsigned flags, char **errp);
+/* \Deleted + UID EXPUNGE of exactly these uids. */
+int	 imap_expunge(struct imap_conn *, const uint32_t *, size_t,
+	    char **errp);
+/* UID MOVE (or COPY + expunge without MOVE), or UID COPY. */
+int	 imap_copy(struct imap_conn *, const uint32_t *, size_t,
+	    const char *target, int move, char **errp);
+int	 imap_append(struct imap_conn *, const char *mailbox, unsigned flags,
+	    const char *data, size_t len, uint32_t *uidp, char **errp);
+/* qsort comparator for uint32_t. */
+int	 imap_uid_cmp(const void *, const void *);
 
 /* ---- smtp.c: an SMTP submission session up to AUTH. ---- */
 

@@ -44,6 +44,8 @@
 	X(account, auth)			\
 	X(account, token_command)		\
 	X(account, sync_days)			\
+	X(account, body_days)			\
+	X(account, delete)			\
 	X(account, ca_file)			\
 	X(account, tls_pin)			\
 	X(account, tls)				\
@@ -658,6 +660,25 @@ static int
 key_sync_days(struct parser *p, const char *v)
 {
 	return parse_number(p, "sync_days", v, 0, 36500, &p->acct->sync_days);
+}
+
+static int
+key_body_days(struct parser *p, const char *v)
+{
+	return parse_number(p, "body_days", v, 0, 36500, &p->acct->body_days);
+}
+
+static const char *const delete_names[] = { "trash", "expunge", NULL };
+
+static int
+key_delete(struct parser *p, const char *v)
+{
+	int	 i;
+
+	if ((i = parse_word(v, delete_names)) == -1)
+		return fail(p, p->line, "delete must be trash or expunge");
+	p->acct->delete_expunges = i == 1;
+	return 0;
 }
 
 static int

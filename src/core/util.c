@@ -196,3 +196,18 @@ edit_distance(const char *a, const char *b)
 	free(row);
 	return best;
 }
+
+int64_t
+epoch_utc(int y, int mo, int d, int h, int mi, int s)
+{
+	int64_t		 era, yoe, doy, doe, days;
+
+	/* days_from_civil (H. Hinnant): timegm() is not POSIX. */
+	y -= mo <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	days = era * 146097 + doe - 719468;
+	return days * 86400 + h * 3600 + mi * 60 + s;
+}

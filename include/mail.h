@@ -1,0 +1,43 @@
+/*
+ * mail.h - message handling: header parsing and decoding to UTF-8.
+ * Pure functions, any thread.  Mail is hostile: every input is bounded
+ * before libetpan sees it (SECURITY.md, "Parsing budget").
+ */
+#ifndef TERN_MAIL_H
+#define TERN_MAIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "core.h"
+
+/* Limits checked before parsing (SECURITY.md). */
+#define MAIL_HEADER_BLOCK_MAX	(1024 * 1024)
+#define MAIL_HEADER_FIELD_MAX	(256 * 1024)
+
+/* The header fields tern indexes, decoded; every string is owned. */
+struct header_fields {
+	char	*from;		/* "Name <addr>, ..." UTF-8, or "" */
+	char	*to;
+	char	*cc;
+	char	*subject;	/* RFC 2047 decoded, UTF-8, unfolded */
+	time_t	 date;		/* Date: as UTC seconds, 0 if absent/bad */
+	char	*message_id;	/* without <>, or "" */
+	char	*in_reply_to;	/* first msg-id without <>, or "" */
+	char	*references;	/* msg-ids without <>, space-separated */
+	int	 truncated;	/* over a limit: parsed what was safe */
+};
+
+/* The header field names tern fetches (for HEADER.FIELDS). */
+extern const char *const header_field_names[];
+
+/*
+ * Parses a header block (or a whole message: parsing stops at the
+ * first empty line).  Never fails on hostile input: fields it cannot
+ * parse are left empty and the result is marked truncated if a limit
+ * was hit.  Returns 0.
+ */
+int	 header_parse(const char *buf, size_t len, struct header_fields *);
+void	 header_fields_free(struct header_fields *);
+
+#endif

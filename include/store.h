@@ -1,0 +1,271 @@
+/*
+ * store.h - the local store of one account: an SQLite index (folders,
+ * messages, pending operations; WAL mode, one connection per thread)
+ * and a Maildir tree holding cached message contents, under
+ * $XDG_DATA_HOME/tern/<account>/.  Used by the engine thread (writes)
+ * and by the UI and command line (reads and user edits).
+ */
+#ifndef TERN_STORE_H
+#define TERN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core.h"
+
+/* ---- folder.c: server folder names and their cache paths. ---- */
+
+/*
+ * Decodes an IMAP modified UTF-7 mailbox name (RFC 3501 5.1.3) to
+ * UTF-8.  Returns NULL if s is not valid modified UTF-7.  Caller frees.
+ */
+char	*folder_mutf7_decode(const char *s);
+/* Encodes UTF-8 as modified UTF-7; NULL if utf8 is not valid UTF-8. */
+char	*folder_mutf7_encode(const char *utf8);
+/*
+ * The cache directory name of a folder: one path component (never
+ * empty, ".", ".." or containing '/' or a control character), made
+ * from the decoded name, in which every byte outside a safe set is
+ * %XX-escaped.  Injective: two different names never map to the same
+ * component.  Caller frees.  Case collisions on case-insensitive file
+ * systems are resolved by the index (folder_path_unique).
+ */
+char	*folder_path(const char *name);
+/* The display (UTF-8, sanitized later) name: decoded, or raw if invalid. */
+char	*folder_display(const char *name);
+
+/* ---- maildir.c: message files, tmp -> fsync -> rename. ---- */
+
+/* Creates dir and its cur/, new/ and tmp/ (mode 0700) as needed. */
+int	 maildir_ensure(const char *dir, char **errp);
+/* ":2,<letters>" for flags, letters in ASCII order (D F R S T). */
+char	*maildir_suffix(unsigned flags);
+/*
+ * Writes data into dir/cur/<base>:2,<flags> through dir/tmp with fsync
+ * of the file and of cur/; returns the file name (relative to dir,
+ * e.g. "cur/...") or NULL.  Never leaves a partial file in cur/.
+ */
+char	*maildir_write(const char *dir, const char *base, unsigned flags,
+	    const void *data, size_t len, char **errp);
+/* Renames file (relative to dir) to carry flags; returns the new name. */
+char	*maildir_set_flags(const char *dir, const char *file, unsigned flags,
+	    char **errp);
+/* The flags encoded in a file name's ":2," suffix. */
+unsigned maildir_flags(const char *file);
+/* Removes files in dir/tmp older than max_age seconds; count removed. */
+int	 maildir_clean_tmp(const char *dir, int max_age);
+
+/* ---- lock.c: one tern process per account. ---- */
+
+/*
+ * Takes the account lock (dir/lock, fcntl).  If another process holds
+ * it, fails with "account NAME is in use by process N".  Returns an fd
+ * to keep open while the store is in use, or -1.
+ */
+int	 lock_acquire(const char *dir, const char *account, char **errp);
+void	 lock_release(int fd);
+
+/* ---- store.c: the SQLite index (schema, folders, messages). ---- */
+
+struct store;		/* one connection; use from one thread only */
+
+struct store_folder {
+	int64_t		 id;
+	char		*name;		/* server name, modified UTF-7 */
+	char		*display;	/* decoded UTF-8 */
+	char		*path;		/* cache dir name, unique */
+	int		 delim;		/* hierarchy delimiter, 0 if none */
+	char		*role;		/* inbox sent drafts trash archive junk, or "" */
+	int		 subscribed;
+	int		 noselect;
+	uint32_t	 uidvalidity;	/* 0: never synced */
+	uint32_t	 uidnext;
+	uint64_t	 highestmodseq;
+	uint32_t	 messages;	/* server's count at the last sync */
+	int64_t		 window;	/* oldest INTERNALDATE synced; 0: all */
+	int64_t		 total;		/* cached messages (computed) */
+	int64_t		 unread;	/* cached unseen messages (computed) */
+};
+
+struct store_msg {
+	int64_t		 id;
+	int64_t		 folder_id;
+	uint32_t	 uid;
+	uint64_t	 modseq;
+	unsigned	 flags;		/* FLAG_* */
+	char		*keywords;	/* space-separated, "" if none */
+	int64_t		 internaldate;	/* UTC seconds */
+	int64_t		 size;
+	int64_t		 date;		/* Date: header, UTC seconds, 0 */
+	char		*from;
+	char		*to;
+	char		*cc;
+	char		*subject;
+	char		*message_id;
+	char		*in_reply_to;
+	char		*references;
+	int		 cached;	/* body in the Maildir */
+	char		*file;		/* Maildir file relative to the folder dir */
+};
+
+/* What sync needs of each cached message of a folder. */
+struct store_uid {
+	uint32_t	 uid;
+	unsigned	 flags;
+	char		*keywords;
+	int64_t		 internaldate;
+};
+
+/*
+ * Opens (creating if needed) the store of account under dir, with WAL
+ * and the schema upgraded in place.  With lock set, takes the account
+ * lock first (one process per account); the other connections of the
+ * same process pass lock = 0.  A newer schema than this tern knows is
+ * refused with a clear error.
+ */
+struct store	*store_open(const char *account, const char *dir, int lock,
+		    char **errp);
+void		 store_close(struct store *);
+const char	*store_dir(struct store *);
+const char	*store_account(struct store *);
+/* The SQLite connection, for query.c and pending.c (borrowed). */
+struct sqlite3	*store_db(struct store *);
+/* The last SQLite error text of this connection (borrowed). */
+const char	*store_error(struct store *);
+int		 store_begin(struct store *);	/* BEGIN IMMEDIATE */
+int		 store_commit(struct store *);
+void		 store_rollback(struct store *);
+
+/* Folders; returned structs are filled with owned strings. */
+int		 store_folders(struct store *, struct store_folder **, size_t *);
+void		 store_folders_free(struct store_folder *, size_t);
+/* 0 and *out filled if found, 1 if not found, -1 on error. */
+int		 store_folder_get(struct store *, const char *name,
+		    struct store_folder *out);
+int		 store_folder_get_id(struct store *, int64_t id,
+		    struct store_folder *out);
+void		 store_folder_clear(struct store_folder *);
+/* Adds or updates name's LIST attributes; sets *idp.  New folders get
+ * a unique cache path (case-insensitively unique). */
+int		 store_folder_put(struct store *, const char *name, int delim,
+		    const char *role, int subscribed, int noselect,
+		    int64_t *idp);
+/* Records the server state after a successful sync of the folder. */
+int		 store_folder_synced(struct store *, int64_t id,
+		    uint32_t uidvalidity, uint32_t uidnext, uint64_t hms,
+		    uint32_t messages, int64_t window);
+/* Forgets a folder locally (rows and cached files); never the server. */
+int		 store_folder_forget(struct store *, int64_t id);
+/* The absolute Maildir directory of a folder; caller frees. */
+char		*store_folder_dir(struct store *, const struct store_folder *);
+
+/* Messages. */
+/* Inserts or replaces header data and flags of (folder, uid). */
+int		 store_msg_put(struct store *, const struct store_msg *);
+/*
+ * Records the server's flags for (folder, uid); pending local flag
+ * changes are applied on top, so a queued change wins until replayed.
+ * A cached body's file is renamed to carry the flags.
+ */
+int		 store_msg_server_flags(struct store *, int64_t folder,
+		    uint32_t uid, unsigned flags, const char *keywords,
+		    uint64_t modseq);
+/* Removes (folder, uid) locally: the server expunged it. */
+int		 store_msg_remove(struct store *, int64_t folder, uint32_t uid);
+/* Removes every message of folder with internaldate < before. */
+int		 store_msg_prune(struct store *, int64_t folder, int64_t before);
+/* The cached UIDs of folder in ascending order. */
+int		 store_msg_uids(struct store *, int64_t folder,
+		    struct store_uid **, size_t *);
+void		 store_uids_free(struct store_uid *, size_t);
+/* One message; 0 found, 1 not found, -1 error. */
+int		 store_msg_get(struct store *, int64_t folder, uint32_t uid,
+		    struct store_msg *out);
+void		 store_msg_clear(struct store_msg *);
+/* Writes the body of (folder, uid) into the Maildir and marks it cached. */
+int		 store_msg_body(struct store *, int64_t folder, uint32_t uid,
+		    const char *data, size_t len, char **errp);
+
+/* ---- query.c: the search language, compiled to SQL. ---- */
+
+struct query_param {
+	int		 is_int;
+	int64_t		 i;
+	char		*s;
+};
+
+struct query {
+	char			*where;		/* over "messages m JOIN folders f" */
+	struct query_param	*params;	/* bound to ?1, ?2, ... in order */
+	size_t			 nparams;
+};
+
+/*
+ * Compiles a query (see tern(1), SEARCH QUERIES) into an SQL condition
+ * on the aliases m (messages) and f (folders).  On error returns -1
+ * with *errp saying where and why.
+ */
+int	 query_compile(const char *q, time_t now, struct query *out,
+	    char **errp);
+void	 query_free(struct query *);
+/*
+ * Runs a compiled query on a store, newest first, calling cb for each
+ * match (msg and folder are borrowed for the call).  cb returning
+ * non-zero stops.  Returns the number of matches or -1.
+ */
+int	 query_run(struct store *, const struct query *,
+	    int (*cb)(const struct store_msg *, const struct store_folder *,
+	    void *), void *ctx, char **errp);
+
+/* ---- pending.c: the offline queue and crash journal. ---- */
+
+enum pending_op {
+	PENDING_FLAGS = 1,	/* +FLAGS set, -FLAGS clear */
+	PENDING_MOVE,		/* to target */
+	PENDING_COPY,		/* to target */
+	PENDING_EXPUNGE,	/* \Deleted + UID EXPUNGE */
+	PENDING_APPEND		/* the file (in the outbox) to folder */
+};
+
+struct pending {
+	int64_t		 id;
+	int64_t		 folder_id;
+	uint32_t	 uid;
+	uint32_t	 uidvalidity;	/* the folder's when queued */
+	char		*message_id;	/* to re-match after UIDVALIDITY change */
+	enum pending_op	 op;
+	unsigned	 set;		/* FLAGS: flags to add */
+	unsigned	 clear;		/* FLAGS: flags to remove */
+	char		*target;	/* MOVE/COPY: target folder name */
+	char		*file;		/* APPEND: absolute path of the message */
+	int		 failures;	/* replay attempts that failed */
+	char		*error;		/* last failure, or "" */
+};
+
+/*
+ * A user action on (folder, uid): changes the local state and queues
+ * the server operation in one transaction.  FLAGS updates the cached
+ * flags at once; MOVE and EXPUNGE remove the message from the folder's
+ * list at once (MOVE to the target shows after the replay's sync).
+ */
+int		 pending_add(struct store *, const struct pending *);
+/* The queued operations of folder (all folders if folder < 0), oldest
+ * first. */
+int		 pending_list(struct store *, int64_t folder, struct pending **,
+		    size_t *);
+void		 pending_free(struct pending *, size_t);
+/* Removes a replayed operation (the server confirmed it). */
+int		 pending_done(struct store *, int64_t id);
+/* Records a failed attempt (kept for retry, shown to the user). */
+int		 pending_failed(struct store *, int64_t id, const char *error);
+/* Moves the operations of folder to a new uid (re-match). */
+int		 pending_rematch(struct store *, int64_t id, uint32_t uid,
+		    uint32_t uidvalidity);
+/* Count of queued operations. */
+int64_t		 pending_count(struct store *);
+/* 1 if (folder, uid) has a queued MOVE or EXPUNGE (sync must not bring
+ * it back), else 0. */
+int		 pending_hides(struct store *, int64_t folder, uint32_t uid);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * sync.h - the engine: one thread per account that is the only code
+ * talking to the network.  It pulls server changes into the store,
+ * replays pending operations, and reports progress and errors as
+ * events; it never prompts and never touches the terminal.  The UI (or
+ * `tern sync`) starts engines and reads their events from the main
+ * thread.
+ */
+#ifndef TERN_SYNC_H
+#define TERN_SYNC_H
+
+#include <stdint.h>
+
+#include "core.h"
+
+enum engine_mode {
+	ENGINE_ONCE,		/* one pass over every folder, then exit */
+	ENGINE_WATCH		/* keep going: IDLE on INBOX, periodic resync */
+};
+
+enum engine_event_type {
+	EV_STATE,		/* text: connecting, syncing, idle, offline */
+	EV_PROGRESS,		/* folder, done of total messages */
+	EV_CHANGED,		/* folder_id changed in the store: re-query */
+	EV_ERROR,		/* text: what failed (sanitize before showing) */
+	EV_LOG,			/* text: something worth telling */
+	EV_DONE			/* the engine stopped; ok says how */
+};
+
+struct engine_event {
+	enum engine_event_type	 type;
+	int64_t			 folder_id;
+	uint64_t		 done;
+	uint64_t		 total;
+	int			 ok;
+	char			 folder[128];	/* display name */
+	char			 text[512];
+};
+
+struct engine;
+
+/*
+ * Starts the engine thread for acct (borrowed; must outlive the
+ * engine).  secret (password or token) is copied and wiped on exit.
+ */
+struct engine	*engine_start(const struct account *, const char *secret,
+		    enum engine_mode, char **errp);
+/* A descriptor that is readable when events are waiting. */
+int		 engine_event_fd(struct engine *);
+/* Takes the next event; 1 if one was returned, 0 if none. */
+int		 engine_next_event(struct engine *, struct engine_event *);
+/* Asks the engine to stop soon (any thread). */
+void		 engine_stop(struct engine *);
+/* Asks for a sync pass now (new pending operations, say). */
+void		 engine_wake(struct engine *);
+/* Waits for the thread and frees; returns 0 if its last pass was ok. */
+int		 engine_join(struct engine *);
+
+/* ---- sync.c: one pass, run by the engine thread. ---- */
+
+struct store;
+struct imap_conn;
+
+struct sync_ctx {
+	const struct account	*acct;		/* borrowed */
+	struct store		*store;		/* the engine's connection */
+	struct imap_conn	*imap;
+	struct engine		*engine;	/* for events; may be NULL */
+	int64_t			 now;
+	volatile int		*stop;		/* set to stop early */
+};
+
+/* Syncs the folder list and every folder that changed; -1 on error. */
+int	 sync_pass(struct sync_ctx *, char **errp);
+/* Syncs one folder by name. */
+int	 sync_folder(struct sync_ctx *, const char *name, char **errp);
+/* Replays the pending operations of the selected folder. */
+int	 sync_replay(struct sync_ctx *, int64_t folder_id, uint32_t uidvalidity,
+	    char **errp);
+/* Posts an event (engine thread). */
+void	 engine_post(struct engine *, const struct engine_event *);
+
+#endif

@@ -1,0 +1,1005 @@
+/*
+ * header.c - turns a raw, possibly hostile header block into the decoded
+ * UTF-8 fields tern indexes (struct header_fields).
+ *
+ * Runs on whichever thread calls it (normally an account's sync worker
+ * right after a FETCH); it keeps no state between calls, and the libetpan
+ * parsers and charconv() it uses are reentrant (LIBETPAN.md section 6).
+ *
+ * The block is split into fields here, not by libetpan: the budget of
+ * SECURITY.md ("Parsing budget") is applied first, and libetpan only ever
+ * sees the value of one wanted field, already valid UTF-8 without NUL and
+ * with its comment nesting bounded (mailimf's comment parser recurses once
+ * per '(' and overflows the stack near 130,000 of them).
+ *
+ * Tolerated breakage, best effort rather than failure: LF or CRLF line
+ * ends, space before the colon, raw 8-bit text (UTF-8, else Windows-1252),
+ * encoded words glued to text, inside quotes, or splitting one character
+ * across two words, addresses libetpan cannot parse (shown as decoded
+ * text), msg-ids without brackets or among junk, obsolete date zones.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libetpan/charconv.h>
+#include <libetpan/mailimf.h>
+#include <libetpan/mailmime_decode.h>
+
+#include "mail.h"
+
+/* More header lines than this is not mail but an attack (SECURITY #24). */
+#define HEADER_LINES_MAX	10000
+/* Pre-scan limits for structured fields (SECURITY #23). */
+#define HEADER_PAREN_DEPTH_MAX	50
+#define HEADER_SPECIALS_MAX	1000	/* '(' or ':' or ';' per field */
+#define HEADER_ADDRESSES_MAX	2000
+/* Longest charset name accepted in an encoded word (RFC 2978 says 40). */
+#define HEADER_CHARSET_MAX	64
+
+#define UTF8_REPLACEMENT	"\xEF\xBF\xBD"
+
+const char *const header_field_names[] = {
+	"Date", "From", "To", "Cc", "Subject", "Message-ID", "In-Reply-To",
+	"References", "Content-Type", NULL
+};
+
+/* The fields header_parse() decodes; the index into a struct hraw[]. */
+enum hfield {
+	HF_DATE, HF_FROM, HF_TO, HF_CC, HF_SUBJECT, HF_MESSAGE_ID,
+	HF_IN_REPLY_TO, HF_REFERENCES, HF_COUNT
+};
+
+static const char *const hfield_names[HF_COUNT] = {
+	"Date", "From", "To", "Cc", "Subject", "Message-ID", "In-Reply-To",
+	"References"
+};
+
+/* The first occurrence of a wanted field, pointing into the input. */
+struct hraw {
+	const char	*val;		/* borrowed: after the colon */
+	size_t		 len;		/* to the end of its last line */
+	int		 seen;		/* later occurrences are ignored */
+};
+
+/* ---- a growable string ---- */
+
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static void
+buf_add(struct buf *b, const void *s, size_t n)
+{
+	size_t	 cap;
+
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 64;
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		b->p = xrealloc(b->p, cap);
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* Empties b, keeping its memory. */
+static void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->p != NULL)
+		b->p[0] = '\0';
+}
+
+static void
+buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+static void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+/* Hands the string over to the caller (never NULL). */
+static char *
+buf_take(struct buf *b)
+{
+	char	*s = b->p != NULL ? b->p : xstrdup("");
+
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+static int
+is_wsp(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* ---- UTF-8 ---- */
+
+/* Windows-1252 0x80-0x9F; 0 marks the five unassigned bytes. */
+static const uint16_t cp1252[32] = {
+	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178
+};
+
+/* Length of the well-formed UTF-8 sequence at s, or 0 (RFC 3629). */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t	 len, i;
+	unsigned lo = 0x80, hi = 0xBF;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		len = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3;
+		if (s[0] == 0xE0)
+			lo = 0xA0;		/* overlong */
+		else if (s[0] == 0xED)
+			hi = 0x9F;		/* surrogates */
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4;
+		if (s[0] == 0xF0)
+			lo = 0x90;		/* overlong */
+		else if (s[0] == 0xF4)
+			hi = 0x8F;		/* above U+10FFFF */
+	} else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return len;
+}
+
+static void
+buf_add_cp(struct buf *b, unsigned cp)
+{
+	char	 u[3];
+
+	if (cp < 0x80)
+		buf_addc(b, (char)cp);
+	else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		buf_add(b, u, 2);
+	} else {
+		u[0] = (char)(0xE0 | cp >> 12);
+		u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		buf_add(b, u, 3);
+	}
+}
+
+/*
+ * Appends s as valid UTF-8 without NUL.  A byte that starts no valid
+ * sequence becomes U+FFFD, or with latin1 its Windows-1252 character.
+ * NUL and SUB (which stands in for a NUL decoded from an encoded word,
+ * see ew_normalize) become U+FFFD: marked, never silently cut.
+ */
+static void
+utf8_append(struct buf *b, const char *s, size_t n, int latin1)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0, k, run;
+
+	while (i < n) {
+		for (run = i; run < n && u[run] >= 0x20 && u[run] < 0x80; run++)
+			;
+		if (run > i) {
+			buf_add(b, s + i, run - i);
+			i = run;
+			continue;
+		}
+		if (u[i] == 0 || u[i] == 0x1A) {
+			buf_adds(b, UTF8_REPLACEMENT);
+			i++;
+		} else if ((k = utf8_seq(u + i, n - i)) > 0) {
+			buf_add(b, s + i, k);
+			i += k;
+		} else {
+			if (!latin1 || (u[i] < 0xA0 && cp1252[u[i] - 0x80] == 0))
+				buf_adds(b, UTF8_REPLACEMENT);
+			else if (u[i] < 0xA0)
+				buf_add_cp(b, cp1252[u[i] - 0x80]);
+			else
+				buf_add_cp(b, u[i]);
+			i++;
+		}
+	}
+}
+
+/*
+ * Raw header bytes to UTF-8.  Valid UTF-8 stays; text that looks like
+ * broken UTF-8 (a lead byte followed by a continuation byte somewhere)
+ * gets U+FFFD for its bad bytes (SECURITY #26); anything else is taken as
+ * Windows-1252, the de facto meaning of undeclared 8-bit mail.
+ */
+static char *
+raw_to_utf8(const char *s, size_t n)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	struct buf		 b = { 0 };
+	size_t			 i, k;
+	int			 valid = 1, utf8ish = 0;
+
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_seq(u + i, n - i)) == 0) {
+			valid = 0;
+			k = 1;
+		} else if (k > 1)
+			utf8ish = 1;
+		if (u[i] >= 0xC0 && i + 1 < n && u[i + 1] >= 0x80 &&
+		    u[i + 1] < 0xC0)
+			utf8ish = 1;
+	}
+	utf8_append(&b, s, n, !valid && !utf8ish);
+	return buf_take(&b);
+}
+
+/* Makes a libetpan result valid UTF-8 (it should be; this is the guard). */
+static char *
+utf8_fix(const char *s)
+{
+	struct buf	 b = { 0 };
+
+	utf8_append(&b, s, strlen(s), 0);
+	return buf_take(&b);
+}
+
+/* Trims leading and trailing white space in place. */
+static char *
+trim(char *s)
+{
+	size_t	 n = strlen(s), i = 0;
+
+	while (n > 0 && is_wsp((unsigned char)s[n - 1]))
+		n--;
+	while (i < n && is_wsp((unsigned char)s[i]))
+		i++;
+	memmove(s, s + i, n - i);
+	s[n - i] = '\0';
+	return s;
+}
+
+/* ---- RFC 2047 ---- */
+
+struct ew {
+	size_t		 start, end;	/* the word is s[start, end) */
+	char		 cs[HEADER_CHARSET_MAX + 1];
+	int		 b64;
+	const char	*text;		/* borrowed: the encoded text */
+	size_t		 textlen;
+};
+
+/* Matches "=?charset?B|Q?text?=" at s[pos], no white space inside. */
+static int
+ew_match(const char *s, size_t n, size_t pos, struct ew *w)
+{
+	size_t	 i = pos + 2, cs;
+
+	if (pos + 2 > n || s[pos] != '=' || s[pos + 1] != '?')
+		return 0;
+	for (cs = i; i < n && s[i] != '?'; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7F ||
+		    i - cs >= HEADER_CHARSET_MAX)
+			return 0;
+	if (i == cs || i + 3 > n || s[i + 2] != '?' ||
+	    strchr("BbQq", s[i + 1]) == NULL || s[i + 1] == '\0')
+		return 0;
+	memcpy(w->cs, s + cs, i - cs);
+	w->cs[i - cs] = '\0';
+	w->cs[strcspn(w->cs, "*")] = '\0';	/* RFC 2231 language */
+	if (w->cs[0] == '\0')
+		return 0;
+	w->b64 = s[i + 1] == 'B' || s[i + 1] == 'b';
+	w->text = s + i + 3;
+	for (i += 3; i < n && s[i] != '?'; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7F)
+			return 0;
+	if (i + 1 >= n || s[i + 1] != '=')
+		return 0;
+	w->textlen = (size_t)(s + i - w->text);
+	w->start = pos;
+	w->end = i + 2;
+	return 1;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Appends the decoded bytes of w; lenient, as libetpan is. */
+static void
+ew_decode(const struct ew *w, struct buf *out)
+{
+	static const char	 b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char		*t = w->text, *p;
+	unsigned		 acc = 0;
+	size_t			 i, bits = 0;
+	int			 h, l;
+
+	for (i = 0; i < w->textlen; i++) {
+		if (w->b64) {
+			if (t[i] == '=')
+				break;
+			if ((p = strchr(b64, t[i])) == NULL || t[i] == '\0')
+				continue;
+			acc = (acc << 6 | (unsigned)(p - b64)) & 0xFFFFFF;
+			if ((bits += 6) >= 8) {
+				bits -= 8;
+				buf_addc(out, (char)(acc >> bits & 0xFF));
+			}
+		} else if (t[i] == '_')
+			buf_addc(out, ' ');
+		else if (t[i] == '=' && i + 2 < w->textlen &&
+		    (h = hexval(t[i + 1])) >= 0 && (l = hexval(t[i + 2])) >= 0) {
+			buf_addc(out, (char)(h << 4 | l));
+			i += 2;
+		} else
+			buf_addc(out, t[i]);
+	}
+}
+
+/* Charsets whose text is full of NUL bytes, which libetpan cuts at. */
+static int
+cs_is_wide(const char *cs)
+{
+	static const char *const wide[] = {
+		"utf-16", "utf16", "utf-32", "utf32", "ucs-2", "ucs2",
+		"ucs-4", "ucs4", "unicode", NULL
+	};
+	size_t	 i;
+
+	for (i = 0; wide[i] != NULL; i++)
+		if (strncasecmp(cs, wide[i], strlen(wide[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Rewrites every run of adjacent encoded words of one charset as a single
+ * B word, so that libetpan converts a character split across two words
+ * as one (it converts word by word and turns the halves into '?'), and
+ * replaces NUL in the decoded text by SUB (libetpan strlen()s the decoded
+ * text, silently dropping the rest of the word; utf8_append() shows SUB
+ * as U+FFFD).  UTF-16 and UTF-32 words, all NULs, are converted here.
+ * Anything that is not a well-formed encoded word is left for libetpan.
+ */
+static char *
+ew_normalize(const char *s, size_t n)
+{
+	struct buf	 out = { 0 }, raw = { 0 };
+	struct ew	 w, next;
+	const char	*p;
+	char		*conv, *b64;
+	size_t		 pos = 0, q, convlen, i;
+
+	while (pos < n) {
+		p = memchr(s + pos, '=', n - pos);
+		if (p == NULL) {
+			buf_add(&out, s + pos, n - pos);
+			break;
+		}
+		if (!ew_match(s, n, (size_t)(p - s), &w)) {
+			buf_add(&out, s + pos, (size_t)(p - s) + 1 - pos);
+			pos = (size_t)(p - s) + 1;
+			continue;
+		}
+		buf_add(&out, s + pos, w.start - pos);
+		buf_reset(&raw);
+		ew_decode(&w, &raw);
+		pos = w.end;
+		for (;;) {
+			for (q = pos; q < n && (s[q] == ' ' || s[q] == '\t'); q++)
+				;
+			if (!ew_match(s, n, q, &next) ||
+			    strcasecmp(next.cs, w.cs) != 0)
+				break;
+			ew_decode(&next, &raw);
+			pos = next.end;
+		}
+		if (cs_is_wide(w.cs)) {
+			if (charconv_buffer("utf-8", w.cs, raw.p ? raw.p : "",
+			    raw.len, &conv, &convlen) == MAIL_CHARCONV_NO_ERROR) {
+				buf_reset(&raw);
+				buf_add(&raw, conv, convlen);
+				charconv_buffer_free(conv);
+			} else {
+				buf_reset(&raw);
+				buf_adds(&raw, UTF8_REPLACEMENT);
+			}
+			strcpy(w.cs, "utf-8");
+		}
+		for (i = 0; i < raw.len; i++)
+			if (raw.p[i] == '\0')
+				raw.p[i] = 0x1A;
+		b64 = base64_encode(raw.p ? raw.p : "", raw.len);
+		buf_adds(&out, "=?");
+		buf_adds(&out, w.cs);
+		buf_adds(&out, "?B?");
+		buf_adds(&out, b64);
+		buf_adds(&out, "?=");
+		free(b64);
+	}
+	free(raw.p);
+	return buf_take(&out);
+}
+
+/*
+ * Decodes RFC 2047 text (s is valid UTF-8 without NUL) to trimmed,
+ * valid UTF-8.  Where libetpan gives up on a token it would otherwise
+ * drop the rest of the text; that token is copied as it is instead.
+ */
+static char *
+rfc2047_decode(const char *s, size_t n)
+{
+	struct buf	 b = { 0 };
+	char		*norm, *o, *fixed;
+	size_t		 len, pos = 0, i, end;
+	int		 r;
+
+	norm = ew_normalize(s, n);
+	len = strlen(norm);
+	while (pos < len) {
+		if (is_wsp((unsigned char)norm[pos])) {
+			while (pos < len && is_wsp((unsigned char)norm[pos]))
+				pos++;
+			if (b.len > 0 && b.p[b.len - 1] != ' ')
+				buf_addc(&b, ' ');
+			continue;
+		}
+		i = pos;
+		o = NULL;
+		r = mailmime_encoded_phrase_parse("utf-8", norm, len, &i,
+		    "utf-8", &o);
+		if (r == MAILIMF_NO_ERROR && i > pos && o != NULL) {
+			buf_adds(&b, o);
+			free(o);
+			pos = i;
+			continue;
+		}
+		if (r == MAILIMF_NO_ERROR)
+			free(o);
+		for (end = pos; end < len && !is_wsp((unsigned char)norm[end]);
+		    end++)
+			;
+		buf_add(&b, norm + pos, end - pos);
+		pos = end;
+	}
+	free(norm);
+	o = buf_take(&b);
+	fixed = utf8_fix(o);
+	free(o);
+	return trim(fixed);
+}
+
+/* ---- structured fields ---- */
+
+/*
+ * The pre-scan that keeps hostile nesting away from mailimf (SECURITY
+ * #23).  It counts parentheses even inside quotes: no honest field comes
+ * near these limits, so erring on the strict side costs nothing.
+ */
+static int
+structured_ok(const char *s, size_t n)
+{
+	size_t	 i, depth = 0, paren = 0, colon = 0, semi = 0, comma = 0;
+
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '(':
+			if (++depth > HEADER_PAREN_DEPTH_MAX ||
+			    ++paren > HEADER_SPECIALS_MAX)
+				return 0;
+			break;
+		case ')':
+			if (depth > 0)
+				depth--;
+			break;
+		case ':':
+			if (++colon > HEADER_SPECIALS_MAX)
+				return 0;
+			break;
+		case ';':
+			if (++semi > HEADER_SPECIALS_MAX)
+				return 0;
+			break;
+		case ',':
+			if (++comma >= HEADER_ADDRESSES_MAX)
+				return 0;
+			break;
+		}
+	}
+	return 1;
+}
+
+/*
+ * 1 if s[i, n) holds only white space, commas and comments: what mailimf
+ * leaves unparsed after a good value ("a@b (Name)", "a@b,").
+ */
+static int
+rest_is_cfws(const char *s, size_t i, size_t n)
+{
+	size_t	 depth = 0;
+
+	for (; i < n; i++) {
+		if (depth > 0) {
+			if (s[i] == '\\' && i + 1 < n)
+				i++;
+			else if (s[i] == '(')
+				depth++;
+			else if (s[i] == ')')
+				depth--;
+		} else if (s[i] == '(')
+			depth++;
+		else if (!is_wsp((unsigned char)s[i]) && s[i] != ',')
+			return 0;
+	}
+	return depth == 0;
+}
+
+/* A display name that could be read as address syntax is quoted. */
+static void
+add_display_name(struct buf *b, const char *name)
+{
+	const char	*p;
+
+	if (strpbrk(name, "()<>[]:;@\\,.\"") == NULL) {
+		buf_adds(b, name);
+		return;
+	}
+	buf_addc(b, '"');
+	for (p = name; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, *p);
+	}
+	buf_addc(b, '"');
+}
+
+static void
+add_mailbox(struct buf *b, const struct mailimf_mailbox *mb)
+{
+	const char	*addr = mb->mb_addr_spec ? mb->mb_addr_spec : "";
+	char		*name;
+
+	name = mb->mb_display_name != NULL ? rfc2047_decode(mb->mb_display_name,
+	    strlen(mb->mb_display_name)) : xstrdup("");
+	if (b->len > 0)
+		buf_adds(b, ", ");
+	if (name[0] != '\0') {
+		add_display_name(b, name);
+		buf_adds(b, " <");
+		buf_adds(b, addr);
+		buf_addc(b, '>');
+	} else
+		buf_adds(b, addr);
+	free(name);
+}
+
+static void
+add_mailbox_list(struct buf *b, const struct mailimf_mailbox_list *l)
+{
+	clistiter	*it;
+
+	if (l == NULL || l->mb_list == NULL)
+		return;
+	for (it = clist_begin(l->mb_list); it != NULL; it = clist_next(it))
+		if (clist_content(it) != NULL)
+			add_mailbox(b, clist_content(it));
+}
+
+/*
+ * From, To, Cc: "Name <addr>, addr, ..." with groups flattened (an empty
+ * group keeps its name, "undisclosed-recipients:;", so the field does not
+ * look blank).  What mailimf cannot parse entirely is shown as decoded text.
+ */
+static char *
+parse_addresses(const char *v, size_t n, int *truncated)
+{
+	struct mailimf_address_list	*al = NULL;
+	struct mailimf_address		*a;
+	struct mailimf_group		*g;
+	struct buf			 b = { 0 };
+	clistiter			*it;
+	char				*s, *name;
+	size_t				 i = 0, before;
+
+	if (!structured_ok(v, n)) {
+		*truncated = 1;
+		return xstrdup("");
+	}
+	if (mailimf_address_list_parse(v, n, &i, &al) != MAILIMF_NO_ERROR ||
+	    !rest_is_cfws(v, i, n)) {
+		if (al != NULL)
+			mailimf_address_list_free(al);
+		return rfc2047_decode(v, n);
+	}
+	for (it = clist_begin(al->ad_list); it != NULL; it = clist_next(it)) {
+		if ((a = clist_content(it)) == NULL)
+			continue;
+		if (a->ad_type == MAILIMF_ADDRESS_MAILBOX &&
+		    a->ad_data.ad_mailbox != NULL)
+			add_mailbox(&b, a->ad_data.ad_mailbox);
+		else if (a->ad_type == MAILIMF_ADDRESS_GROUP &&
+		    (g = a->ad_data.ad_group) != NULL) {
+			before = b.len;
+			add_mailbox_list(&b, g->grp_mb_list);
+			if (b.len == before && g->grp_display_name != NULL) {
+				name = rfc2047_decode(g->grp_display_name,
+				    strlen(g->grp_display_name));
+				if (b.len > 0)
+					buf_adds(&b, ", ");
+				buf_adds(&b, name);
+				buf_adds(&b, ":;");
+				free(name);
+			}
+		}
+	}
+	mailimf_address_list_free(al);
+	name = buf_take(&b);
+	s = utf8_fix(name);
+	free(name);
+	return s;
+}
+
+/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (H. Hinnant). */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long	 era;
+	unsigned	 yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+/* 1 if the zone is written "UT" or "UTC", which mailimf reads as +0001. */
+static int
+zone_is_ut(const char *v, size_t n)
+{
+	size_t	 end, start;
+
+	for (end = 0; end < n && v[end] != '('; end++)
+		;
+	while (end > 0 && is_wsp((unsigned char)v[end - 1]))
+		end--;
+	for (start = end; start > 0 && !is_wsp((unsigned char)v[start - 1]);
+	    start--)
+		;
+	return (end - start == 2 && strncasecmp(v + start, "UT", 2) == 0) ||
+	    (end - start == 3 && strncasecmp(v + start, "UTC", 3) == 0);
+}
+
+/* Date: to UTC seconds; 0 when absent or unusable. */
+static time_t
+parse_date(const char *v, size_t n, int *truncated)
+{
+	struct mailimf_date_time	*dt = NULL;
+	long long			 y, t;
+	int				 zone, zh, zm;
+	size_t				 i = 0;
+
+	if (!structured_ok(v, n)) {
+		*truncated = 1;
+		return 0;
+	}
+	if (mailimf_date_time_parse(v, n, &i, &dt) != MAILIMF_NO_ERROR ||
+	    dt == NULL)
+		return 0;
+	y = dt->dt_year;
+	if (y >= 0 && y < 50)			/* RFC 5322 4.3 obs-year */
+		y += 2000;
+	else if (y >= 50 && y < 1000)
+		y += 1900;
+	zone = dt->dt_zone;
+	if (zone < -9999 || zone > 9999 || zone_is_ut(v, n))
+		zone = 0;
+	zh = (zone < 0 ? -zone : zone) / 100;
+	zm = (zone < 0 ? -zone : zone) % 100;
+	if (zh > 23 || zm > 59)
+		zh = zm = 0;			/* nonsense zone: take UTC */
+	if (y < 1 || y > 9999 || dt->dt_month < 1 || dt->dt_month > 12 ||
+	    dt->dt_day < 1 || dt->dt_day > 31 || dt->dt_hour < 0 ||
+	    dt->dt_hour > 23 || dt->dt_min < 0 || dt->dt_min > 59 ||
+	    dt->dt_sec < 0 || dt->dt_sec > 60) {
+		mailimf_date_time_free(dt);
+		return 0;
+	}
+	t = days_from_civil(y, (unsigned)dt->dt_month, (unsigned)dt->dt_day) *
+	    86400 + dt->dt_hour * 3600 + dt->dt_min * 60 + dt->dt_sec;
+	t -= (zone < 0 ? -1 : 1) * (zh * 3600 + zm * 60);
+	mailimf_date_time_free(dt);
+	if ((long long)(time_t)t != t)
+		return 0;
+	return (time_t)t;
+}
+
+/*
+ * Appends one msg-id to a space-separated list, dropping what cannot be
+ * part of one (white space from folding, controls, brackets) so that the
+ * list splits unambiguously.  Returns 1 if anything was appended.
+ */
+static int
+add_msg_id(struct buf *b, const char *id, size_t n)
+{
+	size_t	 i, start = b->len;
+
+	if (b->len > 0)
+		buf_addc(b, ' ');
+	for (i = 0; i < n; i++)
+		if ((unsigned char)id[i] > ' ' && id[i] != 0x7F &&
+		    id[i] != '<' && id[i] != '>')
+			buf_addc(b, id[i]);
+	if (b->len == start + (start > 0)) {
+		b->len = start;
+		b->p[start] = '\0';
+		return 0;
+	}
+	return 1;
+}
+
+/* The lenient fallback: every "<...>" in v, at most max of them. */
+static size_t
+extract_msg_ids(struct buf *b, const char *v, size_t n, size_t max)
+{
+	const char	*lt, *gt, *inner;
+	size_t		 pos = 0, found = 0;
+
+	while (found < max && pos < n &&
+	    (lt = memchr(v + pos, '<', n - pos)) != NULL) {
+		gt = memchr(lt, '>', n - (size_t)(lt - v));
+		if (gt == NULL)
+			break;
+		/* "<a <b@c>": the id starts at the last '<'. */
+		while ((inner = memchr(lt + 1, '<', (size_t)(gt - lt - 1))) !=
+		    NULL)
+			lt = inner;
+		found += add_msg_id(b, lt + 1, (size_t)(gt - lt - 1));
+		pos = (size_t)(gt - v) + 1;
+	}
+	return found;
+}
+
+static void
+free_id_list(clist *l)
+{
+	clistiter	*it;
+
+	for (it = clist_begin(l); it != NULL; it = clist_next(it))
+		free(clist_content(it));
+	clist_free(l);
+}
+
+/*
+ * Message-ID, In-Reply-To (first), References (all): ids without
+ * brackets, space-separated.  mailimf first; if it fails or leaves junk,
+ * the "<...>" tokens; for a single id, a bracketless one as mailimf read it.
+ */
+static char *
+parse_msg_ids(const char *v, size_t n, int list, int *truncated)
+{
+	struct buf	 b = { 0 };
+	clist		*l = NULL;
+	clistiter	*it;
+	char		*id = NULL, *s;
+	size_t		 i = 0, max = list ? SIZE_MAX : 1;
+	int		 ok;
+
+	if (!structured_ok(v, n)) {
+		*truncated = 1;
+		extract_msg_ids(&b, v, n, max);
+		goto done;
+	}
+	if (mailimf_msg_id_list_parse(v, n, &i, &l) == MAILIMF_NO_ERROR) {
+		ok = !list || rest_is_cfws(v, i, n);
+		for (it = l ? clist_begin(l) : NULL; ok && it != NULL &&
+		    max > 0; it = clist_next(it))
+			if ((id = clist_content(it)) != NULL &&
+			    add_msg_id(&b, id, strlen(id)))
+				max--;
+		id = NULL;
+		if (l != NULL)
+			free_id_list(l);
+		if (ok && b.len > 0)
+			goto done;
+		buf_reset(&b);
+		max = list ? SIZE_MAX : 1;
+	}
+	if (extract_msg_ids(&b, v, n, max) > 0 || list)
+		goto done;
+	i = 0;
+	if (mailimf_msg_id_parse(v, n, &i, &id) == MAILIMF_NO_ERROR) {
+		if (rest_is_cfws(v, i, n))
+			add_msg_id(&b, id, strlen(id));
+		free(id);
+	}
+done:
+	s = buf_take(&b);
+	id = utf8_fix(s);
+	free(s);
+	return id;
+}
+
+/* ---- the block ---- */
+
+static int
+field_index(const char *name, size_t len)
+{
+	int	 i;
+
+	for (i = 0; i < HF_COUNT; i++)
+		if (strlen(hfield_names[i]) == len &&
+		    strncasecmp(hfield_names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Records the field starting at s (one whole field, folded lines
+ * included, without the final line end) if it is the first wanted one.
+ */
+static void
+take_field(struct hraw *raw, const char *s, size_t len, int *truncated)
+{
+	size_t	 i, namelen;
+	int	 f;
+
+	for (i = 0; i < len && s[i] > ' ' && s[i] < 0x7F && s[i] != ':'; i++)
+		;
+	namelen = i;
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (namelen == 0 || i >= len || s[i] != ':')
+		return;				/* not a header field */
+	if (len > MAIL_HEADER_FIELD_MAX)
+		*truncated = 1;
+	if ((f = field_index(s, namelen)) < 0 || raw[f].seen)
+		return;
+	raw[f].seen = 1;
+	if (len > MAIL_HEADER_FIELD_MAX)
+		return;
+	raw[f].val = s + i + 1;
+	raw[f].len = len - i - 1;
+}
+
+/*
+ * Splits the block into fields, stopping at the first empty line and
+ * within MAIL_HEADER_BLOCK_MAX bytes and HEADER_LINES_MAX lines.
+ */
+static void
+split_fields(const char *buf, size_t len, struct hraw *raw, int *truncated)
+{
+	const char	*p = buf, *nl, *field = NULL;
+	size_t		 lim = len, linelen, lines = 0, fieldlen = 0;
+
+	if (len > MAIL_HEADER_BLOCK_MAX)
+		lim = MAIL_HEADER_BLOCK_MAX;
+	while (p < buf + lim) {
+		nl = memchr(p, '\n', (size_t)(buf + lim - p));
+		if (nl == NULL && len > lim) {
+			*truncated = 1;		/* cut at the last line end */
+			break;
+		}
+		linelen = (size_t)((nl ? nl : buf + lim) - p);
+		if (linelen > 0 && p[linelen - 1] == '\r')
+			linelen--;
+		if (linelen == 0)
+			break;			/* end of the header */
+		if (++lines > HEADER_LINES_MAX) {
+			*truncated = 1;
+			break;
+		}
+		if (p[0] == ' ' || p[0] == '\t') {
+			if (field != NULL)	/* a folded line */
+				fieldlen = (size_t)(p + linelen - field);
+		} else {
+			if (field != NULL)
+				take_field(raw, field, fieldlen, truncated);
+			field = p;
+			fieldlen = linelen;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	if (field != NULL)
+		take_field(raw, field, fieldlen, truncated);
+}
+
+/* The value unfolded (line ends removed), trimmed, as valid UTF-8. */
+static char *
+unfold(const struct hraw *r)
+{
+	char	*tmp, *s;
+	size_t	 i, n = 0;
+
+	tmp = xmalloc(r->len + 1);
+	for (i = 0; i < r->len; i++) {
+		if (r->val[i] == '\n')
+			continue;
+		if (r->val[i] == '\r' && i + 1 < r->len && r->val[i + 1] == '\n')
+			continue;
+		tmp[n++] = r->val[i];
+	}
+	s = raw_to_utf8(tmp, n);
+	free(tmp);
+	return trim(s);
+}
+
+int
+header_parse(const char *buf, size_t len, struct header_fields *hf)
+{
+	struct hraw	 raw[HF_COUNT];
+	char		*v[HF_COUNT];
+	int		 i, tr = 0;
+
+	memset(hf, 0, sizeof *hf);
+	memset(raw, 0, sizeof raw);
+	if (buf != NULL)
+		split_fields(buf, len, raw, &tr);
+	for (i = 0; i < HF_COUNT; i++)
+		v[i] = unfold(&raw[i]);
+
+	hf->date = parse_date(v[HF_DATE], strlen(v[HF_DATE]), &tr);
+	hf->from = parse_addresses(v[HF_FROM], strlen(v[HF_FROM]), &tr);
+	hf->to = parse_addresses(v[HF_TO], strlen(v[HF_TO]), &tr);
+	hf->cc = parse_addresses(v[HF_CC], strlen(v[HF_CC]), &tr);
+	hf->subject = rfc2047_decode(v[HF_SUBJECT], strlen(v[HF_SUBJECT]));
+	hf->message_id = parse_msg_ids(v[HF_MESSAGE_ID],
+	    strlen(v[HF_MESSAGE_ID]), 0, &tr);
+	hf->in_reply_to = parse_msg_ids(v[HF_IN_REPLY_TO],
+	    strlen(v[HF_IN_REPLY_TO]), 0, &tr);
+	hf->references = parse_msg_ids(v[HF_REFERENCES],
+	    strlen(v[HF_REFERENCES]), 1, &tr);
+	hf->truncated = tr;
+
+	for (i = 0; i < HF_COUNT; i++)
+		free(v[i]);
+	return 0;
+}
+
+void
+header_fields_free(struct header_fields *hf)
+{
+	if (hf == NULL)
+		return;
+	free(hf->from);
+	free(hf->to);
+	free(hf->cc);
+	free(hf->subject);
+	free(hf->message_id);
+	free(hf->in_reply_to);
+	free(hf->references);
+	memset(hf, 0, sizeof *hf);
+}

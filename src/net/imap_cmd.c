@@ -1,0 +1,802 @@
+/*
+ * imap_cmd.c - the IMAP commands sync needs, on an authenticated
+ * session from imap.c: LIST, pipelined STATUS, SELECT (with CONDSTORE,
+ * or QRESYNC in one round trip), UID SEARCH SINCE, streamed UID FETCH,
+ * UID STORE, MOVE/COPY/EXPUNGE and APPEND.  Run by the engine thread
+ * that owns the session.  Functions are prefixed imap_ like imap.c:
+ * this file is the same module's command half.
+ *
+ * libetpan 1.9.4 workarounds used here (LIBETPAN.md): SELECT QRESYNC
+ * is sent by hand (its own call drops the parentheses); FETCH results
+ * are streamed through msg_att_handler, which needs a progress
+ * callback set too; after a PARSE or STREAM error the session is dead.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "net.h"
+
+#define IMAP_SET_MAX_RANGES	500	/* ranges per command line */
+
+/* Marks the session unusable after a stream or parse error. */
+static int
+imap_fail(struct imap_conn *c, int r, const char *what, char **errp)
+{
+	const char	*text = c->imap->imap_response;
+
+	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
+	    r == MAILIMAP_ERROR_PROTOCOL) {
+		c->dead = 1;
+		seterr(errp, "%s: %s", what, r == MAILIMAP_ERROR_PARSE ?
+		    "unparseable server response; reconnecting" :
+		    r == MAILIMAP_ERROR_STREAM ? "connection lost or timed out" :
+		    "protocol error");
+	} else
+		seterr(errp, "%s failed: %s", what, text ? text : "");
+	return -1;
+}
+
+/* An IMAP quoted string (mailbox names are 7-bit modified UTF-7). */
+static char *
+quote(const char *s)
+{
+	char	*q = xmalloc(2 * strlen(s) + 3), *o = q;
+
+	*o++ = '"';
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return q;
+}
+
+/* Ascending uids[from..] into a set of at most IMAP_SET_MAX_RANGES. */
+static struct mailimap_set *
+uid_set(const uint32_t *uids, size_t n, size_t *used)
+{
+	struct mailimap_set	*set = mailimap_set_new_empty();
+	size_t			 i = 0, ranges = 0, j;
+
+	while (i < n && ranges < IMAP_SET_MAX_RANGES) {
+		j = i;
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		mailimap_set_add_interval(set, uids[i], uids[j]);
+		ranges++;
+		i = j + 1;
+	}
+	*used = i;
+	return set;
+}
+
+static const struct {
+	const char	*flag;
+	const char	*role;
+} imap_roles[] = {
+	{ "Sent", "sent" }, { "Drafts", "drafts" }, { "Trash", "trash" },
+	{ "Archive", "archive" }, { "Junk", "junk" }, { "All", "" },
+};
+
+void
+imap_mailboxes_free(struct imap_mailbox *mb, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(mb[i].name);
+	free(mb);
+}
+
+int
+imap_list(struct imap_conn *c, struct imap_mailbox **out, size_t *np,
+    char **errp)
+{
+	clist			*list = NULL, *lsub = NULL;
+	clistiter		*it, *jt;
+	struct mailimap_mailbox_list *ml;
+	struct mailimap_mbx_list_oflag *of;
+	struct imap_mailbox	*mb = NULL;
+	size_t			 n = 0, i, k;
+	int			 r;
+
+	r = mailimap_list(c->imap, "", "*", &list);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (list != NULL)
+			mailimap_list_result_free(list);
+		return imap_fail(c, r, "LIST", errp);
+	}
+	mb = xcalloc(clist_count(list) + 1, sizeof *mb);
+	for (it = clist_begin(list); it != NULL; it = clist_next(it)) {
+		ml = clist_content(it);
+		if (ml->mb_name == NULL)
+			continue;
+		mb[n].name = xstrdup(ml->mb_name);
+		mb[n].delim = (unsigned char)ml->mb_delimiter;
+		if (strcasecmp(ml->mb_name, "INBOX") == 0)
+			snprintf(mb[n].role, sizeof mb[n].role, "inbox");
+		if (ml->mb_flag != NULL) {
+			if (ml->mb_flag->mbf_type == MAILIMAP_MBX_LIST_FLAGS_SFLAG &&
+			    ml->mb_flag->mbf_sflag == MAILIMAP_MBX_LIST_SFLAG_NOSELECT)
+				mb[n].noselect = 1;
+			for (jt = clist_begin(ml->mb_flag->mbf_oflags);
+			    jt != NULL; jt = clist_next(jt)) {
+				of = clist_content(jt);
+				if (of->of_type == MAILIMAP_MBX_LIST_OFLAG_NOINFERIORS)
+					continue;
+				if (of->of_flag_ext == NULL)
+					continue;
+				if (strcasecmp(of->of_flag_ext, "NonExistent") == 0 ||
+				    strcasecmp(of->of_flag_ext, "Noselect") == 0)
+					mb[n].noselect = 1;
+				for (k = 0; k < sizeof imap_roles /
+				    sizeof imap_roles[0]; k++)
+					if (strcasecmp(of->of_flag_ext,
+					    imap_roles[k].flag) == 0 &&
+					    mb[n].role[0] == '\0')
+						snprintf(mb[n].role,
+						    sizeof mb[n].role, "%s",
+						    imap_roles[k].role);
+			}
+		}
+		n++;
+	}
+	mailimap_list_result_free(list);
+
+	r = mailimap_lsub(c->imap, "", "*", &lsub);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (lsub != NULL)
+			mailimap_list_result_free(lsub);
+		imap_mailboxes_free(mb, n);
+		return imap_fail(c, r, "LSUB", errp);
+	}
+	for (it = clist_begin(lsub); it != NULL; it = clist_next(it)) {
+		ml = clist_content(it);
+		for (i = 0; i < n && ml->mb_name != NULL; i++)
+			if (strcmp(mb[i].name, ml->mb_name) == 0)
+				mb[i].subscribed = 1;
+	}
+	mailimap_list_result_free(lsub);
+	*out = mb;
+	*np = n;
+	return 0;
+}
+
+static void
+status_fill(struct mailimap_mailbox_data_status *st, struct imap_status *s)
+{
+	clistiter				*it;
+	struct mailimap_status_info		*si;
+	struct mailimap_condstore_status_info	*cs;
+
+	for (it = clist_begin(st->st_info_list); it != NULL;
+	    it = clist_next(it)) {
+		si = clist_content(it);
+		switch (si->st_att) {
+		case MAILIMAP_STATUS_ATT_MESSAGES:
+			s->messages = si->st_value;
+			break;
+		case MAILIMAP_STATUS_ATT_UIDNEXT:
+			s->uidnext = si->st_value;
+			break;
+		case MAILIMAP_STATUS_ATT_UIDVALIDITY:
+			s->uidvalidity = si->st_value;
+			break;
+		case MAILIMAP_STATUS_ATT_UNSEEN:
+			s->unseen = si->st_value;
+			break;
+		case MAILIMAP_STATUS_ATT_EXTENSION:
+			if (si->st_ext_data != NULL &&
+			    si->st_ext_data->ext_extension ==
+			    &mailimap_extension_condstore) {
+				cs = si->st_ext_data->ext_data;
+				s->hms = cs->cs_highestmodseq_value;
+			}
+			break;
+		}
+	}
+}
+
+int
+imap_status_many(struct imap_conn *c, char *const *names, size_t n,
+    struct imap_status *out, char **errp)
+{
+	struct mailimap_response	*resp;
+	struct mailimap_response_info	*ri;
+	char				*q, *line;
+	const char			*atts;
+	size_t				 i;
+	int				 r, first_tag, last_tag;
+
+	atts = imap_has(c, "CONDSTORE") ?
+	    "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN HIGHESTMODSEQ)" :
+	    "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN)";
+	/* All commands go out at once: one round trip for every folder. */
+	first_tag = c->imap->imap_tag + 1;
+	for (i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		q = quote(names[i]);
+		line = xasprintf("STATUS %s %s\r\n", q, atts);
+		free(q);
+		r = mailimap_send_current_tag(c->imap);
+		if (r == MAILIMAP_NO_ERROR && mailstream_write(
+		    c->imap->imap_stream, line, strlen(line)) == -1)
+			r = MAILIMAP_ERROR_STREAM;
+		free(line);
+		if (r != MAILIMAP_NO_ERROR)
+			return imap_fail(c, r, "STATUS", errp);
+	}
+	if (mailstream_flush(c->imap->imap_stream) == -1)
+		return imap_fail(c, MAILIMAP_ERROR_STREAM, "STATUS", errp);
+	last_tag = c->imap->imap_tag;
+	for (i = 0; i < n; i++) {
+		if (mailimap_read_line(c->imap) == NULL)
+			return imap_fail(c, MAILIMAP_ERROR_STREAM, "STATUS",
+			    errp);
+		/*
+		 * libetpan checks each tagged reply against its last tag;
+		 * with commands pipelined, say which one this answers.
+		 */
+		c->imap->imap_tag = first_tag + (int)i;
+		r = mailimap_parse_response(c->imap, &resp);
+		c->imap->imap_tag = last_tag;
+		if (r != MAILIMAP_NO_ERROR)
+			return imap_fail(c, r, "STATUS", errp);
+		if (resp->rsp_resp_done->rsp_type ==
+		    MAILIMAP_RESP_DONE_TYPE_TAGGED &&
+		    resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->
+		    rsp_type == MAILIMAP_RESP_COND_STATE_OK) {
+			ri = c->imap->imap_response_info;
+			if (ri != NULL && ri->rsp_status != NULL) {
+				status_fill(ri->rsp_status, &out[i]);
+				out[i].ok = 1;
+			}
+		} else if (resp->rsp_resp_done->rsp_type !=
+		    MAILIMAP_RESP_DONE_TYPE_TAGGED) {
+			mailimap_response_free(resp);
+			return imap_fail(c, MAILIMAP_ERROR_PROTOCOL, "STATUS",
+			    errp);
+		}
+		mailimap_response_free(resp);
+	}
+	return 0;
+}
+
+/* ---- FETCH streaming ---- */
+
+struct fetch_ctx {
+	imap_msg_cb	 cb;
+	void		*ctx;
+	int		 stop;
+	size_t		 count;
+};
+
+static unsigned
+flag_bits(struct mailimap_msg_att_dynamic *dyn, char **kw)
+{
+	clistiter		*it;
+	struct mailimap_flag_fetch *ff;
+	struct mailimap_flag	*f;
+	unsigned		 bits = 0;
+	char			*t;
+
+	*kw = xstrdup("");
+	if (dyn == NULL || dyn->att_list == NULL)
+		return 0;
+	for (it = clist_begin(dyn->att_list); it != NULL; it = clist_next(it)) {
+		ff = clist_content(it);
+		if (ff->fl_type != MAILIMAP_FLAG_FETCH_OTHER || ff->fl_flag == NULL)
+			continue;
+		f = ff->fl_flag;
+		switch (f->fl_type) {
+		case MAILIMAP_FLAG_ANSWERED:
+			bits |= FLAG_ANSWERED;
+			break;
+		case MAILIMAP_FLAG_FLAGGED:
+			bits |= FLAG_FLAGGED;
+			break;
+		case MAILIMAP_FLAG_DELETED:
+			bits |= FLAG_DELETED;
+			break;
+		case MAILIMAP_FLAG_SEEN:
+			bits |= FLAG_SEEN;
+			break;
+		case MAILIMAP_FLAG_DRAFT:
+			bits |= FLAG_DRAFT;
+			break;
+		case MAILIMAP_FLAG_KEYWORD:
+			if (f->fl_data.fl_keyword == NULL)
+				break;
+			t = xasprintf("%s%s%s", *kw, **kw ? " " : "",
+			    f->fl_data.fl_keyword);
+			free(*kw);
+			*kw = t;
+			break;
+		default:
+			break;
+		}
+	}
+	return bits;
+}
+
+static int64_t
+date_time_utc(const struct mailimap_date_time *d)
+{
+	int	zone = d->dt_zone, sign = zone < 0 ? -1 : 1;
+	int	off;
+
+	zone *= sign;
+	off = sign * ((zone / 100) * 3600 + (zone % 100) * 60);
+	return epoch_utc(d->dt_year, d->dt_month, d->dt_day, d->dt_hour,
+	    d->dt_min, d->dt_sec) - off;
+}
+
+static void
+fetch_handler(struct mailimap_msg_att *att, void *arg)
+{
+	struct fetch_ctx		*fc = arg;
+	struct imap_msg			 m;
+	clistiter			*it;
+	struct mailimap_msg_att_item	*item;
+	struct mailimap_msg_att_static	*st;
+	struct mailimap_extension_data	*ext;
+	char				*kw = NULL;
+
+	if (fc->stop)
+		return;
+	memset(&m, 0, sizeof m);
+	for (it = clist_begin(att->att_list); it != NULL; it = clist_next(it)) {
+		item = clist_content(it);
+		switch (item->att_type) {
+		case MAILIMAP_MSG_ATT_ITEM_DYNAMIC:
+			free(kw);
+			m.flags = flag_bits(item->att_data.att_dyn, &kw);
+			m.has_flags = 1;
+			break;
+		case MAILIMAP_MSG_ATT_ITEM_STATIC:
+			st = item->att_data.att_static;
+			switch (st->att_type) {
+			case MAILIMAP_MSG_ATT_UID:
+				m.uid = st->att_data.att_uid;
+				break;
+			case MAILIMAP_MSG_ATT_INTERNALDATE:
+				if (st->att_data.att_internal_date != NULL)
+					m.internaldate = date_time_utc(
+					    st->att_data.att_internal_date);
+				break;
+			case MAILIMAP_MSG_ATT_RFC822_SIZE:
+				m.size = st->att_data.att_rfc822_size;
+				break;
+			case MAILIMAP_MSG_ATT_BODY_SECTION:
+				if (st->att_data.att_body_section == NULL)
+					break;
+				if (st->att_data.att_body_section->sec_section !=
+				    NULL &&
+				    st->att_data.att_body_section->sec_section->
+				    sec_spec != NULL) {
+					m.header = st->att_data.att_body_section->
+					    sec_body_part;
+					m.header_len = st->att_data.
+					    att_body_section->sec_length;
+				} else {
+					m.body = st->att_data.att_body_section->
+					    sec_body_part;
+					m.body_len = st->att_data.
+					    att_body_section->sec_length;
+				}
+				break;
+			default:
+				break;
+			}
+			break;
+		case MAILIMAP_MSG_ATT_ITEM_EXTENSION:
+			ext = item->att_data.att_extension_data;
+			if (ext != NULL && ext->ext_extension ==
+			    &mailimap_extension_condstore && ext->ext_type ==
+			    MAILIMAP_CONDSTORE_TYPE_FETCH_DATA)
+				m.modseq = ((struct
+				    mailimap_condstore_fetch_mod_resp *)
+				    ext->ext_data)->cs_modseq_value;
+			break;
+		}
+	}
+	m.keywords = kw != NULL ? kw : "";
+	/* A FETCH without a UID (unsolicited flags) or UID 0 is ignored. */
+	if (m.uid != 0 && fc->cb(&m, fc->ctx) != 0)
+		fc->stop = 1;
+	fc->count++;
+	free(kw);
+}
+
+static void
+fetch_progress(size_t cur, size_t max, void *ctx)
+{
+	(void)cur;
+	(void)max;
+	(void)ctx;
+}
+
+static struct mailimap_fetch_type *
+fetch_type(struct imap_conn *c, int what, const char *const *fields)
+{
+	struct mailimap_fetch_type	*ft;
+	clist				*hdrs;
+	size_t				 i;
+
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_flags());
+	if (imap_has(c, "CONDSTORE"))
+		mailimap_fetch_type_new_fetch_att_list_add(ft,
+		    mailimap_fetch_att_new_modseq());
+	if (what & IMAP_FETCH_HEADERS) {
+		mailimap_fetch_type_new_fetch_att_list_add(ft,
+		    mailimap_fetch_att_new_internaldate());
+		mailimap_fetch_type_new_fetch_att_list_add(ft,
+		    mailimap_fetch_att_new_rfc822_size());
+		hdrs = clist_new();
+		for (i = 0; fields[i] != NULL; i++)
+			clist_append(hdrs, xstrdup(fields[i]));
+		mailimap_fetch_type_new_fetch_att_list_add(ft,
+		    mailimap_fetch_att_new_body_peek_section(
+		    mailimap_section_new_header_fields(
+		    mailimap_header_list_new(hdrs))));
+	}
+	if (what & IMAP_FETCH_BODY)
+		mailimap_fetch_type_new_fetch_att_list_add(ft,
+		    mailimap_fetch_att_new_body_peek_section(
+		    mailimap_section_new(NULL)));
+	return ft;
+}
+
+int
+imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n, int what,
+    const char *const *fields, uint64_t changedsince, imap_msg_cb cb,
+    void *ctx, char **errp)
+{
+	struct fetch_ctx		 fc;
+	struct mailimap_fetch_type	*ft;
+	struct mailimap_set		*set;
+	clist				*result;
+	size_t				 done = 0, used;
+	int				 r = MAILIMAP_NO_ERROR;
+
+	memset(&fc, 0, sizeof fc);
+	fc.cb = cb;
+	fc.ctx = ctx;
+	mailimap_set_msg_att_handler(c->imap, fetch_handler, &fc);
+	/* The handler is ignored unless a progress callback is set too. */
+	mailimap_set_progress_callback(c->imap, NULL, fetch_progress, &fc);
+	while (done < n && !fc.stop) {
+		set = uid_set(uids + done, n - done, &used);
+		ft = fetch_type(c, what, fields);
+		result = NULL;
+		if (changedsince > 0)
+			r = mailimap_uid_fetch_changedsince(c->imap, set, ft,
+			    changedsince, &result);
+		else
+			r = mailimap_uid_fetch(c->imap, set, ft, &result);
+		mailimap_fetch_type_free(ft);
+		mailimap_set_free(set);
+		if (r == MAILIMAP_NO_ERROR && result != NULL)
+			mailimap_fetch_list_free(result);
+		if (r != MAILIMAP_NO_ERROR)
+			break;
+		done += used;
+	}
+	mailimap_set_msg_att_handler(c->imap, NULL, NULL);
+	mailimap_set_progress_callback(c->imap, NULL, NULL, NULL);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(c, r, "UID FETCH", errp);
+	return 0;
+}
+
+int
+imap_uid_cmp(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+imap_search_since(struct imap_conn *c, int64_t since, uint32_t **uidsp,
+    size_t *np, char **errp)
+{
+	struct mailimap_search_key	*key;
+	clist				*res = NULL;
+	clistiter			*it;
+	uint32_t			*uids;
+	size_t				 n = 0;
+	time_t				 t = (time_t)since;
+	struct tm			 tm;
+	int				 r;
+
+	if (since > 0) {
+		gmtime_r(&t, &tm);
+		key = mailimap_search_key_new_since(mailimap_date_new(tm.tm_mday,
+		    tm.tm_mon + 1, tm.tm_year + 1900));
+	} else
+		key = mailimap_search_key_new_all();
+	r = mailimap_uid_search(c->imap, NULL, key, &res);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (res != NULL)
+			mailimap_search_result_free(res);
+		return imap_fail(c, r, "UID SEARCH", errp);
+	}
+	uids = xcalloc(clist_count(res) + 1, sizeof *uids);
+	for (it = clist_begin(res); it != NULL; it = clist_next(it))
+		if (*(uint32_t *)clist_content(it) != 0)
+			uids[n++] = *(uint32_t *)clist_content(it);
+	mailimap_search_result_free(res);
+	qsort(uids, n, sizeof *uids, imap_uid_cmp);
+	*uidsp = uids;
+	*np = n;
+	return 0;
+}
+
+/* ---- SELECT ---- */
+
+/* Collects VANISHED uids and HIGHESTMODSEQ from the extension list. */
+static void
+select_extensions(struct imap_conn *c, struct imap_sel *sel)
+{
+	struct mailimap_response_info		*ri = c->imap->imap_response_info;
+	clistiter				*it, *jt;
+	struct mailimap_extension_data		*ext;
+	struct mailimap_qresync_vanished	*v;
+	struct mailimap_condstore_resptextcode	*rc;
+	struct mailimap_set_item		*si;
+	uint32_t				 u;
+
+	if (ri == NULL || ri->rsp_extension_list == NULL)
+		return;
+	for (it = clist_begin(ri->rsp_extension_list); it != NULL;
+	    it = clist_next(it)) {
+		ext = clist_content(it);
+		if (ext->ext_extension == &mailimap_extension_qresync &&
+		    ext->ext_type == MAILIMAP_QRESYNC_TYPE_VANISHED) {
+			v = ext->ext_data;
+			if (v == NULL || v->qr_known_uids == NULL)
+				continue;
+			for (jt = clist_begin(v->qr_known_uids->set_list);
+			    jt != NULL; jt = clist_next(jt)) {
+				si = clist_content(jt);
+				/* Bounded: a hostile 1:4294967295 is capped. */
+				for (u = si->set_first; u != 0 &&
+				    u <= si->set_last &&
+				    sel->nvanished < IMAP_VANISHED_MAX; u++) {
+					sel->vanished = xrealloc(sel->vanished,
+					    (sel->nvanished + 1) *
+					    sizeof *sel->vanished);
+					sel->vanished[sel->nvanished++] = u;
+					if (u == UINT32_MAX)
+						break;
+				}
+			}
+		} else if (ext->ext_extension ==
+		    &mailimap_extension_condstore && ext->ext_type ==
+		    MAILIMAP_CONDSTORE_TYPE_RESP_TEXT_CODE) {
+			rc = ext->ext_data;
+			if (rc != NULL && rc->cs_type ==
+			    MAILIMAP_CONDSTORE_RESPTEXTCODE_HIGHESTMODSEQ)
+				sel->hms = rc->cs_data.cs_modseq_value;
+		}
+	}
+}
+
+int
+imap_enable_qresync(struct imap_conn *c, char **errp)
+{
+	struct mailimap_capability_data	*want, *got = NULL;
+	clist				*l;
+	int				 r;
+
+	if (c->qresync || !imap_has(c, "QRESYNC"))
+		return 0;
+	l = clist_new();
+	clist_append(l, mailimap_capability_new(MAILIMAP_CAPABILITY_NAME,
+	    NULL, xstrdup("QRESYNC")));
+	want = mailimap_capability_data_new(l);
+	r = mailimap_enable(c->imap, want, &got);
+	mailimap_capability_data_free(want);
+	if (got != NULL)
+		mailimap_capability_data_free(got);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(c, r, "ENABLE QRESYNC", errp);
+	c->qresync = 1;
+	return 0;
+}
+
+void
+imap_sel_clear(struct imap_sel *sel)
+{
+	free(sel->vanished);
+	memset(sel, 0, sizeof *sel);
+}
+
+int
+imap_select(struct imap_conn *c, const char *name, uint32_t uidvalidity,
+    uint64_t hms, struct imap_sel *sel, imap_msg_cb cb, void *ctx,
+    char **errp)
+{
+	struct mailimap_selection_info	*si;
+	struct fetch_ctx		 fc;
+	char				*q, *cmd;
+	uint64_t			 ms = 0;
+	int				 r;
+
+	memset(sel, 0, sizeof *sel);
+	if (c->qresync && uidvalidity != 0 && hms != 0) {
+		/*
+		 * One round trip: SELECT "box" (QRESYNC (uv ms)) by hand;
+		 * mailimap_select_qresync drops the parentheses.
+		 */
+		memset(&fc, 0, sizeof fc);
+		fc.cb = cb;
+		fc.ctx = ctx;
+		q = quote(name);
+		cmd = xasprintf("SELECT %s (QRESYNC (%u %llu))", q, uidvalidity,
+		    (unsigned long long)hms);
+		free(q);
+		if (c->imap->imap_selection_info != NULL)
+			mailimap_selection_info_free(
+			    c->imap->imap_selection_info);
+		c->imap->imap_selection_info = mailimap_selection_info_new();
+		mailimap_set_msg_att_handler(c->imap, fetch_handler, &fc);
+		mailimap_set_progress_callback(c->imap, NULL, fetch_progress,
+		    &fc);
+		r = mailimap_custom_command(c->imap, cmd);
+		mailimap_set_msg_att_handler(c->imap, NULL, NULL);
+		mailimap_set_progress_callback(c->imap, NULL, NULL, NULL);
+		free(cmd);
+		if (r != MAILIMAP_NO_ERROR) {
+			c->imap->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+			return imap_fail(c, r, "SELECT", errp);
+		}
+		c->imap->imap_state = MAILIMAP_STATE_SELECTED;
+		select_extensions(c, sel);
+		sel->qresync = 1;
+	} else if (imap_has(c, "CONDSTORE")) {
+		r = mailimap_select_condstore(c->imap, name, &ms);
+		if (r != MAILIMAP_NO_ERROR)
+			return imap_fail(c, r, "SELECT", errp);
+		sel->hms = ms;
+	} else {
+		r = mailimap_select(c->imap, name);
+		if (r != MAILIMAP_NO_ERROR)
+			return imap_fail(c, r, "SELECT", errp);
+	}
+	si = c->imap->imap_selection_info;
+	if (si != NULL) {
+		sel->uidvalidity = si->sel_uidvalidity;
+		sel->uidnext = si->sel_uidnext;
+		sel->exists = si->sel_exists;
+	}
+	return 0;
+}
+
+/* ---- changes ---- */
+
+static struct mailimap_flag_list *
+flag_list(unsigned flags)
+{
+	struct mailimap_flag_list	*fl = mailimap_flag_list_new_empty();
+
+	if (flags & FLAG_SEEN)
+		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+	if (flags & FLAG_ANSWERED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_answered());
+	if (flags & FLAG_FLAGGED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_flagged());
+	if (flags & FLAG_DELETED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+	if (flags & FLAG_DRAFT)
+		mailimap_flag_list_add(fl, mailimap_flag_new_draft());
+	return fl;
+}
+
+int
+imap_store(struct imap_conn *c, const uint32_t *uids, size_t n, int add,
+    unsigned flags, char **errp)
+{
+	struct mailimap_set		*set;
+	struct mailimap_store_att_flags	*sa;
+	size_t				 done = 0, used;
+	int				 r;
+
+	if (flags == 0)
+		return 0;
+	while (done < n) {
+		set = uid_set(uids + done, n - done, &used);
+		sa = add ? mailimap_store_att_flags_new_add_flags_silent(
+		    flag_list(flags)) :
+		    mailimap_store_att_flags_new_remove_flags_silent(
+		    flag_list(flags));
+		r = mailimap_uid_store(c->imap, set, sa);
+		mailimap_store_att_flags_free(sa);
+		mailimap_set_free(set);
+		if (r != MAILIMAP_NO_ERROR)
+			return imap_fail(c, r, "UID STORE", errp);
+		done += used;
+	}
+	return 0;
+}
+
+int
+imap_expunge(struct imap_conn *c, const uint32_t *uids, size_t n,
+    char **errp)
+{
+	struct mailimap_set	*set;
+	size_t			 done = 0, used;
+	int			 r;
+
+	if (imap_store(c, uids, n, 1, FLAG_DELETED, errp) == -1)
+		return -1;
+	while (done < n) {
+		set = uid_set(uids + done, n - done, &used);
+		/* Without UIDPLUS, EXPUNGE would also remove others' \Deleted. */
+		r = imap_has(c, "UIDPLUS") ? mailimap_uid_expunge(c->imap, set) :
+		    mailimap_expunge(c->imap);
+		mailimap_set_free(set);
+		if (r != MAILIMAP_NO_ERROR)
+			return imap_fail(c, r, "UID EXPUNGE", errp);
+		done += used;
+	}
+	return 0;
+}
+
+int
+imap_copy(struct imap_conn *c, const uint32_t *uids, size_t n,
+    const char *target, int move, char **errp)
+{
+	struct mailimap_set	*set;
+	size_t			 done = 0, used;
+	int			 r;
+
+	if (move && !imap_has(c, "MOVE")) {
+		/* COPY, then \Deleted and UID EXPUNGE of just these. */
+		if (imap_copy(c, uids, n, target, 0, errp) == -1)
+			return -1;
+		return imap_expunge(c, uids, n, errp);
+	}
+	while (done < n) {
+		set = uid_set(uids + done, n - done, &used);
+		r = move ? mailimap_uid_move(c->imap, set, target) :
+		    mailimap_uid_copy(c->imap, set, target);
+		mailimap_set_free(set);
+		if (r != MAILIMAP_NO_ERROR)
+			return imap_fail(c, r, move ? "UID MOVE" : "UID COPY",
+			    errp);
+		done += used;
+	}
+	return 0;
+}
+
+int
+imap_append(struct imap_conn *c, const char *mailbox, unsigned flags,
+    const char *data, size_t len, uint32_t *uidp, char **errp)
+{
+	struct mailimap_flag_list	*fl = flag_list(flags);
+	uint32_t			 uidv = 0, uid = 0;
+	int				 r;
+
+	if (imap_has(c, "UIDPLUS"))
+		r = mailimap_uidplus_append(c->imap, mailbox, fl, NULL, data,
+		    len, &uidv, &uid);
+	else
+		r = mailimap_append(c->imap, mailbox, fl, NULL, data, len);
+	mailimap_flag_list_free(fl);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(c, r, "APPEND", errp);
+	if (uidp != NULL)
+		*uidp = uid;
+	return 0;
+}

@@ -1,0 +1,1227 @@
+/*
+ * query.c - the search language of tern(1) (SEARCH QUERIES), compiled
+ * to an SQL condition with bound parameters, and run on a store.
+ * query_compile() touches no shared state and runs on any thread;
+ * query_run() runs on the thread that owns the store connection (the
+ * UI thread, or the command line).
+ *
+ * The language:
+ *
+ *	query	= or
+ *	or	= and { "OR" and }
+ *	and	= unary { ["AND"] unary }	terms side by side are ANDed
+ *	unary	= ("NOT" | "-") unary | "(" or ")" | "*" | term
+ *	term	= KEY ":" value | value
+ *	value	= word | '"' chars '"'
+ *
+ * Precedence: NOT > AND > OR.  OR, AND and NOT are operators only as
+ * unquoted upper-case words ("or" and "OR" in quotes are text).  A
+ * leading '-' negates: -is:read, -(a OR b).  A '-' inside a word is
+ * text.  '*' alone matches every message; inside a word it is text,
+ * not a wildcard.
+ *
+ * A word is a run of characters up to white space, a parenthesis or
+ * a double quote.  A word whose part before its first ':' is made of
+ * letters is a KEY:value term (keys and is:/has: values ignore case);
+ * any other word is text (12:30 is text, re:x is an unknown key, so
+ * "re:x" must be quoted).  In double quotes, \" is a quote and \\ a
+ * backslash; a quoted string ends at white space or a parenthesis.
+ * Values are never empty.
+ *
+ *	folder:NAME	the folder's display name is NAME, or its server
+ *			name is; INBOX in any case means the inbox,
+ *			other names are exact
+ *	from:X  cc:X  subject:X
+ *			the header contains X (ignoring ASCII case)
+ *	to:X		To or Cc contains X
+ *	text		Subject, From or To contains text
+ *	is:unread is:read is:flagged is:unflagged is:answered
+ *	is:draft is:deleted
+ *			flags
+ *	has:cached	the body is in the local cache
+ *	after:DATE	dated at or after DATE
+ *	before:DATE	dated before DATE
+ *			DATE is YYYY-MM-DD (00:00 UTC) or Nd, Nw, Nm,
+ *			Ny: N days, weeks, months (30 days) or years
+ *			(365 days) before now.  A message's date is its
+ *			Date: header, or its arrival time if it has none
+ *	larger:N  smaller:N
+ *			size above / below N bytes; N may end in k
+ *			(1024) or M (1048576)
+ *
+ * Bounds, because the text is typed or pasted by a user: at most
+ * QUERY_MAX bytes and QUERY_DEPTH nested parentheses and NOTs, both
+ * checked before any recursion goes deeper, so the worst input gets an
+ * error, never a deep stack.
+ *
+ * User text never reaches the SQL: every value becomes a '?' bound to
+ * a query_param, and LIKE patterns escape % _ and \ with ESCAPE '\'.
+ *
+ * The SQL is shaped for SQLite's limits, which a 4 KB query can hit:
+ * an expression tree at most 1000 deep (a chain a AND b AND c ... is
+ * as deep as it is long, so chains are cut into nested groups of
+ * CHAIN) and a parser stack of about 100 entries, which every pending
+ * "x AND (" uses three of (so the most deeply nested operand of each
+ * AND and OR is written first, where it costs one).
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sqlite3.h>
+
+#include "core.h"
+#include "store.h"
+
+#define QUERY_MAX	4096	/* bytes of query text */
+#define QUERY_DEPTH	32	/* nested parentheses and NOTs */
+#define QUERY_ECHO	40	/* bytes of user text quoted in an error */
+#define CHAIN		8	/* operands of one SQL AND/OR chain */
+#define DAY		86400
+
+enum tok_type {
+	TOK_END, TOK_LP, TOK_RP, TOK_OR, TOK_AND, TOK_NOT, TOK_STAR, TOK_TERM
+};
+
+struct token {
+	enum tok_type	 type;
+	size_t		 pos;		/* byte offset in the query */
+	char		*key;		/* TERM: lower case; NULL for text */
+	char		*value;		/* TERM: unquoted, owned */
+};
+
+enum node_type { NODE_LEAF, NODE_AND, NODE_OR, NODE_NOT };
+
+struct node {
+	enum node_type	 type;
+	const char	*sql;		/* LEAF: template, one '?' per param */
+	struct query_param p[3];	/* LEAF: owned until emitted */
+	size_t		 np;
+	struct node	**kids;		/* AND, OR: two or more; NOT: one */
+	size_t		 nkids;
+	int		 weight;	/* parser stack the SQL needs */
+};
+
+/* One query_compile(); nothing in it outlives the call. */
+struct parser {
+	const char	*q;
+	time_t		 now;
+	struct token	*toks;
+	size_t		 ntoks, tcap;
+	size_t		 cur;
+	char		**errp;
+};
+
+/* The SQL being written. */
+struct out {
+	char		*s;
+	size_t		 len, cap;
+	struct query_param *params;
+	size_t		 np, pcap;
+};
+
+struct key {
+	const char	*name;
+	int		(*compile)(struct parser *, const struct token *,
+			    struct node *);
+};
+
+#define LIKE		" LIKE ? ESCAPE '\\'"
+#define MSG_DATE	"COALESCE(NULLIF(m.date, 0), m.internaldate)"
+
+/* ---- errors ---- */
+
+/* The 1-based character (not byte) position of byte off. */
+static size_t
+column(const struct parser *p, size_t off)
+{
+	size_t	 i, col = 1;
+
+	for (i = 0; i < off && p->q[i] != '\0'; i++)
+		if (((unsigned char)p->q[i] & 0xc0) != 0x80)
+			col++;
+	return col;
+}
+
+/* User text shortened for an error message (cut at a character). */
+static char *
+echo(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n <= QUERY_ECHO)
+		return xstrdup(s);
+	n = QUERY_ECHO;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return xasprintf("%.*s...", (int)n, s);
+}
+
+/* ---- lexer ---- */
+
+static int
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	    c == '\f' || c == '\v';
+}
+
+/* Ends a word or a quoted string. */
+static int
+is_stop(int c)
+{
+	return c == '\0' || is_space(c) || c == '(' || c == ')';
+}
+
+static struct token *
+tok_push(struct parser *p, enum tok_type type, size_t pos)
+{
+	struct token	*t;
+
+	/* Every token but END uses a byte of a bounded query. */
+	if (p->ntoks == p->tcap) {
+		p->tcap = p->tcap ? p->tcap * 2 : 16;
+		p->toks = xrealloc(p->toks, p->tcap * sizeof *p->toks);
+	}
+	t = &p->toks[p->ntoks++];
+	memset(t, 0, sizeof *t);
+	t->type = type;
+	t->pos = pos;
+	return t;
+}
+
+/* Reads the quoted string at q[*ip] == '"'; advances *ip past it. */
+static char *
+lex_quoted(struct parser *p, size_t *ip)
+{
+	const char	*q = p->q;
+	size_t		 open = *ip, i = *ip + 1;
+	char		*v = xmalloc(strlen(q + i) + 1);
+	size_t		 n = 0;
+
+	for (;;) {
+		if (q[i] == '\0') {
+			seterr(p->errp, "unbalanced '\"' at position %zu "
+			    "(no closing quote)", column(p, open));
+			free(v);
+			return NULL;
+		}
+		if (q[i] == '"')
+			break;
+		if (q[i] == '\\' && (q[i + 1] == '"' || q[i + 1] == '\\'))
+			i++;
+		v[n++] = q[i++];
+	}
+	v[n] = '\0';
+	i++;
+	if (!is_stop(q[i])) {
+		seterr(p->errp, "text right after a closing quote at "
+		    "position %zu (put a space before it)", column(p, i));
+		free(v);
+		return NULL;
+	}
+	*ip = i;
+	return v;
+}
+
+/* Splits the query into tokens, ending with one TOK_END. */
+static int
+lex(struct parser *p)
+{
+	const char	*q = p->q;
+	struct token	*t;
+	size_t		 i = 0, start, k;
+	char		*c;
+
+	for (;;) {
+		while (is_space(q[i]))
+			i++;
+		start = i;
+		switch (q[i]) {
+		case '\0':
+			tok_push(p, TOK_END, i);
+			return 0;
+		case '(':
+			tok_push(p, TOK_LP, i++);
+			continue;
+		case ')':
+			tok_push(p, TOK_RP, i++);
+			continue;
+		case '-':
+			if (is_stop(q[i + 1])) {
+				seterr(p->errp, "'-' at position %zu must be "
+				    "followed by a term", column(p, i));
+				return -1;
+			}
+			tok_push(p, TOK_NOT, i++);
+			continue;
+		case '"':
+			t = tok_push(p, TOK_TERM, i);
+			if ((t->value = lex_quoted(p, &i)) == NULL)
+				return -1;
+			continue;
+		}
+
+		while (!is_stop(q[i]) && q[i] != '"')
+			i++;
+		for (k = start; k < i && isalpha((unsigned char)q[k]); k++)
+			continue;
+		if (k == start || k == i || q[k] != ':')
+			k = 0;			/* text, not KEY: */
+		if (q[i] == '"' && (k == 0 || k + 1 != i)) {
+			seterr(p->errp, "'\"' inside a word at position %zu "
+			    "(quote the whole word or value)", column(p, i));
+			return -1;
+		}
+		if (i - start == 2 && strncmp(q + start, "OR", 2) == 0)
+			tok_push(p, TOK_OR, start);
+		else if (i - start == 3 && strncmp(q + start, "AND", 3) == 0)
+			tok_push(p, TOK_AND, start);
+		else if (i - start == 3 && strncmp(q + start, "NOT", 3) == 0)
+			tok_push(p, TOK_NOT, start);
+		else if (i - start == 1 && q[start] == '*')
+			tok_push(p, TOK_STAR, start);
+		else {
+			t = tok_push(p, TOK_TERM, start);
+			if (k != 0) {
+				t->key = xstrndup(q + start, k - start);
+				for (c = t->key; *c != '\0'; c++)
+					*c = tolower((unsigned char)*c);
+				start = k + 1;
+			}
+			if (q[i] == '"') {
+				if ((t->value = lex_quoted(p, &i)) == NULL)
+					return -1;
+			} else
+				t->value = xstrndup(q + start, i - start);
+		}
+	}
+}
+
+/* ---- syntax tree ---- */
+
+static struct node *
+node_new(enum node_type type)
+{
+	struct node	*n = xcalloc(1, sizeof *n);
+
+	n->type = type;
+	return n;
+}
+
+static void
+node_free(struct node *n)
+{
+	size_t	 i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->nkids; i++)
+		node_free(n->kids[i]);
+	for (i = 0; i < n->np; i++)
+		free(n->p[i].s);
+	free(n->kids);
+	free(n);
+}
+
+static void
+node_add(struct node *n, struct node *kid)
+{
+	n->kids = xrealloc(n->kids, (n->nkids + 1) * sizeof *n->kids);
+	n->kids[n->nkids++] = kid;
+}
+
+/* a AND b (or OR), flattening a AND (b AND c) into one list. */
+static struct node *
+node_join(struct node *a, struct node *b, enum node_type type)
+{
+	struct node	*n;
+	size_t		 i;
+
+	if (a == NULL)
+		return b;
+	if (a->type != type) {
+		n = node_new(type);
+		node_add(n, a);
+		a = n;
+	}
+	if (b->type == type) {
+		for (i = 0; i < b->nkids; i++)
+			node_add(a, b->kids[i]);
+		b->nkids = 0;
+		node_free(b);
+	} else
+		node_add(a, b);
+	return a;
+}
+
+static struct node *
+node_not(struct node *a)
+{
+	struct node	*n;
+
+	if (a->type == NODE_NOT) {	/* no NULLs here: NOT NOT x is x */
+		n = a->kids[0];
+		a->nkids = 0;
+		node_free(a);
+		return n;
+	}
+	n = node_new(NODE_NOT);
+	node_add(n, a);
+	return n;
+}
+
+static struct node *
+leaf(const char *sql)
+{
+	struct node	*n = node_new(NODE_LEAF);
+
+	n->sql = sql;
+	return n;
+}
+
+static void
+leaf_int(struct node *n, int64_t i)
+{
+	n->p[n->np].is_int = 1;
+	n->p[n->np++].i = i;
+}
+
+static void
+leaf_str(struct node *n, const char *s)
+{
+	n->p[n->np++].s = xstrdup(s);
+}
+
+/* "%text%" with the LIKE wildcards of text escaped by '\'. */
+static void
+leaf_like(struct node *n, const char *text, size_t times)
+{
+	char	*pat = xmalloc(2 * strlen(text) + 3), *o = pat;
+
+	*o++ = '%';
+	for (; *text != '\0'; text++) {
+		if (*text == '%' || *text == '_' || *text == '\\')
+			*o++ = '\\';
+		*o++ = *text;
+	}
+	*o++ = '%';
+	*o = '\0';
+	while (times-- > 0)
+		leaf_str(n, pat);
+	free(pat);
+}
+
+/* ---- keys ---- */
+
+static int
+key_folder(struct parser *p, const struct token *t, struct node *n)
+{
+	(void)p;
+	if (strcasecmp(t->value, "INBOX") == 0)
+		n->sql = "(f.display = ? COLLATE NOCASE OR "
+		    "f.name = ? COLLATE NOCASE)";
+	else
+		n->sql = "(f.display = ? OR f.name = ?)";
+	leaf_str(n, t->value);
+	leaf_str(n, t->value);
+	return 0;
+}
+
+static int
+key_from(struct parser *p, const struct token *t, struct node *n)
+{
+	(void)p;
+	n->sql = "m.from_addr" LIKE;
+	leaf_like(n, t->value, 1);
+	return 0;
+}
+
+static int
+key_to(struct parser *p, const struct token *t, struct node *n)
+{
+	(void)p;
+	n->sql = "(m.to_addr" LIKE " OR m.cc_addr" LIKE ")";
+	leaf_like(n, t->value, 2);
+	return 0;
+}
+
+static int
+key_cc(struct parser *p, const struct token *t, struct node *n)
+{
+	(void)p;
+	n->sql = "m.cc_addr" LIKE;
+	leaf_like(n, t->value, 1);
+	return 0;
+}
+
+static int
+key_subject(struct parser *p, const struct token *t, struct node *n)
+{
+	(void)p;
+	n->sql = "m.subject" LIKE;
+	leaf_like(n, t->value, 1);
+	return 0;
+}
+
+static const struct {
+	const char	*name;
+	unsigned	 flag;
+	int		 set;
+} is_values[] = {
+	{ "unread",	FLAG_SEEN,	0 },
+	{ "read",	FLAG_SEEN,	1 },
+	{ "flagged",	FLAG_FLAGGED,	1 },
+	{ "unflagged",	FLAG_FLAGGED,	0 },
+	{ "answered",	FLAG_ANSWERED,	1 },
+	{ "draft",	FLAG_DRAFT,	1 },
+	{ "deleted",	FLAG_DELETED,	1 },
+};
+
+static int
+key_is(struct parser *p, const struct token *t, struct node *n)
+{
+	size_t	 i;
+	char	*e;
+
+	for (i = 0; i < sizeof is_values / sizeof is_values[0]; i++) {
+		if (strcasecmp(t->value, is_values[i].name) != 0)
+			continue;
+		n->sql = is_values[i].set ? "(m.flags & ?) <> 0" :
+		    "(m.flags & ?) = 0";
+		leaf_int(n, is_values[i].flag);
+		return 0;
+	}
+	e = echo(t->value);
+	seterr(p->errp, "unknown value 'is:%s' (known: is:unread is:read "
+	    "is:flagged is:unflagged is:answered is:draft is:deleted)", e);
+	free(e);
+	return -1;
+}
+
+static int
+key_has(struct parser *p, const struct token *t, struct node *n)
+{
+	char	*e;
+
+	if (strcasecmp(t->value, "cached") == 0) {
+		n->sql = "m.cached <> 0";
+		return 0;
+	}
+	e = echo(t->value);
+	seterr(p->errp, "unknown value 'has:%s' (known: has:cached)", e);
+	free(e);
+	return -1;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t
+days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t	 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Parses exactly n digits at s; -1 if they are not all digits. */
+static int64_t
+digits(const char *s, size_t n)
+{
+	int64_t	 v = 0;
+
+	while (n-- > 0) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		v = v * 10 + (*s++ - '0');
+	}
+	return v;
+}
+
+/* A date value as UTC seconds: YYYY-MM-DD, or Nd Nw Nm Ny before now. */
+static int
+parse_date(const char *s, time_t now, int64_t *out)
+{
+	static const int mdays[] =
+	    { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int64_t	 y, m, d, n, unit;
+	size_t	 len = strlen(s);
+
+	if (len == 10 && s[4] == '-' && s[7] == '-') {
+		y = digits(s, 4);
+		m = digits(s + 5, 2);
+		d = digits(s + 8, 2);
+		if (y < 0 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+			return -1;
+		if (m == 2 && d == 29 &&
+		    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+			return -1;
+		*out = days_from_civil(y, m, d) * DAY;
+		return 0;
+	}
+	/* At most 7 digits: 9999999y is far beyond any date, and fits. */
+	if (len < 2 || len > 8)
+		return -1;
+	switch (tolower((unsigned char)s[len - 1])) {
+	case 'd': unit = 1; break;
+	case 'w': unit = 7; break;
+	case 'm': unit = 30; break;
+	case 'y': unit = 365; break;
+	default: return -1;
+	}
+	if ((n = digits(s, len - 1)) < 0)
+		return -1;
+	*out = (int64_t)now - n * unit * DAY;
+	return 0;
+}
+
+static int
+key_date(struct parser *p, const struct token *t, struct node *n)
+{
+	int64_t	 when;
+	char	*e;
+
+	if (parse_date(t->value, p->now, &when) == -1) {
+		e = echo(t->value);
+		seterr(p->errp, "bad date '%s' for %s: at position %zu (use "
+		    "YYYY-MM-DD, or Nd, Nw, Nm or Ny for N days, weeks, "
+		    "months or years ago)", e, t->key, column(p, t->pos));
+		free(e);
+		return -1;
+	}
+	n->sql = strcmp(t->key, "after") == 0 ? MSG_DATE " >= ?" :
+	    MSG_DATE " < ?";
+	leaf_int(n, when);
+	return 0;
+}
+
+static int
+key_size(struct parser *p, const struct token *t, struct node *n)
+{
+	size_t	 len = strlen(t->value);
+	int64_t	 v, unit = 1;
+	char	*e;
+
+	if (len > 0 && (t->value[len - 1] == 'k' || t->value[len - 1] == 'K'))
+		unit = 1024;
+	else if (len > 0 && (t->value[len - 1] == 'M' ||
+	    t->value[len - 1] == 'm'))
+		unit = 1024 * 1024;
+	if (unit != 1)
+		len--;
+	/* 12 digits times 1 MiB stays far inside int64_t. */
+	if (len == 0 || len > 12 || (v = digits(t->value, len)) < 0) {
+		e = echo(t->value);
+		seterr(p->errp, "bad size '%s' for %s: at position %zu (use "
+		    "a number of bytes, with k or M for KiB or MiB)", e,
+		    t->key, column(p, t->pos));
+		free(e);
+		return -1;
+	}
+	n->sql = strcmp(t->key, "larger") == 0 ? "m.size > ?" : "m.size < ?";
+	leaf_int(n, v * unit);
+	return 0;
+}
+
+/* In the order of the "known:" list of the error message. */
+static const struct key keys[] = {
+	{ "folder",	key_folder },
+	{ "from",	key_from },
+	{ "to",		key_to },
+	{ "cc",		key_cc },
+	{ "subject",	key_subject },
+	{ "is",		key_is },
+	{ "has",	key_has },
+	{ "after",	key_date },
+	{ "before",	key_date },
+	{ "larger",	key_size },
+	{ "smaller",	key_size },
+};
+
+static struct node *
+compile_term(struct parser *p, const struct token *t)
+{
+	struct node	*n = leaf(NULL);
+	const struct key *k = NULL;
+	size_t		 i;
+	char		*e;
+
+	if (t->key != NULL) {
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			if (strcmp(keys[i].name, t->key) == 0)
+				k = &keys[i];
+		if (k == NULL) {
+			e = echo(t->key);
+			seterr(p->errp, "unknown search key '%s:' (known: "
+			    "folder: from: to: cc: subject: is: has: after: "
+			    "before: larger: smaller:)", e);
+			free(e);
+			goto fail;
+		}
+	}
+	if (t->value[0] == '\0') {
+		if (k != NULL)
+			seterr(p->errp, "empty value for %s: at position %zu",
+			    k->name, column(p, t->pos));
+		else
+			seterr(p->errp, "empty quotes at position %zu",
+			    column(p, t->pos));
+		goto fail;
+	}
+	if (k != NULL) {
+		if (k->compile(p, t, n) == -1)
+			goto fail;
+		return n;
+	}
+	n->sql = "(m.subject" LIKE " OR m.from_addr" LIKE " OR m.to_addr"
+	    LIKE ")";
+	leaf_like(n, t->value, 3);
+	return n;
+
+fail:
+	node_free(n);
+	return NULL;
+}
+
+/* ---- parser: recursive descent, depth bounded by QUERY_DEPTH ---- */
+
+static struct node *parse_or(struct parser *, int);
+
+static const struct token *
+peek(const struct parser *p)
+{
+	return &p->toks[p->cur];
+}
+
+static int
+starts_unary(const struct token *t)
+{
+	return t->type == TOK_NOT || t->type == TOK_LP ||
+	    t->type == TOK_STAR || t->type == TOK_TERM;
+}
+
+/* The operator at t must have a term after it; says so if not. */
+static int
+need_term(struct parser *p, const struct token *t)
+{
+	const struct token *next = peek(p);
+	const char	*name;
+
+	if (starts_unary(next))
+		return 0;
+	switch (t->type) {
+	case TOK_LP:
+		if (next->type == TOK_RP)
+			seterr(p->errp, "empty parentheses at position %zu",
+			    column(p, t->pos));
+		else
+			seterr(p->errp, "'(' at position %zu must be "
+			    "followed by a term", column(p, t->pos));
+		return -1;
+	case TOK_OR:
+		name = "OR";
+		break;
+	case TOK_AND:
+		name = "AND";
+		break;
+	default:
+		name = p->q[t->pos] == '-' ? "-" : "NOT";
+		break;
+	}
+	seterr(p->errp, "'%s' at position %zu must be followed by a term",
+	    name, column(p, t->pos));
+	return -1;
+}
+
+static int
+too_deep(struct parser *p, const struct token *t, int depth)
+{
+	if (depth < QUERY_DEPTH)
+		return 0;
+	seterr(p->errp, "query nested too deeply at position %zu (at most "
+	    "%d parentheses and NOTs inside each other)", column(p, t->pos),
+	    QUERY_DEPTH);
+	return 1;
+}
+
+static struct node *
+parse_unary(struct parser *p, int depth)
+{
+	const struct token *t = &p->toks[p->cur++];
+	struct node	*n;
+
+	switch (t->type) {
+	case TOK_NOT:
+		if (too_deep(p, t, depth) || need_term(p, t) == -1)
+			return NULL;
+		if ((n = parse_unary(p, depth + 1)) == NULL)
+			return NULL;
+		return node_not(n);
+	case TOK_LP:
+		if (too_deep(p, t, depth) || need_term(p, t) == -1)
+			return NULL;
+		if ((n = parse_or(p, depth + 1)) == NULL)
+			return NULL;
+		if (peek(p)->type != TOK_RP) {
+			seterr(p->errp, "unbalanced '(' at position %zu (no "
+			    "matching ')')", column(p, t->pos));
+			node_free(n);
+			return NULL;
+		}
+		p->cur++;
+		return n;
+	case TOK_STAR:
+		return leaf("1");
+	case TOK_TERM:
+		return compile_term(p, t);
+	default:
+		abort();	/* callers check starts_unary() */
+	}
+}
+
+static struct node *
+parse_and(struct parser *p, int depth)
+{
+	const struct token *t;
+	struct node	*and = NULL, *n;
+
+	for (;;) {
+		t = peek(p);
+		if (t->type == TOK_AND && and != NULL) {
+			p->cur++;
+			if (need_term(p, t) == -1)
+				goto fail;
+			continue;
+		}
+		if (!starts_unary(t))
+			break;
+		if ((n = parse_unary(p, depth)) == NULL)
+			goto fail;
+		and = node_join(and, n, NODE_AND);
+	}
+	if (and != NULL)
+		return and;
+	if (t->type == TOK_RP)
+		seterr(p->errp, "unbalanced ')' at position %zu (no matching "
+		    "'(')", column(p, t->pos));
+	else if (t->type == TOK_END)
+		seterr(p->errp, "empty query (use * for everything)");
+	else
+		seterr(p->errp, "'%s' at position %zu must follow a term",
+		    t->type == TOK_OR ? "OR" : "AND", column(p, t->pos));
+fail:
+	node_free(and);
+	return NULL;
+}
+
+static struct node *
+parse_or(struct parser *p, int depth)
+{
+	const struct token *t;
+	struct node	*or, *n;
+
+	if ((or = parse_and(p, depth)) == NULL)
+		return NULL;
+	while ((t = peek(p))->type == TOK_OR) {
+		p->cur++;
+		if (need_term(p, t) == -1 ||
+		    (n = parse_and(p, depth)) == NULL) {
+			node_free(or);
+			return NULL;
+		}
+		or = node_join(or, n, NODE_OR);
+	}
+	return or;
+}
+
+/* ---- SQL ---- */
+
+/* Heaviest first, keeping the user's order among equals (stable). */
+static void
+sort_kids(struct node *n)
+{
+	struct node	*k;
+	size_t		 i, j;
+
+	for (i = 1; i < n->nkids; i++) {
+		k = n->kids[i];
+		for (j = i; j > 0 && n->kids[j - 1]->weight < k->weight; j--)
+			n->kids[j] = n->kids[j - 1];
+		n->kids[j] = k;
+	}
+}
+
+/*
+ * Puts the operand whose SQL needs the most parser stack first in each
+ * AND and OR (order does not change the result: no operand has side
+ * effects or can be NULL), and returns what n needs.  An operand
+ * written first costs its "(" (1); a later one its "x AND (" (3), which
+ * the heaviest-first order makes rare: for two operands to be equally
+ * heavy, the query has to double in size.
+ */
+static int
+weigh(struct node *n)
+{
+	size_t	 i;
+	int	 w;
+
+	switch (n->type) {
+	case NODE_LEAF:
+		return n->weight = 1;
+	case NODE_NOT:
+		return n->weight = weigh(n->kids[0]) + 2;
+	default:
+		break;
+	}
+	for (i = 0; i < n->nkids; i++)
+		weigh(n->kids[i]);
+	sort_kids(n);
+	n->weight = 0;
+	for (i = 0; i < n->nkids; i++) {
+		w = n->kids[i]->weight + (i == 0 ? 1 : 3);
+		if (w > n->weight)
+			n->weight = w;
+	}
+	return n->weight;
+}
+
+static void
+out_add(struct out *o, const char *s)
+{
+	size_t	 len = strlen(s);
+
+	if (o->len + len + 1 > o->cap) {
+		o->cap = (o->len + len + 1) * 2;
+		o->s = xrealloc(o->s, o->cap);
+	}
+	memcpy(o->s + o->len, s, len + 1);
+	o->len += len;
+}
+
+static void emit(struct out *, struct node *);
+
+static void
+emit_operand(struct out *o, struct node *n)
+{
+	if (n->type == NODE_AND || n->type == NODE_OR) {
+		out_add(o, "(");
+		emit(o, n);
+		out_add(o, ")");
+	} else
+		emit(o, n);
+}
+
+/*
+ * Writes kids joined by op as chains of at most CHAIN operands, longer
+ * lists as nested groups, so that the SQL tree stays shallow.
+ */
+static void
+emit_list(struct out *o, struct node **kids, size_t n, const char *op)
+{
+	size_t	 per, i, m;
+
+	if (n <= CHAIN) {
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				out_add(o, op);
+			emit_operand(o, kids[i]);
+		}
+		return;
+	}
+	for (per = CHAIN; per * CHAIN < n; per *= CHAIN)
+		continue;
+	for (i = 0; i < n; i += per) {
+		if (i > 0)
+			out_add(o, op);
+		m = n - i < per ? n - i : per;
+		if (m == 1)
+			emit_operand(o, kids[i]);
+		else {
+			out_add(o, "(");
+			emit_list(o, kids + i, m, op);
+			out_add(o, ")");
+		}
+	}
+}
+
+/* Appends n's SQL and moves its parameters to o, in '?' order. */
+static void
+emit(struct out *o, struct node *n)
+{
+	size_t	 i;
+
+	switch (n->type) {
+	case NODE_LEAF:
+		out_add(o, n->sql);
+		for (i = 0; i < n->np; i++) {
+			if (o->np == o->pcap) {
+				o->pcap = o->pcap ? o->pcap * 2 : 16;
+				o->params = xrealloc(o->params,
+				    o->pcap * sizeof *o->params);
+			}
+			o->params[o->np++] = n->p[i];
+		}
+		n->np = 0;
+		break;
+	case NODE_NOT:
+		out_add(o, "NOT (");
+		emit(o, n->kids[0]);
+		out_add(o, ")");
+		break;
+	case NODE_AND:
+		emit_list(o, n->kids, n->nkids, " AND ");
+		break;
+	case NODE_OR:
+		emit_list(o, n->kids, n->nkids, " OR ");
+		break;
+	}
+}
+
+/* ---- entry points ---- */
+
+int
+query_compile(const char *q, time_t now, struct query *out, char **errp)
+{
+	struct parser	 p;
+	struct node	*root = NULL;
+	struct out	 o;
+	size_t		 i, len;
+	int		 rc = -1;
+
+	memset(out, 0, sizeof *out);
+	memset(&p, 0, sizeof p);
+	memset(&o, 0, sizeof o);
+	if (q == NULL)
+		q = "";
+	if ((len = strlen(q)) > QUERY_MAX) {
+		seterr(errp, "query too long (%zu bytes, at most %d)", len,
+		    QUERY_MAX);
+		return -1;
+	}
+	p.q = q;
+	p.now = now;
+	p.errp = errp;
+	if (lex(&p) == -1)
+		goto done;
+	if (p.toks[0].type == TOK_END) {
+		seterr(errp, "empty query (use * for everything)");
+		goto done;
+	}
+	if ((root = parse_or(&p, 0)) == NULL)
+		goto done;
+	if (peek(&p)->type != TOK_END) {	/* parse_and stops at ')' */
+		seterr(errp, "unbalanced ')' at position %zu (no matching "
+		    "'(')", column(&p, peek(&p)->pos));
+		goto done;
+	}
+	weigh(root);
+	emit(&o, root);
+	out->where = o.s;
+	out->params = o.params;
+	out->nparams = o.np;
+	rc = 0;
+
+done:
+	node_free(root);
+	for (i = 0; i < p.ntoks; i++) {
+		free(p.toks[i].key);
+		free(p.toks[i].value);
+	}
+	free(p.toks);
+	return rc;
+}
+
+void
+query_free(struct query *q)
+{
+	size_t	 i;
+
+	if (q == NULL)
+		return;
+	for (i = 0; i < q->nparams; i++)
+		free(q->params[i].s);
+	free(q->params);
+	free(q->where);
+	memset(q, 0, sizeof *q);
+}
+
+#define MSG_COLS							\
+	"m.id, m.folder_id, m.uid, m.modseq, m.flags, m.keywords, "	\
+	"m.internaldate, m.size, m.date, m.from_addr, m.to_addr, "	\
+	"m.cc_addr, m.subject, m.message_id, m.in_reply_to, m.refs, "	\
+	"m.cached, m.file"
+#define MSG_NCOLS	18
+#define FOLDER_COLS							\
+	"f.id, f.name, f.display, f.path, f.delim, f.role, "		\
+	"f.subscribed, f.noselect, f.uidvalidity, f.uidnext, "		\
+	"f.highestmodseq, f.messages, f.\"window\""
+
+/* Column i as text, borrowed from the row ("" rather than NULL). */
+static char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s != NULL ? (char *)s : (char *)"";
+}
+
+static void
+row_msg(sqlite3_stmt *st, struct store_msg *m)
+{
+	m->id = sqlite3_column_int64(st, 0);
+	m->folder_id = sqlite3_column_int64(st, 1);
+	m->uid = (uint32_t)sqlite3_column_int64(st, 2);
+	m->modseq = (uint64_t)sqlite3_column_int64(st, 3);
+	m->flags = (unsigned)sqlite3_column_int64(st, 4) & FLAG_ALL;
+	m->keywords = col_text(st, 5);
+	m->internaldate = sqlite3_column_int64(st, 6);
+	m->size = sqlite3_column_int64(st, 7);
+	m->date = sqlite3_column_int64(st, 8);
+	m->from = col_text(st, 9);
+	m->to = col_text(st, 10);
+	m->cc = col_text(st, 11);
+	m->subject = col_text(st, 12);
+	m->message_id = col_text(st, 13);
+	m->in_reply_to = col_text(st, 14);
+	m->references = col_text(st, 15);
+	m->cached = sqlite3_column_int(st, 16) != 0;
+	m->file = col_text(st, 17);
+}
+
+static void
+row_folder(sqlite3_stmt *st, struct store_folder *f)
+{
+	int	 c = MSG_NCOLS;
+
+	f->id = sqlite3_column_int64(st, c + 0);
+	f->name = col_text(st, c + 1);
+	f->display = col_text(st, c + 2);
+	f->path = col_text(st, c + 3);
+	f->delim = sqlite3_column_int(st, c + 4);
+	f->role = col_text(st, c + 5);
+	f->subscribed = sqlite3_column_int(st, c + 6) != 0;
+	f->noselect = sqlite3_column_int(st, c + 7) != 0;
+	f->uidvalidity = (uint32_t)sqlite3_column_int64(st, c + 8);
+	f->uidnext = (uint32_t)sqlite3_column_int64(st, c + 9);
+	f->highestmodseq = (uint64_t)sqlite3_column_int64(st, c + 10);
+	f->messages = (uint32_t)sqlite3_column_int64(st, c + 11);
+	f->window = sqlite3_column_int64(st, c + 12);
+}
+
+/* The computed counts of the folders met so far by one query_run(). */
+struct counts {
+	sqlite3_stmt	*st;
+	struct {
+		int64_t	 id, total, unread;
+	}		*f;
+	size_t		 n;
+};
+
+/*
+ * Fills f->total and f->unread as store_folders() counts them.  Once
+ * per folder, not per row: counting in the SELECT would scan the whole
+ * folder for every match.
+ */
+static int
+row_counts(sqlite3 *db, struct counts *c, struct store_folder *f)
+{
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < c->n; i++)
+		if (c->f[i].id == f->id)
+			goto found;
+	if (c->st == NULL && sqlite3_prepare_v2(db, "SELECT COUNT(*), "
+	    "COALESCE(SUM((flags & 1) = 0), 0) FROM messages "
+	    "WHERE folder_id = ?1", -1, &c->st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(c->st, 1, f->id);
+	if ((rc = sqlite3_step(c->st)) != SQLITE_ROW) {
+		sqlite3_reset(c->st);
+		return -1;
+	}
+	c->f = xrealloc(c->f, (c->n + 1) * sizeof *c->f);
+	c->f[c->n].id = f->id;
+	c->f[c->n].total = sqlite3_column_int64(c->st, 0);
+	c->f[c->n].unread = sqlite3_column_int64(c->st, 1);
+	i = c->n++;
+	sqlite3_reset(c->st);
+found:
+	f->total = c->f[i].total;
+	f->unread = c->f[i].unread;
+	return 0;
+}
+
+/*
+ * The msg and folder given to cb are borrowed from the current SQLite
+ * row: their strings are valid only until cb returns (copy what you
+ * keep).  cb should not write to the store while the SELECT is open
+ * (SQLite leaves it undefined whether changed rows show up): collect
+ * the matches, then act on them, as tern mark does.
+ */
+int
+query_run(struct store *store, const struct query *q,
+    int (*cb)(const struct store_msg *, const struct store_folder *, void *),
+    void *ctx, char **errp)
+{
+	sqlite3		*db = store_db(store);
+	sqlite3_stmt	*st = NULL;
+	struct counts	 c;
+	struct store_msg m;
+	struct store_folder f;
+	char		*sql;
+	size_t		 i;
+	int		 rc, n = 0;
+
+	if (q == NULL || q->where == NULL) {
+		seterr(errp, "search: no compiled query");
+		return -1;
+	}
+	memset(&c, 0, sizeof c);
+	sql = xasprintf("SELECT " MSG_COLS ", " FOLDER_COLS " FROM messages m "
+	    "JOIN folders f ON f.id = m.folder_id WHERE %s ORDER BY "
+	    MSG_DATE " DESC, m.id DESC", q->where);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < q->nparams; i++) {
+		/* The query outlives the statement: no copies needed. */
+		if (q->params[i].is_int)
+			rc = sqlite3_bind_int64(st, (int)i + 1, q->params[i].i);
+		else
+			rc = sqlite3_bind_text(st, (int)i + 1,
+			    q->params[i].s != NULL ? q->params[i].s : "", -1,
+			    SQLITE_STATIC);
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_msg(st, &m);
+		row_folder(st, &f);
+		if (row_counts(db, &c, &f) == -1)
+			goto fail;
+		n++;
+		if (cb(&m, &f, ctx) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	sqlite3_finalize(c.st);
+	free(c.f);
+	return n;
+
+fail:
+	seterr(errp, "search failed: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_finalize(c.st);
+	free(c.f);
+	return -1;
+}

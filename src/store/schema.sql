@@ -1,0 +1,56 @@
+-- schema.sql - tern's index, version 1 (PRAGMA user_version).  The text
+-- of this file is compiled into src/store/store.c; keep them in sync.
+CREATE TABLE folders(
+	id INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE,		-- server name, modified UTF-7
+	display TEXT NOT NULL,			-- decoded UTF-8
+	path TEXT NOT NULL UNIQUE COLLATE NOCASE,	-- cache dir, unique ignoring case
+	delim INTEGER NOT NULL DEFAULT 0,
+	role TEXT NOT NULL DEFAULT '',		-- inbox sent drafts trash archive junk
+	subscribed INTEGER NOT NULL DEFAULT 0,
+	noselect INTEGER NOT NULL DEFAULT 0,
+	uidvalidity INTEGER NOT NULL DEFAULT 0,
+	uidnext INTEGER NOT NULL DEFAULT 0,
+	highestmodseq INTEGER NOT NULL DEFAULT 0,
+	messages INTEGER NOT NULL DEFAULT 0,
+	window INTEGER NOT NULL DEFAULT 0	-- oldest INTERNALDATE synced, 0 = all
+);
+CREATE TABLE messages(
+	id INTEGER PRIMARY KEY,
+	folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+	uid INTEGER NOT NULL,
+	modseq INTEGER NOT NULL DEFAULT 0,
+	flags INTEGER NOT NULL DEFAULT 0,	-- FLAG_* bits
+	keywords TEXT NOT NULL DEFAULT '',	-- space-separated
+	internaldate INTEGER NOT NULL DEFAULT 0,
+	size INTEGER NOT NULL DEFAULT 0,
+	date INTEGER NOT NULL DEFAULT 0,	-- Date: header, UTC, 0 = none
+	from_addr TEXT NOT NULL DEFAULT '',
+	to_addr TEXT NOT NULL DEFAULT '',
+	cc_addr TEXT NOT NULL DEFAULT '',
+	subject TEXT NOT NULL DEFAULT '',
+	message_id TEXT NOT NULL DEFAULT '',
+	in_reply_to TEXT NOT NULL DEFAULT '',
+	refs TEXT NOT NULL DEFAULT '',
+	cached INTEGER NOT NULL DEFAULT 0,
+	file TEXT NOT NULL DEFAULT '',		-- Maildir file, relative to the folder dir
+	UNIQUE(folder_id, uid)
+);
+CREATE INDEX messages_by_date ON messages(folder_id, internaldate);
+CREATE INDEX messages_by_msgid ON messages(message_id);
+CREATE TABLE pending(
+	id INTEGER PRIMARY KEY,
+	folder_id INTEGER NOT NULL,		-- no cascade: never dropped silently
+	uid INTEGER NOT NULL,
+	uidvalidity INTEGER NOT NULL DEFAULT 0,
+	message_id TEXT NOT NULL DEFAULT '',
+	op INTEGER NOT NULL,			-- enum pending_op
+	set_flags INTEGER NOT NULL DEFAULT 0,
+	clear_flags INTEGER NOT NULL DEFAULT 0,
+	target TEXT NOT NULL DEFAULT '',
+	file TEXT NOT NULL DEFAULT '',
+	failures INTEGER NOT NULL DEFAULT 0,
+	error TEXT NOT NULL DEFAULT '',
+	created INTEGER NOT NULL
+);
+CREATE INDEX pending_by_folder ON pending(folder_id, uid);

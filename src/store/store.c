@@ -1,0 +1,1633 @@
+/*
+ * store.c - the SQLite index of one account: opening (WAL, pragmas,
+ * schema versions), folders and messages, and the Maildir files that
+ * belong to message rows.  One struct store is one connection, used by
+ * the one thread that opened it (the engine, the UI or main).
+ *
+ * Order is important wherever a row names a file: a file is written
+ * (tmp, fsync, rename) before the row that names it is committed, and a
+ * file is unlinked only after the row that named it is gone for good.
+ * So a crash leaves an orphan file at worst, never a row that points to
+ * nothing.  Unlinks requested inside a transaction are deferred until
+ * store_commit() (and dropped by store_rollback()); before unlinking,
+ * the index is asked again whether a row still names the file.
+ *
+ * A file renamed under us (another MUA changed its flags) is found
+ * again by its base name: everything before ":2,", which tern never
+ * changes for a given row.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/*
+ * Schema version 1: the text of src/store/schema.sql (the readable
+ * copy; keep both identical, check_store.c compares them).
+ */
+static const char store_schema_v1[] =
+	"-- schema.sql - tern's index, version 1 (PRAGMA user_version).  The text\n"
+	"-- of this file is compiled into src/store/store.c; keep them in sync.\n"
+	"CREATE TABLE folders(\n"
+	"\tid INTEGER PRIMARY KEY,\n"
+	"\tname TEXT NOT NULL UNIQUE,\t\t-- server name, modified UTF-7\n"
+	"\tdisplay TEXT NOT NULL,\t\t\t-- decoded UTF-8\n"
+	"\tpath TEXT NOT NULL UNIQUE COLLATE NOCASE,\t"
+	    "-- cache dir, unique ignoring case\n"
+	"\tdelim INTEGER NOT NULL DEFAULT 0,\n"
+	"\trole TEXT NOT NULL DEFAULT '',\t\t-- inbox sent drafts trash archive junk\n"
+	"\tsubscribed INTEGER NOT NULL DEFAULT 0,\n"
+	"\tnoselect INTEGER NOT NULL DEFAULT 0,\n"
+	"\tuidvalidity INTEGER NOT NULL DEFAULT 0,\n"
+	"\tuidnext INTEGER NOT NULL DEFAULT 0,\n"
+	"\thighestmodseq INTEGER NOT NULL DEFAULT 0,\n"
+	"\tmessages INTEGER NOT NULL DEFAULT 0,\n"
+	"\twindow INTEGER NOT NULL DEFAULT 0\t-- oldest INTERNALDATE synced, 0 = all\n"
+	");\n"
+	"CREATE TABLE messages(\n"
+	"\tid INTEGER PRIMARY KEY,\n"
+	"\tfolder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,\n"
+	"\tuid INTEGER NOT NULL,\n"
+	"\tmodseq INTEGER NOT NULL DEFAULT 0,\n"
+	"\tflags INTEGER NOT NULL DEFAULT 0,\t-- FLAG_* bits\n"
+	"\tkeywords TEXT NOT NULL DEFAULT '',\t-- space-separated\n"
+	"\tinternaldate INTEGER NOT NULL DEFAULT 0,\n"
+	"\tsize INTEGER NOT NULL DEFAULT 0,\n"
+	"\tdate INTEGER NOT NULL DEFAULT 0,\t-- Date: header, UTC, 0 = none\n"
+	"\tfrom_addr TEXT NOT NULL DEFAULT '',\n"
+	"\tto_addr TEXT NOT NULL DEFAULT '',\n"
+	"\tcc_addr TEXT NOT NULL DEFAULT '',\n"
+	"\tsubject TEXT NOT NULL DEFAULT '',\n"
+	"\tmessage_id TEXT NOT NULL DEFAULT '',\n"
+	"\tin_reply_to TEXT NOT NULL DEFAULT '',\n"
+	"\trefs TEXT NOT NULL DEFAULT '',\n"
+	"\tcached INTEGER NOT NULL DEFAULT 0,\n"
+	"\tfile TEXT NOT NULL DEFAULT '',\t\t"
+	    "-- Maildir file, relative to the folder dir\n"
+	"\tUNIQUE(folder_id, uid)\n"
+	");\n"
+	"CREATE INDEX messages_by_date ON messages(folder_id, internaldate);\n"
+	"CREATE INDEX messages_by_msgid ON messages(message_id);\n"
+	"CREATE TABLE pending(\n"
+	"\tid INTEGER PRIMARY KEY,\n"
+	"\tfolder_id INTEGER NOT NULL,\t\t-- no cascade: never dropped silently\n"
+	"\tuid INTEGER NOT NULL,\n"
+	"\tuidvalidity INTEGER NOT NULL DEFAULT 0,\n"
+	"\tmessage_id TEXT NOT NULL DEFAULT '',\n"
+	"\top INTEGER NOT NULL,\t\t\t-- enum pending_op\n"
+	"\tset_flags INTEGER NOT NULL DEFAULT 0,\n"
+	"\tclear_flags INTEGER NOT NULL DEFAULT 0,\n"
+	"\ttarget TEXT NOT NULL DEFAULT '',\n"
+	"\tfile TEXT NOT NULL DEFAULT '',\n"
+	"\tfailures INTEGER NOT NULL DEFAULT 0,\n"
+	"\terror TEXT NOT NULL DEFAULT '',\n"
+	"\tcreated INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX pending_by_folder ON pending(folder_id, uid);\n"
+	;
+
+/*
+ * The upgrade steps, oldest first: each brings the index from the
+ * version before it to .to, in the one transaction that also sets
+ * PRAGMA user_version.  Version 2 is a new row here (an ALTER TABLE or
+ * a CREATE) and a new STORE_VERSION; a fresh index runs every step.
+ */
+static const struct store_step {
+	int		 to;
+	const char	*sql;
+} store_steps[] = {
+	{ 1, store_schema_v1 },
+};
+#define STORE_VERSION	1
+#define STORE_NSTEPS	(sizeof store_steps / sizeof store_steps[0])
+
+/* The SQL below names operations by number. */
+_Static_assert(PENDING_FLAGS == 1 && PENDING_MOVE == 2 &&
+    PENDING_EXPUNGE == 4, "enum pending_op changed: update the SQL");
+
+/*
+ * A queued operation applies to a message row only if it was queued
+ * for the folder's current UIDVALIDITY (or either is unknown): after a
+ * UIDVALIDITY change the same UID names another message, until the
+ * replay re-matches the operation by Message-ID (pending_rematch).
+ * pending.c uses the same condition.
+ */
+#define SAME_GEN \
+	"(p.uidvalidity = 0 OR f.uidvalidity IS NULL OR f.uidvalidity = 0 " \
+	"OR p.uidvalidity = f.uidvalidity)"
+
+#define MSG_COLS \
+	"m.id, m.folder_id, m.uid, m.modseq, m.flags, m.keywords, " \
+	"m.internaldate, m.size, m.date, m.from_addr, m.to_addr, m.cc_addr, " \
+	"m.subject, m.message_id, m.in_reply_to, m.refs, m.cached, m.file"
+
+/* total and unread (flags & FLAG_SEEN = 0) are counted, not stored. */
+#define FOLDER_COLS \
+	"f.id, f.name, f.display, f.path, f.delim, f.role, f.subscribed, " \
+	"f.noselect, f.uidvalidity, f.uidnext, f.highestmodseq, f.messages, " \
+	"f.\"window\", " \
+	"(SELECT COUNT(*) FROM messages m WHERE m.folder_id = f.id), " \
+	"(SELECT COUNT(*) FROM messages m WHERE m.folder_id = f.id " \
+	"AND (m.flags & 1) = 0)"
+
+/* The statements of the hot paths, prepared once per connection. */
+enum store_st {
+	ST_MSG_PUT,
+	ST_MSG_GET,
+	ST_MSG_FLAGS,
+	ST_MSG_SET_FILE,
+	ST_MSG_FILE_OF,
+	ST_MSG_DEL,
+	ST_MSG_UIDS,
+	ST_PENDING_OF,
+	ST_FOLDER_PATH,
+	ST_FOLDER_BY_PATH,
+	ST_COUNT
+};
+
+static const char *const store_sql[ST_COUNT] = {
+	[ST_MSG_PUT] =
+	    "INSERT INTO messages(folder_id, uid, modseq, flags, keywords, "
+	    "internaldate, size, date, from_addr, to_addr, cc_addr, subject, "
+	    "message_id, in_reply_to, refs) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+	    "ON CONFLICT(folder_id, uid) DO UPDATE SET "
+	    "modseq = excluded.modseq, flags = excluded.flags, "
+	    "keywords = excluded.keywords, "
+	    "internaldate = excluded.internaldate, size = excluded.size, "
+	    "date = excluded.date, from_addr = excluded.from_addr, "
+	    "to_addr = excluded.to_addr, cc_addr = excluded.cc_addr, "
+	    "subject = excluded.subject, message_id = excluded.message_id, "
+	    "in_reply_to = excluded.in_reply_to, refs = excluded.refs "
+	    "RETURNING id, cached, file",
+	[ST_MSG_GET] =
+	    "SELECT " MSG_COLS " FROM messages m "
+	    "WHERE m.folder_id = ?1 AND m.uid = ?2",
+	[ST_MSG_FLAGS] =
+	    "UPDATE messages SET flags = ?3, keywords = ?4, modseq = ?5 "
+	    "WHERE folder_id = ?1 AND uid = ?2 RETURNING id, cached, file",
+	[ST_MSG_SET_FILE] =
+	    "UPDATE messages SET cached = ?2, file = ?3 WHERE id = ?1",
+	[ST_MSG_FILE_OF] =
+	    "SELECT cached, file FROM messages "
+	    "WHERE folder_id = ?1 AND uid = ?2",
+	[ST_MSG_DEL] =
+	    "DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2 "
+	    "RETURNING cached, file",
+	[ST_MSG_UIDS] =
+	    "SELECT uid, flags, keywords, internaldate FROM messages "
+	    "WHERE folder_id = ?1 ORDER BY uid",
+	[ST_PENDING_OF] =
+	    "SELECT p.op, p.set_flags, p.clear_flags FROM pending p "
+	    "LEFT JOIN folders f ON f.id = p.folder_id "
+	    "WHERE p.folder_id = ?1 AND p.uid = ?2 AND p.op IN (1, 2, 4) "
+	    "AND " SAME_GEN " ORDER BY p.id",
+	[ST_FOLDER_PATH] =
+	    "SELECT path, uidvalidity FROM folders WHERE id = ?1",
+	[ST_FOLDER_BY_PATH] =
+	    "SELECT 1 FROM folders WHERE path = ?1",	/* COLLATE NOCASE */
+};
+
+/* A file (or a folder's directory) to remove once its row is gone. */
+struct store_defer {
+	int64_t		 folder_id;
+	uint32_t	 uid;
+	char		*dir;		/* the folder's Maildir, absolute */
+	char		*file;		/* relative to dir; NULL: the folder */
+	char		*path;		/* the folder's cache path (file NULL) */
+};
+
+struct store {
+	sqlite3			*db;
+	char			*account;
+	char			*dir;
+	char			*path;		/* dir/index.sqlite */
+	int			 lockfd;	/* -1: not the locking one */
+	sqlite3_stmt		*st[ST_COUNT];
+	struct store_defer	*defer;
+	size_t			 ndefer;
+	size_t			 defercap;
+};
+
+static const char *const store_roles[] = {
+	"", "inbox", "sent", "drafts", "trash", "archive", "junk"
+};
+
+/* ---- small helpers ---- */
+
+static void
+store_sqlerr(struct store *s, const char *what)
+{
+	log_msg(LOG_ERROR, "store %s: %s: %s", s->account, what,
+	    sqlite3_errmsg(s->db));
+}
+
+static int
+store_exec(struct store *s, const char *sql)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		store_sqlerr(s, sql);
+		return -1;
+	}
+	return 0;
+}
+
+/* A cached statement, ready to bind; NULL on error.  stmt_done() it. */
+static sqlite3_stmt *
+store_stmt(struct store *s, enum store_st which)
+{
+	if (s->st[which] == NULL && sqlite3_prepare_v3(s->db,
+	    store_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &s->st[which],
+	    NULL) != SQLITE_OK) {
+		store_sqlerr(s, "prepare");
+		s->st[which] = NULL;
+	}
+	return s->st[which];
+}
+
+/* A one-off statement; NULL on error.  Caller finalizes. */
+static sqlite3_stmt *
+store_prepare(struct store *s, const char *sql)
+{
+	sqlite3_stmt	*st = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		store_sqlerr(s, "prepare");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/*
+ * Resets a cached statement at once: a statement left mid-step keeps a
+ * read transaction open, which would pin an old snapshot of the index.
+ */
+static void
+stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Binds s (NULL: "").  The text must outlive the statement's use. */
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC);
+}
+
+static char *
+col_str(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*t = sqlite3_column_text(st, i);
+
+	return xstrdup(t != NULL ? (const char *)t : "");
+}
+
+/* Steps a statement that returns no row. */
+static int
+stmt_run(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int	 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* One integer from a query without parameters. */
+static int
+store_int(struct store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;		/* the caller reports; errmsg is set */
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);	/* keeps a failed step's message */
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* 1 if path can be a folder's cache directory name (one component). */
+static int
+store_path_ok(const char *path)
+{
+	return path != NULL && *path != '\0' && strcmp(path, ".") != 0 &&
+	    strcmp(path, "..") != 0 && strchr(path, '/') == NULL;
+}
+
+/* 1 if file is "cur/NAME" or "new/NAME": the index names nothing else. */
+static int
+store_file_ok(const char *file)
+{
+	return file != NULL && (strncmp(file, "cur/", 4) == 0 ||
+	    strncmp(file, "new/", 4) == 0) && store_path_ok(file + 4);
+}
+
+/* mkdir -p with mode 0700 for the parts it creates. */
+static int
+store_mkdirs(const char *dir, char **errp)
+{
+	struct stat	 sb;
+	char		*p = xstrdup(dir), *q, c;
+
+	for (q = p + 1;; q++) {
+		if (*q != '/' && *q != '\0')
+			continue;
+		c = *q;
+		*q = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
+			seterr(errp, "%s: %s", p, strerror(errno));
+			free(p);
+			return -1;
+		}
+		*q = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	if (stat(dir, &sb) == -1) {
+		seterr(errp, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		seterr(errp, "%s: not a directory", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- transactions ---- */
+
+int
+store_begin(struct store *s)
+{
+	return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+static void	store_defer_run(struct store *);
+static void	store_defer_drop(struct store *);
+
+int
+store_commit(struct store *s)
+{
+	if (store_exec(s, "COMMIT") == -1)
+		return -1;
+	store_defer_run(s);
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	/* SQLite may have rolled back already (SQLITE_FULL, IOERR). */
+	if (!sqlite3_get_autocommit(s->db))
+		(void)store_exec(s, "ROLLBACK");
+	store_defer_drop(s);
+}
+
+/*
+ * Starts one unit of work: a BEGIN IMMEDIATE of its own when the caller
+ * is in no transaction (so no other connection writes between our read
+ * and our write), else a savepoint inside the caller's transaction.
+ * Returns 1 (own transaction), 0 (savepoint) or -1.
+ */
+static int
+store_tx_begin(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return store_begin(s) == 0 ? 1 : -1;
+	return store_exec(s, "SAVEPOINT store") == 0 ? 0 : -1;
+}
+
+/* Ends what store_tx_begin() started: commits if ok, else undoes it. */
+static int
+store_tx_end(struct store *s, int own, int ok)
+{
+	if (own) {
+		if (ok && store_commit(s) == 0)
+			return 0;
+		store_rollback(s);
+		return -1;
+	}
+	if (ok && store_exec(s, "RELEASE store") == 0)
+		return 0;
+	(void)store_exec(s, "ROLLBACK TO store");
+	(void)store_exec(s, "RELEASE store");
+	return -1;
+}
+
+/* ---- files named by rows ---- */
+
+/*
+ * The current name of the message file recorded as file (relative to
+ * dir): file itself if it exists, else the file in cur/ or new/ with
+ * the same base name (before ":2,"), which another MUA may have
+ * renamed; NULL if there is none.
+ */
+static char *
+store_file_find(const char *dir, const char *file)
+{
+	static const char *const subs[] = { "cur", "new" };
+	struct stat	 sb;
+	struct dirent	*de;
+	DIR		*d;
+	const char	*name, *colon;
+	char		*p, *found = NULL;
+	size_t		 blen, i;
+	int		 r;
+
+	if (!store_file_ok(file)) {
+		log_msg(LOG_WARN, "store: refusing message file name \"%s\"",
+		    file != NULL ? file : "");
+		return NULL;
+	}
+	p = xasprintf("%s/%s", dir, file);
+	r = lstat(p, &sb);
+	free(p);
+	if (r == 0)
+		return xstrdup(file);
+	name = file + 4;
+	colon = strchr(name, ':');
+	blen = colon != NULL ? (size_t)(colon - name) : strlen(name);
+	for (i = 0; i < 2 && found == NULL; i++) {
+		p = xasprintf("%s/%s", dir, subs[i]);
+		d = opendir(p);
+		free(p);
+		if (d == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, name, blen) == 0 &&
+			    (de->d_name[blen] == ':' ||
+			    de->d_name[blen] == '\0')) {
+				found = xasprintf("%s/%s", subs[i],
+				    de->d_name);
+				break;
+			}
+		closedir(d);
+	}
+	return found;
+}
+
+static void
+store_defer_add(struct store *s, int64_t folder_id, uint32_t uid,
+    const char *dir, const char *file, const char *path)
+{
+	struct store_defer	*d;
+
+	if (s->ndefer == s->defercap) {
+		s->defercap = s->defercap ? s->defercap * 2 : 16;
+		s->defer = xrealloc(s->defer, s->defercap * sizeof *s->defer);
+	}
+	d = &s->defer[s->ndefer++];
+	d->folder_id = folder_id;
+	d->uid = uid;
+	d->dir = dir != NULL ? xstrdup(dir) : NULL;
+	d->file = file != NULL ? xstrdup(file) : NULL;
+	d->path = path != NULL ? xstrdup(path) : NULL;
+}
+
+static void
+store_defer_drop(struct store *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->ndefer; i++) {
+		free(s->defer[i].dir);
+		free(s->defer[i].file);
+		free(s->defer[i].path);
+	}
+	s->ndefer = 0;
+}
+
+static int
+store_rm_cb(const char *p, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if ((type == FTW_DP || type == FTW_DNR ? rmdir(p) : unlink(p)) == -1 &&
+	    errno != ENOENT)
+		log_msg(LOG_WARN, "store: %s: %s", p, strerror(errno));
+	return 0;
+}
+
+/* 1 if a row still names the deferred file (or folder); -1 on error. */
+static int
+store_defer_needed(struct store *s, const struct store_defer *d,
+    const char *file)
+{
+	sqlite3_stmt	*st;
+	int		 rc, keep = 0;
+
+	if (d->file == NULL) {
+		if ((st = store_stmt(s, ST_FOLDER_BY_PATH)) == NULL)
+			return -1;
+		bind_text(st, 1, d->path);
+		rc = sqlite3_step(st);
+		keep = rc == SQLITE_ROW;
+	} else {
+		if ((st = store_stmt(s, ST_MSG_FILE_OF)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, d->folder_id);
+		sqlite3_bind_int64(st, 2, d->uid);
+		rc = sqlite3_step(st);
+		keep = rc == SQLITE_ROW && sqlite3_column_int(st, 0) &&
+		    strcmp((const char *)sqlite3_column_text(st, 1), file) == 0;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_sqlerr(s, "checking a file to remove");
+		keep = -1;
+	}
+	stmt_done(st);
+	return keep;
+}
+
+/*
+ * Removes the deferred files once no transaction is open, that is once
+ * their rows are gone for good.  A file a row names again (a rolled
+ * back savepoint, a body written anew under the same name) is kept;
+ * so is everything when the index cannot be asked: nothing is deleted
+ * because tern's own state was unreadable.
+ */
+static void
+store_defer_run(struct store *s)
+{
+	struct store_defer	*d;
+	char			*cur, *p;
+	size_t			 i;
+
+	if (s->ndefer == 0 || !sqlite3_get_autocommit(s->db))
+		return;
+	for (i = 0; i < s->ndefer; i++) {
+		d = &s->defer[i];
+		if (d->file == NULL) {
+			if (store_defer_needed(s, d, NULL) != 0)
+				continue;
+			p = xasprintf("%s/mail/%s", s->dir, d->path);
+			/* Depth first, never following a link or a mount. */
+			(void)nftw(p, store_rm_cb, 16,
+			    FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+			free(p);
+			continue;
+		}
+		if ((cur = store_file_find(d->dir, d->file)) == NULL)
+			continue;
+		if (store_defer_needed(s, d, cur) == 0) {
+			p = xasprintf("%s/%s", d->dir, cur);
+			if (unlink(p) == -1 && errno != ENOENT)
+				log_msg(LOG_WARN, "store %s: %s: %s",
+				    s->account, p, strerror(errno));
+			free(p);
+		}
+		free(cur);
+	}
+	store_defer_drop(s);
+}
+
+/* ---- opening ---- */
+
+/* The error for an index SQLite cannot read; the file is left alone. */
+static int
+store_bad(struct store *s, char **errp)
+{
+	int	 code = sqlite3_errcode(s->db) & 0xff;
+
+	if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+		seterr(errp, "%s: not a valid tern index (%s); it was left as "
+		    "it is: move it away and tern builds a new one from the "
+		    "server", s->path, sqlite3_errmsg(s->db));
+	else
+		seterr(errp, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+static int
+store_version(struct store *s, int64_t *v, char **errp)
+{
+	if (store_int(s, "PRAGMA user_version", v) == -1)
+		return store_bad(s, errp);
+	if (*v < 0) {
+		seterr(errp, "%s: schema version %lld is not one tern knows; "
+		    "it was left as it is", s->path, (long long)*v);
+		return -1;
+	}
+	if (*v > STORE_VERSION) {
+		seterr(errp, "%s: schema version %lld is newer than this tern "
+		    "understands (%d); upgrade tern", s->path, (long long)*v,
+		    STORE_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+/* Creates or upgrades the schema to STORE_VERSION, all or nothing. */
+static int
+store_upgrade(struct store *s, char **errp)
+{
+	int64_t	 v, n;
+	size_t	 i;
+	char	*sql;
+
+	if (store_version(s, &v, errp) == -1)
+		return -1;
+	if (v == STORE_VERSION)
+		goto check;
+	if (store_begin(s) == -1)
+		return store_bad(s, errp);
+	/* Another connection may have done it while we looked. */
+	if (store_version(s, &v, errp) == -1)
+		goto fail;
+	if (v == 0) {
+		if (store_int(s, "SELECT COUNT(*) FROM sqlite_master", &n) ==
+		    -1) {
+			store_bad(s, errp);
+			goto fail;
+		}
+		if (n > 0) {
+			seterr(errp, "%s: not a tern index (it has tables but "
+			    "no schema version); it was left as it is",
+			    s->path);
+			goto fail;
+		}
+	}
+	for (i = 0; i < STORE_NSTEPS; i++) {
+		if (store_steps[i].to <= v)
+			continue;
+		sql = xasprintf("PRAGMA user_version = %d", store_steps[i].to);
+		if (sqlite3_exec(s->db, store_steps[i].sql, NULL, NULL,
+		    NULL) != SQLITE_OK || sqlite3_exec(s->db, sql, NULL,
+		    NULL, NULL) != SQLITE_OK) {
+			free(sql);
+			seterr(errp, "%s: upgrading to schema version %d: %s",
+			    s->path, store_steps[i].to, sqlite3_errmsg(s->db));
+			goto fail;
+		}
+		free(sql);
+		log_msg(LOG_INFO, "store %s: index at schema version %d",
+		    s->account, store_steps[i].to);
+	}
+	if (store_commit(s) == -1)
+		return store_bad(s, errp);
+check:
+	/* A version number alone does not prove the tables are there. */
+	if (store_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name IN ('folders', 'messages', 'pending')",
+	    &n) == -1)
+		return store_bad(s, errp);
+	if (n != 3) {
+		seterr(errp, "%s: damaged tern index (tables are missing); it "
+		    "was left as it is: move it away and tern builds a new "
+		    "one from the server", s->path);
+		return -1;
+	}
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+static int
+store_setup(struct store *s, char **errp)
+{
+	sqlite3_stmt	*st;
+	const char	*mode;
+	int		 rc;
+
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+#ifdef SQLITE_DBCONFIG_DEFENSIVE
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+#endif
+	/* The first read of the file: garbage or truncation shows here. */
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL) != SQLITE_OK)
+		return store_bad(s, errp);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		sqlite3_finalize(st);
+		return store_bad(s, errp);
+	}
+	mode = (const char *)sqlite3_column_text(st, 0);
+	if (mode == NULL || strcmp(mode, "wal") != 0)
+		log_msg(LOG_WARN, "store %s: %s: journal mode %s, not wal",
+		    s->account, s->path, mode != NULL ? mode : "unknown");
+	sqlite3_finalize(st);
+	/*
+	 * FULL: the index is the crash journal of every user action, so a
+	 * commit must survive a power loss, not only a kill -9.
+	 */
+	if (sqlite3_exec(s->db, "PRAGMA synchronous = FULL; "
+	    "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		return store_bad(s, errp);
+	return store_upgrade(s, errp);
+}
+
+struct store *
+store_open(const char *account, const char *dir, int lock, char **errp)
+{
+	struct store	*s;
+	char		*mail;
+	int		 fd, rc;
+
+	if (account == NULL || dir == NULL || *dir == '\0') {
+		seterr(errp, "store: no account or directory");
+		return NULL;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->lockfd = -1;
+	s->account = xstrdup(account);
+	s->dir = xstrdup(dir);
+	s->path = xasprintf("%s/index.sqlite", dir);
+	if (store_mkdirs(dir, errp) == -1)
+		goto fail;
+	if (lock && (s->lockfd = lock_acquire(dir, account, errp)) == -1)
+		goto fail;
+	mail = xasprintf("%s/mail", dir);
+	if (mkdir(mail, 0700) == -1 && errno != EEXIST) {
+		seterr(errp, "%s: %s", mail, strerror(errno));
+		free(mail);
+		goto fail;
+	}
+	free(mail);
+	/*
+	 * SQLite creates files 0644 and gives its -wal and -shm the mode
+	 * of the main file: create that one private first.
+	 */
+	fd = open(s->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		seterr(errp, "%s: %s", s->path, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		seterr(errp, "%s: %s", s->path, s->db != NULL ?
+		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	if (store_setup(s, errp) == -1)
+		goto fail;
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return;
+	if (s->db != NULL) {
+		store_defer_run(s);	/* a no-op inside a transaction */
+		for (i = 0; i < ST_COUNT; i++)
+			sqlite3_finalize(s->st[i]);
+		/* _v2: a statement query.c forgot cannot keep it open. */
+		if (sqlite3_close_v2(s->db) != SQLITE_OK)
+			log_msg(LOG_ERROR, "store %s: closing: %s", s->account,
+			    sqlite3_errmsg(s->db));
+	}
+	store_defer_drop(s);
+	free(s->defer);
+	if (s->lockfd != -1)
+		lock_release(s->lockfd);
+	free(s->account);
+	free(s->dir);
+	free(s->path);
+	free(s);
+}
+
+const char *
+store_dir(struct store *s)
+{
+	return s->dir;
+}
+
+const char *
+store_account(struct store *s)
+{
+	return s->account;
+}
+
+struct sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+const char *
+store_error(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+/* ---- folders ---- */
+
+static void
+store_folder_fill(sqlite3_stmt *st, struct store_folder *f)
+{
+	f->id = sqlite3_column_int64(st, 0);
+	f->name = col_str(st, 1);
+	f->display = col_str(st, 2);
+	f->path = col_str(st, 3);
+	f->delim = sqlite3_column_int(st, 4);
+	f->role = col_str(st, 5);
+	f->subscribed = sqlite3_column_int(st, 6);
+	f->noselect = sqlite3_column_int(st, 7);
+	f->uidvalidity = (uint32_t)sqlite3_column_int64(st, 8);
+	f->uidnext = (uint32_t)sqlite3_column_int64(st, 9);
+	f->highestmodseq = (uint64_t)sqlite3_column_int64(st, 10);
+	f->messages = (uint32_t)sqlite3_column_int64(st, 11);
+	f->window = sqlite3_column_int64(st, 12);
+	f->total = sqlite3_column_int64(st, 13);
+	f->unread = sqlite3_column_int64(st, 14);
+}
+
+void
+store_folder_clear(struct store_folder *f)
+{
+	if (f == NULL)
+		return;
+	free(f->name);
+	free(f->display);
+	free(f->path);
+	free(f->role);
+	memset(f, 0, sizeof *f);
+}
+
+void
+store_folders_free(struct store_folder *fs, size_t n)
+{
+	size_t	 i;
+
+	if (fs == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		store_folder_clear(&fs[i]);
+	free(fs);
+}
+
+/* INBOX first, then by server name (the UI builds the tree). */
+int
+store_folders(struct store *s, struct store_folder **out, size_t *np)
+{
+	sqlite3_stmt		*st;
+	struct store_folder	*fs = NULL;
+	size_t			 n = 0, cap = 0;
+	int			 rc;
+
+	*out = NULL;
+	*np = 0;
+	st = store_prepare(s, "SELECT " FOLDER_COLS " FROM folders f "
+	    "ORDER BY f.role <> 'inbox' AND f.name <> 'INBOX', f.name");
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			fs = xrealloc(fs, cap * sizeof *fs);
+		}
+		store_folder_fill(st, &fs[n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, "listing folders");
+		sqlite3_finalize(st);
+		store_folders_free(fs, n);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	*out = fs;
+	*np = n;
+	return 0;
+}
+
+/* One folder by name (name != NULL) or id. */
+static int
+store_folder_get1(struct store *s, const char *name, int64_t id,
+    struct store_folder *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	st = store_prepare(s, name != NULL ?
+	    "SELECT " FOLDER_COLS " FROM folders f WHERE f.name = ?1" :
+	    "SELECT " FOLDER_COLS " FROM folders f WHERE f.id = ?1");
+	if (st == NULL)
+		return -1;
+	if (name != NULL)
+		bind_text(st, 1, name);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_folder_fill(st, out);
+	else if (rc != SQLITE_DONE)
+		store_sqlerr(s, "reading a folder");
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_folder_get(struct store *s, const char *name, struct store_folder *out)
+{
+	if (name == NULL) {
+		memset(out, 0, sizeof *out);
+		return 1;
+	}
+	return store_folder_get1(s, name, 0, out);
+}
+
+int
+store_folder_get_id(struct store *s, int64_t id, struct store_folder *out)
+{
+	return store_folder_get1(s, NULL, id, out);
+}
+
+char *
+store_folder_dir(struct store *s, const struct store_folder *f)
+{
+	if (f == NULL || !store_path_ok(f->path)) {
+		log_msg(LOG_ERROR, "store %s: unsafe folder path \"%s\"",
+		    s->account, f != NULL && f->path != NULL ? f->path : "");
+		return NULL;
+	}
+	return xasprintf("%s/mail/%s", s->dir, f->path);
+}
+
+/*
+ * The Maildir of folder id, its cache path and UIDVALIDITY: 0 (with
+ * *dirp NULL if the recorded path is unsafe: logged, and no file of
+ * the folder is touched), 1 if there is no such folder, -1 on error.
+ */
+static int
+store_folder_dir_id(struct store *s, int64_t id, char **dirp, char **pathp,
+    uint32_t *uidvp)
+{
+	sqlite3_stmt	*st;
+	const char	*path;
+	int		 rc, ret = -1;
+
+	*dirp = NULL;
+	if ((st = store_stmt(s, ST_FOLDER_PATH)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		path = (const char *)sqlite3_column_text(st, 0);
+		if (!store_path_ok(path))
+			log_msg(LOG_ERROR, "store %s: unsafe folder path "
+			    "\"%s\"", s->account, path != NULL ? path : "");
+		else {
+			*dirp = xasprintf("%s/mail/%s", s->dir, path);
+			if (pathp != NULL)
+				*pathp = xstrdup(path);
+		}
+		if (uidvp != NULL)
+			*uidvp = (uint32_t)sqlite3_column_int64(st, 1);
+		ret = 0;
+	} else if (rc == SQLITE_DONE)
+		ret = 1;
+	else
+		store_sqlerr(s, "reading a folder");
+	stmt_done(st);
+	return ret;
+}
+
+/*
+ * A cache path for a new folder, unique ignoring case: folder_path()
+ * is injective, but INBOX and inbox would share one directory on a
+ * file system that folds case, so the second gets "~2" (then "~3"...).
+ * The result is stored, so a folder keeps its path.  (NOCASE folds
+ * ASCII only; non-ASCII case pairs are not merged by the index.)
+ */
+static char *
+store_path_unique(struct store *s, const char *name)
+{
+	sqlite3_stmt	*st;
+	char		*base, *path;
+	int		 i, rc;
+
+	if ((base = folder_path(name)) == NULL)
+		return NULL;
+	if ((st = store_stmt(s, ST_FOLDER_BY_PATH)) == NULL) {
+		free(base);
+		return NULL;
+	}
+	path = xstrdup(base);
+	for (i = 2; i < 100000; i++) {
+		bind_text(st, 1, path);
+		rc = sqlite3_step(st);
+		stmt_done(st);
+		if (rc == SQLITE_DONE) {
+			free(base);
+			return path;
+		}
+		free(path);
+		path = NULL;
+		if (rc != SQLITE_ROW) {
+			store_sqlerr(s, "choosing a folder path");
+			break;
+		}
+		path = xasprintf("%s~%d", base, i);
+	}
+	free(path);
+	free(base);
+	return NULL;
+}
+
+int
+store_folder_put(struct store *s, const char *name, int delim,
+    const char *role, int subscribed, int noselect, int64_t *idp)
+{
+	sqlite3_stmt	*st = NULL;
+	char		*path = NULL, *display = NULL;
+	size_t		 i;
+	int		 own, ok = 0, rc;
+	int64_t		 id = 0;
+
+	if (name == NULL) {
+		log_msg(LOG_ERROR, "store %s: folder without a name",
+		    s->account);
+		return -1;
+	}
+	if (role == NULL)
+		role = "";
+	for (i = 0; i < sizeof store_roles / sizeof store_roles[0]; i++)
+		if (strcmp(role, store_roles[i]) == 0)
+			break;
+	if (i == sizeof store_roles / sizeof store_roles[0]) {
+		log_msg(LOG_WARN, "store %s: folder role \"%s\" ignored",
+		    s->account, role);
+		role = "";
+	}
+	if ((own = store_tx_begin(s)) == -1)
+		return -1;
+	if ((st = store_prepare(s, "SELECT id FROM folders WHERE name = ?1"))
+	    == NULL)
+		goto done;
+	bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE) {
+		store_sqlerr(s, "reading a folder");
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (id != 0) {
+		/* Known: the LIST attributes change, the path never does. */
+		st = store_prepare(s, "UPDATE folders SET delim = ?2, "
+		    "role = ?3, subscribed = ?4, noselect = ?5 WHERE id = ?1");
+		if (st == NULL)
+			goto done;
+		sqlite3_bind_int64(st, 1, id);
+	} else {
+		if ((path = store_path_unique(s, name)) == NULL)
+			goto done;
+		display = folder_display(name);
+		st = store_prepare(s, "INSERT INTO folders(delim, role, "
+		    "subscribed, noselect, name, display, path) "
+		    "VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+		if (st == NULL)
+			goto done;
+		bind_text(st, 6, name);
+		bind_text(st, 7, display);
+		bind_text(st, 8, path);
+	}
+	sqlite3_bind_int(st, 2, delim);
+	bind_text(st, 3, role);
+	sqlite3_bind_int(st, 4, subscribed != 0);
+	sqlite3_bind_int(st, 5, noselect != 0);
+	if (stmt_run(s, st, "writing a folder") == -1)
+		goto done;
+	if (id == 0)
+		id = sqlite3_last_insert_rowid(s->db);
+	ok = 1;
+done:
+	sqlite3_finalize(st);
+	free(path);
+	free(display);
+	if (store_tx_end(s, own, ok) == -1)
+		return -1;
+	if (idp != NULL)
+		*idp = id;
+	return 0;
+}
+
+int
+store_folder_synced(struct store *s, int64_t id, uint32_t uidvalidity,
+    uint32_t uidnext, uint64_t hms, uint32_t messages, int64_t window)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	st = store_prepare(s, "UPDATE folders SET uidvalidity = ?2, "
+	    "uidnext = ?3, highestmodseq = ?4, messages = ?5, "
+	    "\"window\" = ?6 WHERE id = ?1");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, uidvalidity);
+	sqlite3_bind_int64(st, 3, uidnext);
+	sqlite3_bind_int64(st, 4, (int64_t)hms);
+	sqlite3_bind_int64(st, 5, messages);
+	sqlite3_bind_int64(st, 6, window);
+	r = stmt_run(s, st, "recording a folder's sync");
+	sqlite3_finalize(st);
+	if (r == 0 && sqlite3_changes(s->db) == 0) {
+		log_msg(LOG_ERROR, "store %s: no folder %lld", s->account,
+		    (long long)id);
+		return -1;
+	}
+	return r;
+}
+
+/*
+ * The rows go first; the folder's directory (checked to be one
+ * component under dir/mail/) once they are committed.  Pending
+ * operations stay: the server still has to hear about them.
+ */
+int
+store_folder_forget(struct store *s, int64_t id)
+{
+	sqlite3_stmt	*st = NULL;
+	char		*dir = NULL, *path = NULL;
+	int		 own, ok = 0, rc;
+
+	if ((own = store_tx_begin(s)) == -1)
+		return -1;
+	if ((rc = store_folder_dir_id(s, id, &dir, &path, NULL)) != 0) {
+		ok = rc == 1;		/* no such folder: nothing to do */
+		goto done;
+	}
+	st = store_prepare(s, "DELETE FROM messages WHERE folder_id = ?1");
+	if (st == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, id);
+	if (stmt_run(s, st, "forgetting a folder") == -1)
+		goto done;
+	sqlite3_finalize(st);
+	st = store_prepare(s, "DELETE FROM folders WHERE id = ?1");
+	if (st == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, id);
+	if (stmt_run(s, st, "forgetting a folder") == -1)
+		goto done;
+	if (dir != NULL)
+		store_defer_add(s, 0, 0, dir, NULL, path);
+	ok = 1;
+done:
+	sqlite3_finalize(st);
+	free(dir);
+	free(path);
+	return store_tx_end(s, own, ok);
+}
+
+/* ---- messages ---- */
+
+static void
+store_msg_fill(sqlite3_stmt *st, struct store_msg *m)
+{
+	m->id = sqlite3_column_int64(st, 0);
+	m->folder_id = sqlite3_column_int64(st, 1);
+	m->uid = (uint32_t)sqlite3_column_int64(st, 2);
+	m->modseq = (uint64_t)sqlite3_column_int64(st, 3);
+	m->flags = (unsigned)sqlite3_column_int(st, 4) & FLAG_ALL;
+	m->keywords = col_str(st, 5);
+	m->internaldate = sqlite3_column_int64(st, 6);
+	m->size = sqlite3_column_int64(st, 7);
+	m->date = sqlite3_column_int64(st, 8);
+	m->from = col_str(st, 9);
+	m->to = col_str(st, 10);
+	m->cc = col_str(st, 11);
+	m->subject = col_str(st, 12);
+	m->message_id = col_str(st, 13);
+	m->in_reply_to = col_str(st, 14);
+	m->references = col_str(st, 15);
+	m->cached = sqlite3_column_int(st, 16);
+	m->file = col_str(st, 17);
+}
+
+void
+store_msg_clear(struct store_msg *m)
+{
+	if (m == NULL)
+		return;
+	free(m->keywords);
+	free(m->from);
+	free(m->to);
+	free(m->cc);
+	free(m->subject);
+	free(m->message_id);
+	free(m->in_reply_to);
+	free(m->references);
+	free(m->file);
+	memset(m, 0, sizeof *m);
+}
+
+int
+store_msg_get(struct store *s, int64_t folder, uint32_t uid,
+    struct store_msg *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	if ((st = store_stmt(s, ST_MSG_GET)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_msg_fill(st, out);
+	else if (rc != SQLITE_DONE)
+		store_sqlerr(s, "reading a message");
+	stmt_done(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+/*
+ * The flags (folder, uid) shows: base with the queued FLAGS operations
+ * folded on in the order they were queued, so the latest operation
+ * wins for each flag it names.  *hidden is set if a MOVE or EXPUNGE is
+ * queued: the message is gone from this folder as far as the user is
+ * concerned, and sync must not bring it back.
+ */
+static int
+store_overlay(struct store *s, int64_t folder, uint32_t uid, unsigned base,
+    unsigned *out, int *hidden)
+{
+	sqlite3_stmt	*st;
+	unsigned	 eff = base & FLAG_ALL;
+	int		 rc;
+
+	*hidden = 0;
+	if ((st = store_stmt(s, ST_PENDING_OF)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 0) != PENDING_FLAGS) {
+			*hidden = 1;
+			continue;
+		}
+		eff &= ~(unsigned)sqlite3_column_int(st, 2);
+		eff |= (unsigned)sqlite3_column_int(st, 1);
+		eff &= FLAG_ALL;
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "reading pending operations");
+	stmt_done(st);
+	*out = eff;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+store_set_file(struct store *s, int64_t id, int cached, const char *file)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((st = store_stmt(s, ST_MSG_SET_FILE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, cached);
+	bind_text(st, 3, file);
+	r = stmt_run(s, st, "recording a message file");
+	stmt_done(st);
+	return r;
+}
+
+/*
+ * Makes the cached file of row id carry flags (one rename).  A file
+ * that is gone altogether is recorded as not cached, so the body is
+ * fetched again instead of the row pointing to nothing.  A failed
+ * rename is only a warning: the index holds the flags that count.
+ */
+static int
+store_file_flags(struct store *s, int64_t folder, int64_t id, int cached,
+    const char *file, unsigned flags)
+{
+	char	*dir = NULL, *cur = NULL, *name, *err = NULL;
+	int	 r = -1;
+
+	if (!cached || *file == '\0' || maildir_flags(file) == flags)
+		return 0;
+	if (store_folder_dir_id(s, folder, &dir, NULL, NULL) != 0)
+		return -1;
+	if (dir == NULL)
+		return 0;
+	if ((cur = store_file_find(dir, file)) == NULL) {
+		log_msg(LOG_WARN, "store %s: %s/%s is gone; its body will be "
+		    "fetched again", s->account, dir, file);
+		r = store_set_file(s, id, 0, "");
+		goto done;
+	}
+	if ((name = maildir_set_flags(dir, cur, flags, &err)) == NULL) {
+		log_msg(LOG_WARN, "store %s: %s/%s: %s", s->account, dir, cur,
+		    err != NULL ? err : "cannot rename");
+		name = cur;
+		cur = NULL;
+	}
+	r = strcmp(name, file) == 0 ? 0 : store_set_file(s, id, 1, name);
+	free(name);
+done:
+	free(err);
+	free(cur);
+	free(dir);
+	return r;
+}
+
+int
+store_msg_put(struct store *s, const struct store_msg *m)
+{
+	sqlite3_stmt	*st;
+	unsigned	 flags;
+	char		*file = NULL;
+	int64_t		 id;
+	int		 own, ok = 0, hidden, cached, rc;
+
+	if (m == NULL || m->uid == 0) {
+		log_msg(LOG_ERROR, "store %s: a message without a UID",
+		    s->account);
+		return -1;
+	}
+	if ((own = store_tx_begin(s)) == -1)
+		return -1;
+	if (store_overlay(s, m->folder_id, m->uid, m->flags, &flags,
+	    &hidden) == -1)
+		goto done;
+	if (hidden) {
+		ok = 1;
+		goto done;
+	}
+	if ((st = store_stmt(s, ST_MSG_PUT)) == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, m->folder_id);
+	sqlite3_bind_int64(st, 2, m->uid);
+	sqlite3_bind_int64(st, 3, (int64_t)m->modseq);
+	sqlite3_bind_int(st, 4, (int)flags);
+	bind_text(st, 5, m->keywords);
+	sqlite3_bind_int64(st, 6, m->internaldate);
+	sqlite3_bind_int64(st, 7, m->size);
+	sqlite3_bind_int64(st, 8, m->date);
+	bind_text(st, 9, m->from);
+	bind_text(st, 10, m->to);
+	bind_text(st, 11, m->cc);
+	bind_text(st, 12, m->subject);
+	bind_text(st, 13, m->message_id);
+	bind_text(st, 14, m->in_reply_to);
+	bind_text(st, 15, m->references);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		store_sqlerr(s, "writing a message");
+		stmt_done(st);
+		goto done;
+	}
+	id = sqlite3_column_int64(st, 0);
+	cached = sqlite3_column_int(st, 1);
+	file = col_str(st, 2);
+	stmt_done(st);
+	ok = store_file_flags(s, m->folder_id, id, cached, file, flags) == 0;
+done:
+	free(file);
+	return store_tx_end(s, own, ok);
+}
+
+int
+store_msg_server_flags(struct store *s, int64_t folder, uint32_t uid,
+    unsigned flags, const char *keywords, uint64_t modseq)
+{
+	sqlite3_stmt	*st;
+	unsigned	 eff;
+	char		*file = NULL;
+	int64_t		 id;
+	int		 own, ok = 0, hidden, cached, rc;
+
+	if ((own = store_tx_begin(s)) == -1)
+		return -1;
+	if (store_overlay(s, folder, uid, flags, &eff, &hidden) == -1)
+		goto done;
+	if ((st = store_stmt(s, ST_MSG_FLAGS)) == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_int(st, 3, (int)eff);
+	bind_text(st, 4, keywords);
+	sqlite3_bind_int64(st, 5, (int64_t)modseq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {		/* not cached: nothing to do */
+		stmt_done(st);
+		ok = 1;
+		goto done;
+	}
+	if (rc != SQLITE_ROW) {
+		store_sqlerr(s, "writing flags");
+		stmt_done(st);
+		goto done;
+	}
+	id = sqlite3_column_int64(st, 0);
+	cached = sqlite3_column_int(st, 1);
+	file = col_str(st, 2);
+	stmt_done(st);
+	ok = store_file_flags(s, folder, id, cached, file, eff) == 0;
+done:
+	free(file);
+	return store_tx_end(s, own, ok);
+}
+
+int
+store_msg_remove(struct store *s, int64_t folder, uint32_t uid)
+{
+	sqlite3_stmt	*st;
+	char		*file = NULL, *dir = NULL;
+	int		 rc, cached = 0;
+
+	if ((st = store_stmt(s, ST_MSG_DEL)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		cached = sqlite3_column_int(st, 0);
+		file = col_str(st, 1);
+	} else if (rc != SQLITE_DONE)
+		store_sqlerr(s, "removing a message");
+	stmt_done(st);
+	if (rc != SQLITE_ROW) {
+		free(file);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	/* The file goes once the row's removal is committed. */
+	if (cached && *file != '\0' &&
+	    store_folder_dir_id(s, folder, &dir, NULL, NULL) == 0 &&
+	    dir != NULL)
+		store_defer_add(s, folder, uid, dir, file, NULL);
+	store_defer_run(s);
+	free(dir);
+	free(file);
+	return 0;
+}
+
+/* Local only (the sync window narrowed): the server is not asked. */
+int
+store_msg_prune(struct store *s, int64_t folder, int64_t before)
+{
+	sqlite3_stmt	*st;
+	char		*dir = NULL;
+	int		 own, rc;
+
+	if ((own = store_tx_begin(s)) == -1)
+		return -1;
+	if (store_folder_dir_id(s, folder, &dir, NULL, NULL) == -1)
+		return store_tx_end(s, own, 0);
+	st = store_prepare(s, "DELETE FROM messages WHERE folder_id = ?1 "
+	    "AND internaldate < ?2 RETURNING uid, cached, file");
+	if (st == NULL) {
+		free(dir);
+		return store_tx_end(s, own, 0);
+	}
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, before);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (dir != NULL && sqlite3_column_int(st, 1))
+			store_defer_add(s, folder,
+			    (uint32_t)sqlite3_column_int64(st, 0), dir,
+			    (const char *)sqlite3_column_text(st, 2), NULL);
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "pruning messages");
+	sqlite3_finalize(st);
+	free(dir);
+	return store_tx_end(s, own, rc == SQLITE_DONE);
+}
+
+void
+store_uids_free(struct store_uid *u, size_t n)
+{
+	size_t	 i;
+
+	if (u == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(u[i].keywords);
+	free(u);
+}
+
+int
+store_msg_uids(struct store *s, int64_t folder, struct store_uid **out,
+    size_t *np)
+{
+	sqlite3_stmt	*st;
+	struct store_uid *u = NULL;
+	size_t		 n = 0, cap = 0;
+	int		 rc;
+
+	*out = NULL;
+	*np = 0;
+	if ((st = store_stmt(s, ST_MSG_UIDS)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			u = xrealloc(u, cap * sizeof *u);
+		}
+		u[n].uid = (uint32_t)sqlite3_column_int64(st, 0);
+		u[n].flags = (unsigned)sqlite3_column_int(st, 1) & FLAG_ALL;
+		u[n].keywords = col_str(st, 2);
+		u[n].internaldate = sqlite3_column_int64(st, 3);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, "listing UIDs");
+		stmt_done(st);
+		store_uids_free(u, n);
+		return -1;
+	}
+	stmt_done(st);
+	*out = u;
+	*np = n;
+	return 0;
+}
+
+/*
+ * The file is named "<internaldate>.<uidvalidity>_<uid>.tern,U=<uid>"
+ * plus the ":2," flags: unique in its folder, stable for the row (so
+ * it can be found again after another MUA renamed it) and readable by
+ * other Maildir tools.
+ *
+ * Order is important: maildir_write() makes the file complete and
+ * durable in cur/ (tmp, fsync, rename, fsync of cur/) before the row
+ * names it, and an older file of the row is unlinked only after that
+ * row is committed.  A crash in between leaves an orphan file at
+ * worst, never a row pointing to nothing.
+ */
+int
+store_msg_body(struct store *s, int64_t folder, uint32_t uid,
+    const char *data, size_t len, char **errp)
+{
+	struct store_msg m;
+	char		*dir = NULL, *base = NULL, *name = NULL;
+	uint32_t	 uidv = 0;
+	int		 rc, r = -1;
+
+	rc = store_msg_get(s, folder, uid, &m);
+	if (rc != 0) {
+		seterr(errp, rc == 1 ? "no message with UID %u in folder %lld"
+		    : "reading message UID %u of folder %lld: %s", uid,
+		    (long long)folder, store_error(s));
+		return -1;
+	}
+	if (store_folder_dir_id(s, folder, &dir, NULL, &uidv) != 0 ||
+	    dir == NULL) {
+		seterr(errp, "folder %lld has no usable cache directory",
+		    (long long)folder);
+		goto done;
+	}
+	if (maildir_ensure(dir, errp) == -1)
+		goto done;
+	base = xasprintf("%lld.%lu_%lu.tern,U=%lu", (long long)m.internaldate,
+	    (unsigned long)uidv, (unsigned long)uid, (unsigned long)uid);
+	if ((name = maildir_write(dir, base, m.flags, data, len, errp)) ==
+	    NULL)
+		goto done;
+	if (store_set_file(s, m.id, 1, name) == -1) {
+		seterr(errp, "recording %s/%s: %s", dir, name, store_error(s));
+		goto done;
+	}
+	if (m.cached && *m.file != '\0' && strcmp(m.file, name) != 0)
+		store_defer_add(s, folder, uid, dir, m.file, NULL);
+	store_defer_run(s);
+	r = 0;
+done:
+	store_msg_clear(&m);
+	free(dir);
+	free(base);
+	free(name);
+	return r;
+}

@@ -1,0 +1,410 @@
+/*
+ * engine.c - the account engine: a thread that owns the account's IMAP
+ * session and its own store connection, runs sync passes, IDLEs on
+ * INBOX in watch mode, reconnects with backoff, and reports everything
+ * as events through a queue whose pipe the main thread polls.  Signals
+ * are blocked in the thread; only engine_stop()/engine_wake() and the
+ * event queue cross threads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "store.h"
+#include "sync.h"
+
+#define ENGINE_IDLE_MAX		(25 * 60)	/* re-IDLE before 29 minutes */
+#define ENGINE_RESYNC		300		/* seconds between full passes */
+#define ENGINE_BACKOFF_MAX	300
+
+struct event_node {
+	struct engine_event	 ev;
+	struct event_node	*next;
+};
+
+struct engine {
+	const struct account	*acct;		/* borrowed */
+	char			*secret;
+	enum engine_mode	 mode;
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;
+	struct event_node	*head, *tail;
+	int			 evpipe[2];	/* engine -> main */
+	int			 wakepipe[2];	/* main -> engine */
+	volatile int		 stop;
+	volatile int		 wake;
+	int			 ok;		/* the last pass succeeded */
+	struct imap_conn	*imap;		/* engine thread only */
+	pthread_mutex_t		 imap_lock;	/* guards the pointer for stop */
+};
+
+void
+engine_post(struct engine *e, const struct engine_event *ev)
+{
+	struct event_node	*n = xcalloc(1, sizeof *n);
+	char			 c = 'e';
+
+	n->ev = *ev;
+	pthread_mutex_lock(&e->lock);
+	if (e->tail != NULL)
+		e->tail->next = n;
+	else
+		e->head = n;
+	e->tail = n;
+	pthread_mutex_unlock(&e->lock);
+	(void)!write(e->evpipe[1], &c, 1);
+}
+
+static void
+post_text(struct engine *e, enum engine_event_type type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+post_text(struct engine *e, enum engine_event_type type, const char *fmt, ...)
+{
+	struct engine_event	ev;
+	va_list			ap;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	va_start(ap, fmt);
+	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
+	va_end(ap);
+	engine_post(e, &ev);
+}
+
+int
+engine_event_fd(struct engine *e)
+{
+	return e->evpipe[0];
+}
+
+int
+engine_next_event(struct engine *e, struct engine_event *ev)
+{
+	struct event_node	*n;
+	char			 buf[64];
+
+	(void)!read(e->evpipe[0], buf, sizeof buf);
+	pthread_mutex_lock(&e->lock);
+	n = e->head;
+	if (n != NULL) {
+		e->head = n->next;
+		if (e->head == NULL)
+			e->tail = NULL;
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (n == NULL)
+		return 0;
+	*ev = n->ev;
+	free(n);
+	return 1;
+}
+
+/* Wakes the engine's waits: its own pipe and a running IDLE. */
+static void
+engine_kick(struct engine *e)
+{
+	char	c = 'w';
+
+	(void)!write(e->wakepipe[1], &c, 1);
+	pthread_mutex_lock(&e->imap_lock);
+	if (e->imap != NULL && e->imap->imap->imap_stream != NULL)
+		mailstream_low_interrupt_idle(mailstream_get_low(
+		    e->imap->imap->imap_stream));
+	pthread_mutex_unlock(&e->imap_lock);
+}
+
+void
+engine_stop(struct engine *e)
+{
+	e->stop = 1;
+	engine_kick(e);
+}
+
+void
+engine_wake(struct engine *e)
+{
+	e->wake = 1;
+	engine_kick(e);
+}
+
+static void
+set_imap(struct engine *e, struct imap_conn *c)
+{
+	pthread_mutex_lock(&e->imap_lock);
+	e->imap = c;
+	pthread_mutex_unlock(&e->imap_lock);
+}
+
+static void
+drop_imap(struct engine *e)
+{
+	struct imap_conn	*c = e->imap;
+
+	set_imap(e, NULL);
+	if (c != NULL && c->dead) {
+		/* A desynchronised stream gets no LOGOUT. */
+		mailstream_close(c->imap->imap_stream);
+		c->imap->imap_stream = NULL;
+		c->imap->imap_state = MAILIMAP_STATE_DISCONNECTED;
+	}
+	imap_close(c);
+}
+
+static struct imap_conn *
+engine_connect(struct engine *e, char **errp)
+{
+	struct imap_conn	*c;
+
+	post_text(e, EV_STATE, "connecting");
+	if ((c = imap_connect(e->acct, errp)) == NULL)
+		return NULL;
+	if (imap_login(c, e->secret, errp) == -1) {
+		imap_close(c);
+		return NULL;
+	}
+	set_imap(e, c);
+	return c;
+}
+
+/* Sleeps up to secs, returning early on stop or wake. */
+static void
+engine_sleep(struct engine *e, int secs)
+{
+	struct pollfd	pfd;
+	char		buf[64];
+
+	pfd.fd = e->wakepipe[0];
+	pfd.events = POLLIN;
+	if (!e->stop && poll(&pfd, 1, secs * 1000) > 0)
+		(void)!read(e->wakepipe[0], buf, sizeof buf);
+}
+
+/*
+ * IDLE on the selected folder until the server says something, the
+ * engine is woken, or max seconds pass.  libetpan's mailimap_idle
+ * hangs or crashes in 1.9.4 (LIBETPAN.md 3.7), so it is done here:
+ * 1 if the server reported a change, 0 if not, -1 on error.
+ */
+static int
+engine_idle(struct engine *e, struct imap_conn *c, int max)
+{
+	mailimap			*imap = c->imap;
+	struct mailimap_response	*resp = NULL;
+	char				*line;
+	int				 changed = 0, r;
+	enum tls_wait_result		 w;
+
+	mailstream_setup_idle(imap->imap_stream);
+	if (mailimap_send_current_tag(imap) != MAILIMAP_NO_ERROR ||
+	    mailstream_write(imap->imap_stream, "IDLE\r\n", 6) == -1 ||
+	    mailstream_flush(imap->imap_stream) == -1)
+		goto dead;
+	for (;;) {
+		if ((line = mailimap_read_line(imap)) == NULL)
+			goto dead;
+		if (line[0] == '+')
+			break;
+		if (line[0] == '*') {
+			changed = 1;	/* data before "+ idling" */
+			continue;
+		}
+		goto dead;		/* tagged NO/BAD: no IDLE */
+	}
+	if (!changed && !e->stop && !e->wake) {
+		w = tls_wait(imap->imap_stream, max * 1000);
+		if (w == TLS_WAIT_DATA)
+			changed = 1;
+		else if (w == TLS_WAIT_ERROR || w == TLS_WAIT_CANCELLED)
+			goto dead;
+	}
+	if (mailstream_write(imap->imap_stream, "DONE\r\n", 6) == -1 ||
+	    mailstream_flush(imap->imap_stream) == -1)
+		goto dead;
+	/* Read untagged data (EXISTS, EXPUNGE, FETCH) up to the tagged OK. */
+	if (mailimap_read_line(imap) == NULL)
+		goto dead;
+	r = mailimap_parse_response(imap, &resp);
+	if (r != MAILIMAP_NO_ERROR)
+		goto dead;
+	if (resp->rsp_cont_req_or_resp_data_list != NULL &&
+	    clist_count(resp->rsp_cont_req_or_resp_data_list) > 0)
+		changed = 1;
+	mailimap_response_free(resp);
+	mailstream_unsetup_idle(imap->imap_stream);
+	return changed;
+dead:
+	mailstream_unsetup_idle(imap->imap_stream);
+	c->dead = 1;
+	return -1;
+}
+
+static int
+run_pass(struct engine *e, struct sync_ctx *s)
+{
+	char	*err = NULL;
+	int	 r;
+
+	post_text(e, EV_STATE, "syncing");
+	s->now = time(NULL);
+	r = sync_pass(s, &err);
+	if (r == -1) {
+		post_text(e, EV_ERROR, "%s", err != NULL ? err : "sync failed");
+		free(err);
+	}
+	e->ok = r == 0;
+	return r;
+}
+
+static void *
+engine_main(void *arg)
+{
+	struct engine		*e = arg;
+	struct sync_ctx		 s;
+	struct store		*st;
+	struct engine_event	 ev;
+	char			*dir, *err = NULL;
+	int			 backoff = 1, r;
+	time_t			 last_pass;
+
+	memset(&s, 0, sizeof s);
+	dir = config_data_dir(e->acct->name);
+	st = dir != NULL ? store_open(e->acct->name, dir, 0, &err) : NULL;
+	free(dir);
+	if (st == NULL) {
+		post_text(e, EV_ERROR, "%s", err != NULL ? err :
+		    "no data directory");
+		free(err);
+		goto done;
+	}
+	s.acct = e->acct;
+	s.store = st;
+	s.engine = e;
+	s.stop = &e->stop;
+
+	while (!e->stop) {
+		if ((s.imap = engine_connect(e, &err)) == NULL) {
+			post_text(e, EV_ERROR, "%s", err);
+			free(err);
+			err = NULL;
+			if (e->mode == ENGINE_ONCE)
+				break;
+			post_text(e, EV_STATE, "offline (retry in %d s)",
+			    backoff);
+			engine_sleep(e, backoff);
+			backoff = backoff * 2 > ENGINE_BACKOFF_MAX ?
+			    ENGINE_BACKOFF_MAX : backoff * 2;
+			continue;
+		}
+		backoff = 1;
+		r = run_pass(e, &s);
+		last_pass = time(NULL);
+		if (e->mode == ENGINE_ONCE)
+			break;
+		while (!e->stop && !s.imap->dead) {
+			e->wake = 0;
+			if (sync_folder(&s, "INBOX", &err) == -1) {
+				post_text(e, EV_ERROR, "INBOX: %s", err);
+				free(err);
+				err = NULL;
+				if (s.imap->dead)
+					break;
+			}
+			post_text(e, EV_STATE, "idle");
+			r = engine_idle(e, s.imap, ENGINE_IDLE_MAX);
+			if (r == -1 || e->stop)
+				break;
+			if (e->wake || time(NULL) - last_pass >= ENGINE_RESYNC) {
+				run_pass(e, &s);
+				last_pass = time(NULL);
+			}
+		}
+		drop_imap(e);
+		s.imap = NULL;
+		if (!e->stop)
+			post_text(e, EV_STATE, "reconnecting");
+	}
+	drop_imap(e);
+	store_close(st);
+done:
+	memset(&ev, 0, sizeof ev);
+	ev.type = EV_DONE;
+	ev.ok = e->ok;
+	engine_post(e, &ev);
+	return NULL;
+}
+
+static int
+pipe_nb(int p[2])
+{
+	if (pipe(p) == -1)
+		return -1;
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+struct engine *
+engine_start(const struct account *a, const char *secret,
+    enum engine_mode mode, char **errp)
+{
+	struct engine	*e = xcalloc(1, sizeof *e);
+	sigset_t	 all, old;
+	int		 r;
+
+	e->acct = a;
+	e->secret = xstrdup(secret != NULL ? secret : "");
+	e->mode = mode;
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_mutex_init(&e->imap_lock, NULL);
+	if (pipe_nb(e->evpipe) == -1 || pipe_nb(e->wakepipe) == -1) {
+		seterr(errp, "pipe: %s", strerror(errno));
+		secret_free(e->secret);
+		free(e);
+		return NULL;
+	}
+	/* Signals belong to the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&e->thread, NULL, engine_main, e);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		seterr(errp, "cannot start a thread: %s", strerror(r));
+		secret_free(e->secret);
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+int
+engine_join(struct engine *e)
+{
+	struct engine_event	ev;
+	int			ok;
+
+	pthread_join(e->thread, NULL);
+	while (engine_next_event(e, &ev))
+		;
+	ok = e->ok;
+	close(e->evpipe[0]);
+	close(e->evpipe[1]);
+	close(e->wakepipe[0]);
+	close(e->wakepipe[1]);
+	pthread_mutex_destroy(&e->lock);
+	pthread_mutex_destroy(&e->imap_lock);
+	secret_free(e->secret);
+	free(e);
+	return ok ? 0 : -1;
+}

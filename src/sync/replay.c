@@ -1,0 +1,203 @@
+/*
+ * replay.c - pushes the queued operations of one selected folder to
+ * the server, oldest first, each removed from the queue only once the
+ * server confirmed it.  Run by the engine thread.
+ *
+ * Consecutive operations of the same kind (same flags, same target)
+ * go out as one command on a UID set, so an action on 1,000 messages
+ * is one or two commands.  Everything here is idempotent: STORE of
+ * +FLAGS/-FLAGS, and MOVE/COPY/EXPUNGE of a UID the server no longer
+ * has are no-ops, so replaying after a crash does no harm.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "store.h"
+#include "sync.h"
+
+#define REPLAY_MSG_MAX	(64 * 1024 * 1024)	/* largest APPEND */
+
+/* The uid of the message with msgid in folder now, or 0. */
+static uint32_t
+find_by_msgid(struct store *st, int64_t folder, const char *msgid)
+{
+	sqlite3_stmt	*stmt;
+	uint32_t	 uid = 0;
+
+	if (msgid == NULL || *msgid == '\0')
+		return 0;
+	if (sqlite3_prepare_v2(store_db(st), "SELECT uid FROM messages WHERE "
+	    "folder_id = ?1 AND message_id = ?2 ORDER BY uid DESC LIMIT 1",
+	    -1, &stmt, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(stmt, 1, folder);
+	sqlite3_bind_text(stmt, 2, msgid, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		uid = (uint32_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return uid;
+}
+
+static int
+same_kind(const struct pending *a, const struct pending *b)
+{
+	if (a->op != b->op)
+		return 0;
+	switch (a->op) {
+	case PENDING_FLAGS:
+		return a->set == b->set && a->clear == b->clear;
+	case PENDING_MOVE:
+	case PENDING_COPY:
+		return strcmp(a->target, b->target) == 0;
+	case PENDING_EXPUNGE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static char *
+read_file(const char *path, size_t *lenp, char **errp)
+{
+	FILE	*fp = fopen(path, "rb");
+	char	*buf;
+	long	 n;
+
+	if (fp == NULL || fseek(fp, 0, SEEK_END) == -1 || (n = ftell(fp)) < 0 ||
+	    n > REPLAY_MSG_MAX || fseek(fp, 0, SEEK_SET) == -1) {
+		seterr(errp, "cannot read %s", path);
+		if (fp != NULL)
+			fclose(fp);
+		return NULL;
+	}
+	buf = xmalloc((size_t)n + 1);
+	if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+		seterr(errp, "cannot read %s", path);
+		free(buf);
+		fclose(fp);
+		return NULL;
+	}
+	fclose(fp);
+	*lenp = (size_t)n;
+	return buf;
+}
+
+/* Sends one run of same-kind operations; marks them done or failed. */
+static int
+flush_run(struct sync_ctx *s, struct pending *run, size_t n,
+    const char *folder, char **errp)
+{
+	uint32_t	*uids = xcalloc(n + 1, sizeof *uids), uid;
+	char		*err = NULL, *data;
+	size_t		 i, j, nu = 0, len;
+	int		 r = 0;
+
+	for (i = 0; i < n; i++)
+		uids[nu++] = run[i].uid;
+	qsort(uids, nu, sizeof *uids, imap_uid_cmp);
+	for (i = j = 0; i < nu; i++)	/* unique */
+		if (j == 0 || uids[j - 1] != uids[i])
+			uids[j++] = uids[i];
+	nu = j;
+
+	switch (run[0].op) {
+	case PENDING_FLAGS:
+		r = imap_store(s->imap, uids, nu, 1, run[0].set, &err);
+		if (r == 0)
+			r = imap_store(s->imap, uids, nu, 0, run[0].clear, &err);
+		break;
+	case PENDING_MOVE:
+	case PENDING_COPY:
+		r = imap_copy(s->imap, uids, nu, run[0].target,
+		    run[0].op == PENDING_MOVE, &err);
+		break;
+	case PENDING_EXPUNGE:
+		r = imap_expunge(s->imap, uids, nu, &err);
+		break;
+	case PENDING_APPEND:
+		for (i = 0; i < n && r == 0; i++) {
+			if ((data = read_file(run[i].file, &len, &err)) == NULL) {
+				r = -1;
+				break;
+			}
+			r = imap_append(s->imap, folder, run[i].set, data, len,
+			    &uid, &err);
+			free(data);
+		}
+		break;
+	}
+	free(uids);
+	if (r == -1) {
+		for (i = 0; i < n && !s->imap->dead; i++)
+			pending_failed(s->store, run[i].id, err);
+		seterr(errp, "%s", err);
+		free(err);
+		return -1;
+	}
+	/* Confirmed by the server: only now does each leave the queue. */
+	for (i = 0; i < n; i++)
+		if (pending_done(s->store, run[i].id) == -1) {
+			seterr(errp, "store: %s", store_error(s->store));
+			return -1;
+		}
+	return 0;
+}
+
+int
+sync_replay(struct sync_ctx *s, int64_t folder_id, uint32_t uidvalidity,
+    char **errp)
+{
+	struct store_folder	 f;
+	struct pending		*p = NULL, *ok;
+	size_t			 n = 0, i, start, nok = 0;
+	uint32_t		 uid;
+	int			 failed = 0;
+
+	if (pending_list(s->store, folder_id, &p, &n) == -1) {
+		seterr(errp, "store: %s", store_error(s->store));
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	memset(&f, 0, sizeof f);
+	if (store_folder_get_id(s->store, folder_id, &f) != 0) {
+		pending_free(p, n);
+		seterr(errp, "folder %lld is not in the store",
+		    (long long)folder_id);
+		return -1;
+	}
+	ok = xcalloc(n, sizeof *ok);
+	for (i = 0; i < n; i++) {
+		if (p[i].op != PENDING_APPEND && p[i].uidvalidity != 0 &&
+		    p[i].uidvalidity != uidvalidity) {
+			/* Renumbered folder: find the message again. */
+			uid = find_by_msgid(s->store, folder_id,
+			    p[i].message_id);
+			if (uid == 0) {
+				pending_failed(s->store, p[i].id, "the message "
+				    "was not found after the folder's "
+				    "UIDVALIDITY changed; kept queued");
+				continue;
+			}
+			pending_rematch(s->store, p[i].id, uid, uidvalidity);
+			p[i].uid = uid;
+			p[i].uidvalidity = uidvalidity;
+		}
+		ok[nok++] = p[i];
+	}
+	for (start = 0; start < nok && !s->imap->dead; start = i) {
+		for (i = start + 1; i < nok && same_kind(&ok[start], &ok[i]);
+		    i++)
+			;
+		if (flush_run(s, ok + start, i - start, f.name, errp) == -1)
+			failed = 1;
+	}
+	free(ok);
+	pending_free(p, n);
+	store_folder_clear(&f);
+	return failed ? -1 : 0;
+}

@@ -1,0 +1,601 @@
+/*
+ * sync.c - one sync pass of an account: the folder list, then every
+ * folder whose server state differs from the store's (one pipelined
+ * STATUS round trip tells which), each brought to agree with the
+ * server.  Run by the account's engine thread, which owns the IMAP
+ * session and its own store connection.
+ *
+ * The server is the authority, and nothing is deleted because of
+ * tern's own state: a message leaves the store only when the server's
+ * UID SEARCH of the window (or a VANISHED) no longer has it, and the
+ * day window is a fetch filter, never a deletion on the server.
+ * Order is important in sync_folder(): SELECT, then replay the queued
+ * operations, then read the server's state, so that a queued change
+ * wins over an older server value and is never undone by the pull.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mail.h"
+#include "net.h"
+#include "store.h"
+#include "sync.h"
+
+#define SYNC_TXN_BATCH	500	/* messages per store transaction */
+
+/* Flag changes reported during a QRESYNC SELECT, applied afterwards. */
+struct flag_change {
+	uint32_t	 uid;
+	unsigned	 flags;
+	char		*keywords;
+	uint64_t	 modseq;
+};
+
+struct changes {
+	struct flag_change	*v;
+	size_t			 n;
+	uint64_t		 maxmodseq;
+};
+
+static void
+progress(struct sync_ctx *s, const struct store_folder *f, uint64_t done,
+    uint64_t total)
+{
+	struct engine_event	ev;
+
+	if (s->engine == NULL)
+		return;
+	memset(&ev, 0, sizeof ev);
+	ev.type = EV_PROGRESS;
+	ev.folder_id = f->id;
+	ev.done = done;
+	ev.total = total;
+	snprintf(ev.folder, sizeof ev.folder, "%s", f->display);
+	engine_post(s->engine, &ev);
+}
+
+static void
+post_changed(struct sync_ctx *s, int64_t folder_id)
+{
+	struct engine_event	ev;
+
+	if (s->engine == NULL)
+		return;
+	memset(&ev, 0, sizeof ev);
+	ev.type = EV_CHANGED;
+	ev.folder_id = folder_id;
+	engine_post(s->engine, &ev);
+}
+
+static int
+collect_change(const struct imap_msg *m, void *arg)
+{
+	struct changes	*c = arg;
+
+	if (!m->has_flags)
+		return 0;
+	c->v = xrealloc(c->v, (c->n + 1) * sizeof *c->v);
+	c->v[c->n].uid = m->uid;
+	c->v[c->n].flags = m->flags;
+	c->v[c->n].keywords = xstrdup(m->keywords);
+	c->v[c->n].modseq = m->modseq;
+	c->n++;
+	if (m->modseq > c->maxmodseq)
+		c->maxmodseq = m->modseq;
+	return 0;
+}
+
+static void
+changes_free(struct changes *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->v[i].keywords);
+	free(c->v);
+	memset(c, 0, sizeof *c);
+}
+
+/* The start of the day window (midnight UTC, as SEARCH SINCE counts). */
+static int64_t
+window_start(int64_t now, int days)
+{
+	int64_t	t;
+
+	if (days <= 0)
+		return 0;
+	t = now - (int64_t)days * 86400;
+	return t - t % 86400;
+}
+
+/* ---- new messages ---- */
+
+struct fetch_state {
+	struct sync_ctx		*s;
+	struct store_folder	*f;
+	uint64_t		 done;
+	uint64_t		 total;
+	int			 in_txn;
+	int			 failed;
+	uint64_t		 maxmodseq;
+};
+
+static int
+put_message(const struct imap_msg *m, void *arg)
+{
+	struct fetch_state	*fs = arg;
+	struct header_fields	 h;
+	struct store_msg	 sm;
+
+	if (fs->s->stop != NULL && *fs->s->stop)
+		return 1;
+	if (!fs->in_txn) {
+		if (store_begin(fs->s->store) == -1) {
+			fs->failed = 1;
+			return 1;
+		}
+		fs->in_txn = 1;
+	}
+	memset(&h, 0, sizeof h);
+	header_parse(m->header != NULL ? m->header : "", m->header_len, &h);
+	memset(&sm, 0, sizeof sm);
+	sm.folder_id = fs->f->id;
+	sm.uid = m->uid;
+	sm.modseq = m->modseq;
+	sm.flags = m->flags;
+	sm.keywords = (char *)m->keywords;
+	sm.internaldate = m->internaldate;
+	sm.size = m->size;
+	sm.date = h.date;
+	sm.from = h.from;
+	sm.to = h.to;
+	sm.cc = h.cc;
+	sm.subject = h.subject;
+	sm.message_id = h.message_id;
+	sm.in_reply_to = h.in_reply_to;
+	sm.references = h.references;
+	if (store_msg_put(fs->s->store, &sm) == -1)
+		fs->failed = 1;
+	header_fields_free(&h);
+	if (m->modseq > fs->maxmodseq)
+		fs->maxmodseq = m->modseq;
+	fs->done++;
+	if (fs->done % SYNC_TXN_BATCH == 0) {
+		/* Commit in batches: a crash keeps what was already fetched. */
+		if (store_commit(fs->s->store) == -1)
+			fs->failed = 1;
+		fs->in_txn = 0;
+		progress(fs->s, fs->f, fs->done, fs->total);
+	}
+	return fs->failed;
+}
+
+static int
+put_body(const struct imap_msg *m, void *arg)
+{
+	struct fetch_state	*fs = arg;
+	char			*err = NULL;
+
+	if (fs->s->stop != NULL && *fs->s->stop)
+		return 1;
+	if (m->body == NULL)
+		return 0;
+	if (store_msg_body(fs->s->store, fs->f->id, m->uid, m->body,
+	    m->body_len, &err) == -1) {
+		log_msg(LOG_WARN, "%s: %s: cannot cache message %u: %s",
+		    fs->s->acct->name, fs->f->display, m->uid, err);
+		free(err);
+		fs->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* uids in a (sorted) that are not in b (sorted). */
+static uint32_t *
+uid_minus(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+    size_t *nout)
+{
+	uint32_t	*out = xcalloc(na + 1, sizeof *out);
+	size_t		 i = 0, j = 0, n = 0;
+
+	for (i = 0; i < na; i++) {
+		while (j < nb && b[j] < a[i])
+			j++;
+		if (j < nb && b[j] == a[i])
+			continue;
+		out[n++] = a[i];
+	}
+	*nout = n;
+	return out;
+}
+
+/* Fetches bodies of uncached messages inside the body window. */
+static int
+prefetch_bodies(struct sync_ctx *s, struct store_folder *f, char **errp)
+{
+	struct store_uid	*local = NULL;
+	struct store_msg	 m;
+	struct fetch_state	 fs;
+	uint32_t		*want;
+	size_t			 nlocal = 0, nwant = 0, i;
+	int64_t			 since;
+	int			 r;
+
+	if (s->acct->body_days <= 0)
+		return 0;
+	since = window_start(s->now, s->acct->body_days);
+	if (store_msg_uids(s->store, f->id, &local, &nlocal) == -1) {
+		seterr(errp, "store: %s", store_error(s->store));
+		return -1;
+	}
+	want = xcalloc(nlocal + 1, sizeof *want);
+	for (i = 0; i < nlocal; i++) {
+		if (local[i].internaldate < since)
+			continue;
+		if (store_msg_get(s->store, f->id, local[i].uid, &m) != 0)
+			continue;
+		if (!m.cached)
+			want[nwant++] = local[i].uid;
+		store_msg_clear(&m);
+	}
+	store_uids_free(local, nlocal);
+	memset(&fs, 0, sizeof fs);
+	fs.s = s;
+	fs.f = f;
+	r = nwant == 0 ? 0 : imap_fetch(s->imap, want, nwant, IMAP_FETCH_BODY,
+	    NULL, 0, put_body, &fs, errp);
+	free(want);
+	return r;
+}
+
+static uint32_t *
+uid_array(const struct store_uid *u, size_t n)
+{
+	uint32_t	*a = xcalloc(n + 1, sizeof *a);
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		a[i] = u[i].uid;
+	return a;
+}
+
+/*
+ * Replays f's queued operations.  A failed operation stays queued (and
+ * is shown); only a lost connection stops the folder's sync.
+ */
+static int
+replay(struct sync_ctx *s, struct store_folder *f, uint32_t uidvalidity,
+    char **errp)
+{
+	char	*err = NULL;
+
+	if (sync_replay(s, f->id, uidvalidity, &err) == 0)
+		return 0;
+	log_msg(LOG_WARN, "%s: %s: %s", s->acct->name, f->display, err);
+	if (s->imap->dead) {
+		seterr(errp, "%s", err);
+		free(err);
+		return -1;
+	}
+	free(err);
+	return 0;
+}
+
+static int
+apply_changes(struct sync_ctx *s, struct store_folder *f,
+    const struct changes *c)
+{
+	size_t	i;
+	int	r = 0;
+
+	if (c->n == 0)
+		return 0;
+	if (store_begin(s->store) == -1)
+		return -1;
+	for (i = 0; i < c->n && r == 0; i++)
+		r = store_msg_server_flags(s->store, f->id, c->v[i].uid,
+		    c->v[i].flags, c->v[i].keywords, c->v[i].modseq);
+	if (r == 0)
+		r = store_commit(s->store);
+	else
+		store_rollback(s->store);
+	return r;
+}
+
+/*
+ * Makes folder f agree with the server.  f->uidvalidity etc. are the
+ * store's state from the last sync.
+ */
+static int
+sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
+{
+	struct imap_sel		 sel;
+	struct changes		 ch;
+	struct store_uid	*local = NULL;
+	struct fetch_state	 fs;
+	uint32_t		*server = NULL, *localu = NULL, *gone = NULL;
+	uint32_t		*fresh = NULL, *keep = NULL;
+	size_t			 nserver = 0, nlocal = 0, ngone = 0, nfresh = 0;
+	size_t			 nkeep = 0, i, n;
+	int64_t			 win = window_start(s->now,
+				    s->acct->sync_days);
+	uint64_t		 hms;
+	int			 ret = -1, rebuilt = 0;
+
+	memset(&ch, 0, sizeof ch);
+	memset(&sel, 0, sizeof sel);
+	if (imap_select(s->imap, f->name, f->uidvalidity, f->highestmodseq,
+	    &sel, collect_change, &ch, errp) == -1)
+		goto out;
+
+	if (f->uidvalidity != 0 && sel.uidvalidity != f->uidvalidity) {
+		/*
+		 * The server renumbered the folder: the cache is rebuilt.
+		 * Queued operations keep their Message-IDs and are matched
+		 * again after the headers are fetched; nothing is deleted
+		 * on the server.
+		 */
+		log_msg(LOG_WARN, "%s: %s: UIDVALIDITY changed (%u -> %u); "
+		    "rebuilding its cache", s->acct->name, f->display,
+		    f->uidvalidity, sel.uidvalidity);
+		if (store_msg_prune(s->store, f->id, INT64_MAX) == -1)
+			goto store_err;
+		changes_free(&ch);
+		f->highestmodseq = 0;
+		rebuilt = 1;
+	}
+
+	/* Queued operations first: they must win over older server state. */
+	if (replay(s, f, sel.uidvalidity, errp) == -1)
+		goto out;
+
+	if (imap_search_since(s->imap, win, &server, &nserver, errp) == -1)
+		goto out;
+	if (store_msg_uids(s->store, f->id, &local, &nlocal) == -1)
+		goto store_err;
+	localu = uid_array(local, nlocal);
+
+	/* Gone from the server's window: mirror that locally. */
+	gone = uid_minus(localu, nlocal, server, nserver, &ngone);
+	if (ngone > 0) {
+		if (store_begin(s->store) == -1)
+			goto store_err;
+		for (i = 0; i < ngone; i++)
+			if (store_msg_remove(s->store, f->id, gone[i]) == -1) {
+				store_rollback(s->store);
+				goto store_err;
+			}
+		if (store_commit(s->store) == -1)
+			goto store_err;
+	}
+
+	/* Flags of the messages both sides have. */
+	keep = uid_minus(localu, nlocal, gone, ngone, &nkeep);
+	if (sel.qresync && !rebuilt) {
+		if (apply_changes(s, f, &ch) == -1)
+			goto store_err;
+	} else if (nkeep > 0) {
+		changes_free(&ch);
+		/* CONDSTORE: only what changed; otherwise every flag. */
+		if (imap_fetch(s->imap, keep, nkeep, IMAP_FETCH_FLAGS, NULL,
+		    f->highestmodseq > 0 && sel.hms > 0 ? f->highestmodseq : 0,
+		    collect_change, &ch, errp) == -1)
+			goto out;
+		if (apply_changes(s, f, &ch) == -1)
+			goto store_err;
+	}
+
+	/* New in the window (or backfilled by a wider one). */
+	fresh = uid_minus(server, nserver, localu, nlocal, &nfresh);
+	n = 0;
+	for (i = 0; i < nfresh; i++)
+		if (!pending_hides(s->store, f->id, fresh[i]))
+			fresh[n++] = fresh[i];
+	nfresh = n;
+	memset(&fs, 0, sizeof fs);
+	fs.s = s;
+	fs.f = f;
+	fs.total = nfresh;
+	if (nfresh > 0) {
+		progress(s, f, 0, nfresh);
+		if (imap_fetch(s->imap, fresh, nfresh, IMAP_FETCH_HEADERS,
+		    header_field_names, 0, put_message, &fs, errp) == -1) {
+			if (fs.in_txn)
+				store_commit(s->store);
+			goto out;
+		}
+		if (fs.in_txn && store_commit(s->store) == -1)
+			goto store_err;
+		if (fs.failed)
+			goto store_err;
+		progress(s, f, fs.done, nfresh);
+	}
+
+	/* Narrowed window: forget what is older, locally only. */
+	if (win > f->window || (f->window == 0 && win > 0))
+		if (store_msg_prune(s->store, f->id, win) == -1)
+			goto store_err;
+
+	/* After a rebuild, operations matched by Message-ID can go now. */
+	if (rebuilt && replay(s, f, sel.uidvalidity, errp) == -1)
+		goto out;
+
+	if (prefetch_bodies(s, f, errp) == -1)
+		goto out;
+
+	hms = sel.hms;
+	if (ch.maxmodseq > hms)
+		hms = ch.maxmodseq;
+	if (fs.maxmodseq > hms)
+		hms = fs.maxmodseq;
+	if (store_folder_synced(s->store, f->id, sel.uidvalidity, sel.uidnext,
+	    hms, sel.exists, win) == -1)
+		goto store_err;
+	post_changed(s, f->id);
+	ret = 0;
+	goto out;
+store_err:
+	seterr(errp, "%s: store: %s", f->display, store_error(s->store));
+out:
+	changes_free(&ch);
+	imap_sel_clear(&sel);
+	store_uids_free(local, nlocal);
+	free(server);
+	free(localu);
+	free(gone);
+	free(fresh);
+	free(keep);
+	return ret;
+}
+
+int
+sync_folder(struct sync_ctx *s, const char *name, char **errp)
+{
+	struct store_folder	f;
+	int			r;
+
+	memset(&f, 0, sizeof f);
+	r = store_folder_get(s->store, name, &f);
+	if (r != 0) {
+		seterr(errp, "no folder %s in the store", name);
+		return -1;
+	}
+	r = sync_one(s, &f, errp);
+	store_folder_clear(&f);
+	return r;
+}
+
+/* Updates the store's folder list from LIST/LSUB; forgets vanished ones. */
+static int
+sync_folder_list(struct sync_ctx *s, struct imap_mailbox **mbp, size_t *np,
+    char **errp)
+{
+	struct imap_mailbox	*mb = NULL;
+	struct store_folder	*fl = NULL;
+	size_t			 n = 0, nf = 0, i, j;
+	int64_t			 id;
+	int			 found;
+
+	if (imap_list(s->imap, &mb, &n, errp) == -1)
+		return -1;
+	if (store_begin(s->store) == -1)
+		goto store_err;
+	for (i = 0; i < n; i++)
+		if (store_folder_put(s->store, mb[i].name, mb[i].delim,
+		    mb[i].role, mb[i].subscribed, mb[i].noselect, &id) == -1) {
+			store_rollback(s->store);
+			goto store_err;
+		}
+	if (store_commit(s->store) == -1)
+		goto store_err;
+	if (store_folders(s->store, &fl, &nf) == -1)
+		goto store_err;
+	for (i = 0; i < nf; i++) {
+		found = 0;
+		for (j = 0; j < n && !found; j++)
+			found = strcmp(fl[i].name, mb[j].name) == 0;
+		if (!found) {
+			/* Deleted or renamed on the server: local copy only. */
+			log_msg(LOG_INFO, "%s: folder %s is gone from the "
+			    "server; forgetting its cache", s->acct->name,
+			    fl[i].display);
+			if (store_folder_forget(s->store, fl[i].id) == -1) {
+				store_folders_free(fl, nf);
+				goto store_err;
+			}
+		}
+	}
+	store_folders_free(fl, nf);
+	*mbp = mb;
+	*np = n;
+	return 0;
+store_err:
+	imap_mailboxes_free(mb, n);
+	seterr(errp, "store: %s", store_error(s->store));
+	return -1;
+}
+
+/* 1 if the folder's server state says there is nothing to do. */
+static int
+unchanged(struct sync_ctx *s, const struct store_folder *f,
+    const struct imap_status *st, int64_t win, int has_pending)
+{
+	if (!st->ok || has_pending || f->uidvalidity == 0)
+		return 0;
+	if (f->uidvalidity != st->uidvalidity || f->uidnext != st->uidnext ||
+	    f->messages != st->messages || f->window != win)
+		return 0;
+	/* Without CONDSTORE a flag change is invisible to STATUS. */
+	if (!imap_has(s->imap, "CONDSTORE"))
+		return 0;
+	return f->highestmodseq == st->hms;
+}
+
+int
+sync_pass(struct sync_ctx *s, char **errp)
+{
+	struct imap_mailbox	*mb = NULL;
+	struct imap_status	*st = NULL;
+	struct store_folder	 f;
+	struct pending		*pend = NULL;
+	char			**names = NULL, *err = NULL;
+	size_t			 n = 0, nsel = 0, npend = 0, i, j;
+	int64_t			 win = window_start(s->now,
+				    s->acct->sync_days);
+	int			 failed = 0, has_pending;
+
+	if (imap_enable_qresync(s->imap, errp) == -1)
+		return -1;
+	if (sync_folder_list(s, &mb, &n, errp) == -1)
+		return -1;
+	names = xcalloc(n + 1, sizeof *names);
+	for (i = 0; i < n; i++)
+		if (!mb[i].noselect)
+			names[nsel++] = mb[i].name;
+	st = xcalloc(nsel + 1, sizeof *st);
+	if (nsel > 0 && imap_status_many(s->imap, names, nsel, st, errp) == -1)
+		goto fail;
+	if (pending_list(s->store, -1, &pend, &npend) == -1) {
+		seterr(errp, "store: %s", store_error(s->store));
+		goto fail;
+	}
+	for (i = 0; i < nsel; i++) {
+		if (s->stop != NULL && *s->stop)
+			break;
+		memset(&f, 0, sizeof f);
+		if (store_folder_get(s->store, names[i], &f) != 0)
+			continue;
+		has_pending = 0;
+		for (j = 0; j < npend && !has_pending; j++)
+			has_pending = pend[j].folder_id == f.id;
+		if (!unchanged(s, &f, &st[i], win, has_pending)) {
+			if (sync_one(s, &f, &err) == -1) {
+				log_msg(LOG_ERROR, "%s: %s: %s", s->acct->name,
+				    f.display, err);
+				if (!failed)
+					seterr(errp, "%s: %s", f.display, err);
+				free(err);
+				err = NULL;
+				failed = 1;
+				if (s->imap->dead) {
+					store_folder_clear(&f);
+					break;
+				}
+			}
+		}
+		store_folder_clear(&f);
+	}
+	pending_free(pend, npend);
+	free(names);
+	free(st);
+	imap_mailboxes_free(mb, n);
+	return failed ? -1 : 0;
+fail:
+	free(names);
+	free(st);
+	imap_mailboxes_free(mb, n);
+	return -1;
+}
