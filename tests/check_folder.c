@@ -312,10 +312,10 @@ random_utf8(void)
 	for (i = 0; i < n; i++) {
 		switch (rng(6)) {
 		case 0:
-			c = 1 + rng(0x7F);		/* any ASCII but NUL */
+			c = 1 + rng(0x7F);	/* any ASCII but NUL */
 			break;
 		case 1:
-			c = 0x20 + rng(0x5F);		/* printable ASCII */
+			c = 0x20 + rng(0x5F);	/* printable ASCII */
 			break;
 		case 2:
 			c = 0x80 + rng(0x780);		/* 2 bytes */
@@ -382,7 +382,7 @@ random_name(void)
 			buf[i] = (char)(1 + rng(255));
 		buf[n] = '\0';
 		return strdup(buf);
-	case 1:				/* mostly mUTF-7 syntax, often invalid */
+	case 1:				/* mUTF-7 syntax, often bad */
 		n = rng(16);
 		for (i = 0; i < n; i++)
 			buf[i] = tricky[rng(sizeof tricky - 1)];
@@ -395,7 +395,7 @@ random_name(void)
 		s = strdup(m);
 		free(m);
 		return s;
-	case 3:				/* long, differing only at the end */
+	case 3:				/* long, differing at the end */
 		n = 150 + rng(300);
 		memset(buf, rng(2) ? 'x' : '.', n);
 		for (i = n - 3; i < n; i++)
@@ -487,7 +487,8 @@ START_TEST(test_decode_random)
 			m = folder_mutf7_encode(d);
 			EXPECT(m != NULL, "cannot encode");
 			d2 = folder_mutf7_decode(m);
-			EXPECT(d2 != NULL && strcmp(d2, d) == 0, "round trip of %s", m);
+			EXPECT(d2 != NULL && strcmp(d2, d) == 0,
+			    "round trip of %s", m);
 			free(d2);
 			free(m);
 			free(d);

@@ -155,7 +155,8 @@ move(const char *from, const char *to)
 
 START_TEST(test_ensure)
 {
-	char		*dir = xasprintf("%s/a/b//c/", root), *p, *err = NULL;
+	char		*dir = xasprintf("%s/a/b//c/", root);
+	char		*p, *err = NULL;
 	struct stat	 st;
 	static const char *const subs[] = { "", "/cur", "/new", "/tmp" };
 	size_t		 i;
@@ -225,7 +226,7 @@ static const struct {
 	{ "cur/1:2,", 0 },
 	{ "cur/1", 0 },
 	{ "new/1", 0 },
-	{ "1:2,DFPRSTabz", FLAG_ALL },		/* P and keywords ignored */
+	{ "1:2,DFPRSTabz", FLAG_ALL },		/* P, keywords ignored */
 	{ "cur/1:2,FaS", FLAG_FLAGGED | FLAG_SEEN },
 	{ "cur/1:2,s", 0 },			/* lower case is a keyword */
 	{ "cur/1:1,S", 0 },			/* experimental info */
@@ -356,7 +357,7 @@ check_failed(char *rel, char *err, const char *reason)
 	ck_assert_ptr_null(rel);
 	ck_assert_ptr_nonnull(err);
 	ck_assert_msg(strstr(err, reason) != NULL, "error \"%s\"", err);
-	ck_assert_int_le(count("tmp"), 0);	/* -1: tmp is not a directory */
+	ck_assert_int_le(count("tmp"), 0);	/* -1: not a directory */
 	ck_assert_int_eq(count("new"), 0);
 	back = slurp("cur/old:2,S", &n);
 	if (back != NULL) {

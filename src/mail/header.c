@@ -12,6 +12,9 @@
  * with its comment nesting bounded (mailimf's comment parser recurses once
  * per '(' and overflows the stack near 130,000 of them).
  *
+ * Every string produced is valid UTF-8 on one line (no CR, LF or NUL);
+ * other control characters are left for sanitize_for_display().
+ *
  * Tolerated breakage, best effort rather than failure: LF or CRLF line
  * ends, space before the colon, raw 8-bit text (UTF-8, else Windows-1252),
  * encoded words glued to text, inside quotes, or splitting one character
@@ -263,6 +266,20 @@ utf8_fix(const char *s)
 	return buf_take(&b);
 }
 
+/*
+ * Turns CR and LF into spaces, so that no decoded value can carry a line
+ * break (=0D=0A in an encoded word) into a reply or an index.
+ */
+static char *
+one_line(char *s)
+{
+	char	*p;
+
+	for (p = s; (p = strpbrk(p, "\r\n")) != NULL; p++)
+		*p = ' ';
+	return s;
+}
+
 /* Trims leading and trailing white space in place. */
 static char *
 trim(char *s)
@@ -296,8 +313,10 @@ ew_match(const char *s, size_t n, size_t pos, struct ew *w)
 
 	if (pos + 2 > n || s[pos] != '=' || s[pos + 1] != '?')
 		return 0;
+	/* A token, as libetpan reads it (and no "//" suffixes for iconv). */
 	for (cs = i; i < n && s[i] != '?'; i++)
 		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7F ||
+		    strchr("()<>@,;:\"/[]=", s[i]) != NULL ||
 		    i - cs >= HEADER_CHARSET_MAX)
 			return 0;
 	if (i == cs || i + 3 > n || s[i + 2] != '?' ||
@@ -388,13 +407,15 @@ cs_is_wide(const char *cs)
  * as one (it converts word by word and turns the halves into '?'), and
  * replaces NUL in the decoded text by SUB (libetpan strlen()s the decoded
  * text, silently dropping the rest of the word; utf8_append() shows SUB
- * as U+FFFD).  UTF-16 and UTF-32 words, all NULs, are converted here.
+ * as U+FFFD).  UTF-8 text is repaired here (iconv would turn bad bytes
+ * into '?' and drop a truncated last character); UTF-16 and UTF-32
+ * words, all NULs, are converted here.
  * Anything that is not a well-formed encoded word is left for libetpan.
  */
 static char *
 ew_normalize(const char *s, size_t n)
 {
-	struct buf	 out = { 0 }, raw = { 0 };
+	struct buf	 out = { 0 }, raw = { 0 }, fixed = { 0 };
 	struct ew	 w, next;
 	const char	*p;
 	char		*conv, *b64;
@@ -436,6 +457,14 @@ ew_normalize(const char *s, size_t n)
 			}
 			strcpy(w.cs, "utf-8");
 		}
+		if (strcasecmp(w.cs, "utf-8") == 0 ||
+		    strcasecmp(w.cs, "utf8") == 0) {
+			/* Bad bytes become U+FFFD here, not '?' or nothing. */
+			buf_reset(&fixed);
+			utf8_append(&fixed, raw.p ? raw.p : "", raw.len, 0);
+			buf_reset(&raw);
+			buf_add(&raw, fixed.p ? fixed.p : "", fixed.len);
+		}
 		for (i = 0; i < raw.len; i++)
 			if (raw.p[i] == '\0')
 				raw.p[i] = 0x1A;
@@ -448,6 +477,7 @@ ew_normalize(const char *s, size_t n)
 		free(b64);
 	}
 	free(raw.p);
+	free(fixed.p);
 	return buf_take(&out);
 }
 
@@ -570,7 +600,7 @@ add_display_name(struct buf *b, const char *name)
 {
 	const char	*p;
 
-	if (strpbrk(name, "()<>[]:;@\\,.\"") == NULL) {
+	if (strpbrk(name, "()<>[]:;@\\,\"") == NULL) {
 		buf_adds(b, name);
 		return;
 	}
@@ -763,7 +793,8 @@ add_msg_id(struct buf *b, const char *id, size_t n)
 			buf_addc(b, id[i]);
 	if (b->len == start + (start > 0)) {
 		b->len = start;
-		b->p[start] = '\0';
+		if (b->p != NULL)
+			b->p[start] = '\0';
 		return 0;
 	}
 	return 1;
@@ -840,7 +871,9 @@ parse_msg_ids(const char *v, size_t n, int list, int *truncated)
 		goto done;
 	i = 0;
 	if (mailimf_msg_id_parse(v, n, &i, &id) == MAILIMF_NO_ERROR) {
-		if (rest_is_cfws(v, i, n))
+		/* Without brackets only something like an address will do. */
+		if (rest_is_cfws(v, i, n) && strchr(id, '@') != NULL &&
+		    strpbrk(id, "()") == NULL)
 			add_msg_id(&b, id, strlen(id));
 		free(id);
 	}
@@ -972,10 +1005,12 @@ header_parse(const char *buf, size_t len, struct header_fields *hf)
 		v[i] = unfold(&raw[i]);
 
 	hf->date = parse_date(v[HF_DATE], strlen(v[HF_DATE]), &tr);
-	hf->from = parse_addresses(v[HF_FROM], strlen(v[HF_FROM]), &tr);
-	hf->to = parse_addresses(v[HF_TO], strlen(v[HF_TO]), &tr);
-	hf->cc = parse_addresses(v[HF_CC], strlen(v[HF_CC]), &tr);
-	hf->subject = rfc2047_decode(v[HF_SUBJECT], strlen(v[HF_SUBJECT]));
+	hf->from = one_line(parse_addresses(v[HF_FROM], strlen(v[HF_FROM]),
+	    &tr));
+	hf->to = one_line(parse_addresses(v[HF_TO], strlen(v[HF_TO]), &tr));
+	hf->cc = one_line(parse_addresses(v[HF_CC], strlen(v[HF_CC]), &tr));
+	hf->subject = one_line(rfc2047_decode(v[HF_SUBJECT],
+	    strlen(v[HF_SUBJECT])));
 	hf->message_id = parse_msg_ids(v[HF_MESSAGE_ID],
 	    strlen(v[HF_MESSAGE_ID]), 0, &tr);
 	hf->in_reply_to = parse_msg_ids(v[HF_IN_REPLY_TO],

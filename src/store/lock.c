@@ -24,7 +24,8 @@
 
 #include "store.h"
 
-#define LOCK_TRIES	3	/* holder vanished between F_SETLK and F_GETLK */
+/* The holder may let go between our F_SETLK and F_GETLK. */
+#define LOCK_TRIES	3
 
 /* mkdir -p with mode 0700 for what it creates. */
 static int
@@ -107,7 +108,7 @@ lock_acquire(const char *dir, const char *account, char **errp)
 	for (tries = 0; tries < LOCK_TRIES; tries++) {
 		memset(&fl, 0, sizeof fl);
 		fl.l_type = F_WRLCK;
-		fl.l_whence = SEEK_SET;	/* l_start 0, l_len 0: whole file */
+		fl.l_whence = SEEK_SET;	/* start 0, len 0: all of it */
 		if (fcntl(fd, F_SETLK, &fl) == 0)
 			break;
 		if (errno != EACCES && errno != EAGAIN) {

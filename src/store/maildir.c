@@ -28,8 +28,10 @@
 
 #include "store.h"
 
-#define MAILDIR_BASE_MAX	200	/* + ":2,DFPRST" + tmp tag < NAME_MAX */
-#define MAILDIR_TMP_TRIES	100	/* O_EXCL clashes with stale tmp files */
+/* With ":2,DFPRST..." or the tmp tag it stays below NAME_MAX. */
+#define MAILDIR_BASE_MAX	200
+/* O_EXCL may meet a stale tmp file of an earlier process with our pid. */
+#define MAILDIR_TMP_TRIES	100
 
 /* The system flags with their letters, in the ASCII order names use. */
 static const struct {
@@ -334,7 +336,8 @@ find_copies(const char *dir, const char *base)
 	static const char	 probe[] = "DFPRST";
 	static const char	*const subs[] = { "cur", "new" };
 	struct stat		 st;
-	char			**found = NULL, letters[sizeof probe], *rel, *path;
+	char			**found = NULL, letters[sizeof probe];
+	char			*rel, *path;
 	size_t			 nfound = 0, s, n, i;
 	unsigned		 mask;
 
@@ -430,7 +433,7 @@ maildir_write(const char *dir, const char *base, unsigned flags,
 		seterr(errp, "cannot rename %s to %s: %s", tmp, target,
 		    strerror(saved));
 		if (moved != NULL)
-			(void)rename(target, moved);	/* best effort undo */
+			(void)rename(target, moved);	/* undo */
 		goto fail;
 	}
 

@@ -250,7 +250,7 @@ lex(struct parser *p)
 			tok_push(p, TOK_RP, i++);
 			continue;
 		case '-':
-			if (is_stop(q[i + 1])) {
+			if (is_stop(q[i + 1]) && q[i + 1] != '(') {
 				seterr(p->errp, "'-' at position %zu must be "
 				    "followed by a term", column(p, i));
 				return -1;

@@ -217,6 +217,7 @@ struct store {
 	struct store_defer	*defer;
 	size_t			 ndefer;
 	size_t			 defercap;
+	char			 lasterr[256];	/* see store_error() */
 };
 
 static const char *const store_roles[] = {
@@ -225,9 +226,19 @@ static const char *const store_roles[] = {
 
 /* ---- small helpers ---- */
 
+/* Keeps the connection's error text for store_error(). */
+static void
+store_keep_error(struct store *s)
+{
+	if (sqlite3_errcode(s->db) != SQLITE_OK)
+		snprintf(s->lasterr, sizeof s->lasterr, "%s",
+		    sqlite3_errmsg(s->db));
+}
+
 static void
 store_sqlerr(struct store *s, const char *what)
 {
+	store_keep_error(s);
 	log_msg(LOG_ERROR, "store %s: %s: %s", s->account, what,
 	    sqlite3_errmsg(s->db));
 }
@@ -398,6 +409,7 @@ store_commit(struct store *s)
 void
 store_rollback(struct store *s)
 {
+	store_keep_error(s);
 	/* SQLite may have rolled back already (SQLITE_FULL, IOERR). */
 	if (!sqlite3_get_autocommit(s->db))
 		(void)store_exec(s, "ROLLBACK");
@@ -430,6 +442,7 @@ store_tx_end(struct store *s, int own, int ok)
 	}
 	if (ok && store_exec(s, "RELEASE store") == 0)
 		return 0;
+	store_keep_error(s);
 	(void)store_exec(s, "ROLLBACK TO store");
 	(void)store_exec(s, "RELEASE store");
 	return -1;
@@ -550,6 +563,7 @@ store_defer_needed(struct store *s, const struct store_defer *d,
 		sqlite3_bind_int64(st, 2, d->uid);
 		rc = sqlite3_step(st);
 		keep = rc == SQLITE_ROW && sqlite3_column_int(st, 0) &&
+		    sqlite3_column_text(st, 1) != NULL &&
 		    strcmp((const char *)sqlite3_column_text(st, 1), file) == 0;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -638,36 +652,38 @@ store_version(struct store *s, int64_t *v, char **errp)
 	return 0;
 }
 
+/* -1 if a file without a schema version has tables: not ours. */
+static int
+store_foreign(struct store *s, char **errp)
+{
+	int64_t	 n;
+
+	if (store_int(s, "SELECT COUNT(*) FROM sqlite_master", &n) == -1)
+		return store_bad(s, errp);
+	if (n > 0) {
+		seterr(errp, "%s: not a tern index (it has tables but no "
+		    "schema version); it was left as it is", s->path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Creates or upgrades the schema to STORE_VERSION, all or nothing. */
 static int
-store_upgrade(struct store *s, char **errp)
+store_upgrade(struct store *s, int64_t v, char **errp)
 {
-	int64_t	 v, n;
+	int64_t	 n;
 	size_t	 i;
 	char	*sql;
 
-	if (store_version(s, &v, errp) == -1)
-		return -1;
 	if (v == STORE_VERSION)
 		goto check;
 	if (store_begin(s) == -1)
 		return store_bad(s, errp);
 	/* Another connection may have done it while we looked. */
-	if (store_version(s, &v, errp) == -1)
+	if (store_version(s, &v, errp) == -1 ||
+	    (v == 0 && store_foreign(s, errp) == -1))
 		goto fail;
-	if (v == 0) {
-		if (store_int(s, "SELECT COUNT(*) FROM sqlite_master", &n) ==
-		    -1) {
-			store_bad(s, errp);
-			goto fail;
-		}
-		if (n > 0) {
-			seterr(errp, "%s: not a tern index (it has tables but "
-			    "no schema version); it was left as it is",
-			    s->path);
-			goto fail;
-		}
-	}
 	for (i = 0; i < STORE_NSTEPS; i++) {
 		if (store_steps[i].to <= v)
 			continue;
@@ -709,6 +725,7 @@ store_setup(struct store *s, char **errp)
 {
 	sqlite3_stmt	*st;
 	const char	*mode;
+	int64_t		 v;
 	int		 rc;
 
 	sqlite3_extended_result_codes(s->db, 1);
@@ -716,7 +733,14 @@ store_setup(struct store *s, char **errp)
 #ifdef SQLITE_DBCONFIG_DEFENSIVE
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 #endif
-	/* The first read of the file: garbage or truncation shows here. */
+	/*
+	 * Only read before deciding the file is ours: garbage or a
+	 * truncated file fails here, and a newer tern's index or another
+	 * program's database is refused before WAL mode changes its header.
+	 */
+	if (store_version(s, &v, errp) == -1 ||
+	    (v == 0 && store_foreign(s, errp) == -1))
+		return -1;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
 	    NULL) != SQLITE_OK)
 		return store_bad(s, errp);
@@ -739,7 +763,7 @@ store_setup(struct store *s, char **errp)
 	    "PRAGMA foreign_keys = ON; PRAGMA trusted_schema = OFF", NULL,
 	    NULL, NULL) != SQLITE_OK)
 		return store_bad(s, errp);
-	return store_upgrade(s, errp);
+	return store_upgrade(s, v, errp);
 }
 
 struct store *
@@ -838,9 +862,15 @@ store_db(struct store *s)
 	return s->db;
 }
 
+/*
+ * The rollback after a failure succeeds and so resets SQLite's error
+ * text: then the text kept at the failure is the one that explains it.
+ */
 const char *
 store_error(struct store *s)
 {
+	if (sqlite3_errcode(s->db) == SQLITE_OK && s->lasterr[0] != '\0')
+		return s->lasterr;
 	return sqlite3_errmsg(s->db);
 }
 
@@ -1499,6 +1529,7 @@ int
 store_msg_prune(struct store *s, int64_t folder, int64_t before)
 {
 	sqlite3_stmt	*st;
+	const char	*file;
 	char		*dir = NULL;
 	int		 own, rc;
 
@@ -1514,11 +1545,14 @@ store_msg_prune(struct store *s, int64_t folder, int64_t before)
 	}
 	sqlite3_bind_int64(st, 1, folder);
 	sqlite3_bind_int64(st, 2, before);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (dir != NULL && sqlite3_column_int(st, 1))
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		file = (const char *)sqlite3_column_text(st, 2);
+		if (dir != NULL && sqlite3_column_int(st, 1) && file != NULL &&
+		    *file != '\0')
 			store_defer_add(s, folder,
-			    (uint32_t)sqlite3_column_int64(st, 0), dir,
-			    (const char *)sqlite3_column_text(st, 2), NULL);
+			    (uint32_t)sqlite3_column_int64(st, 0), dir, file,
+			    NULL);
+	}
 	if (rc != SQLITE_DONE)
 		store_sqlerr(s, "pruning messages");
 	sqlite3_finalize(st);

@@ -518,6 +518,50 @@ store_err:
 	return -1;
 }
 
+/*
+ * Replays every folder's queued operations.  A folder the server has
+ * renumbered is left to sync_one(), which rebuilds it and matches the
+ * operations again by Message-ID first.
+ */
+static int
+replay_all(struct sync_ctx *s, char **errp)
+{
+	struct pending		*p = NULL;
+	struct store_folder	 f;
+	struct imap_sel		 sel;
+	char			*err = NULL;
+	size_t			 n = 0, i, j;
+	int			 seen, r = 0;
+
+	if (pending_list(s->store, -1, &p, &n) == -1) {
+		seterr(errp, "store: %s", store_error(s->store));
+		return -1;
+	}
+	for (i = 0; i < n && r == 0; i++) {
+		seen = 0;
+		for (j = 0; j < i && !seen; j++)
+			seen = p[j].folder_id == p[i].folder_id;
+		memset(&f, 0, sizeof f);
+		if (seen || store_folder_get_id(s->store, p[i].folder_id,
+		    &f) != 0)
+			continue;
+		if (!f.noselect && imap_select(s->imap, f.name, 0, 0, &sel,
+		    NULL, NULL, &err) == 0) {
+			if (sel.uidvalidity == f.uidvalidity)
+				r = replay(s, &f, sel.uidvalidity, errp);
+			imap_sel_clear(&sel);
+		} else if (s->imap->dead) {
+			seterr(errp, "%s", err);
+			r = -1;
+		}
+		free(err);
+		err = NULL;
+		store_folder_clear(&f);
+	}
+	pending_free(p, n);
+	return r;
+}
+
 /* 1 if the folder's server state says there is nothing to do. */
 static int
 unchanged(struct sync_ctx *s, const struct store_folder *f,
@@ -551,6 +595,11 @@ sync_pass(struct sync_ctx *s, char **errp)
 		return -1;
 	if (sync_folder_list(s, &mb, &n, errp) == -1)
 		return -1;
+	/* Before STATUS: a replayed MOVE changes its target folder too. */
+	if (replay_all(s, errp) == -1) {
+		imap_mailboxes_free(mb, n);
+		return -1;
+	}
 	names = xcalloc(n + 1, sizeof *names);
 	for (i = 0; i < n; i++)
 		if (!mb[i].noselect)

@@ -50,6 +50,7 @@ term "$DIR/dbus/dbus.pid" dbus-daemon args
 # Dovecot's master kills its children (logins, imap, lmtp, auth) on SIGTERM.
 term "$DIR/dovecot/a/run/master.pid" dovecot args
 term "$DIR/dovecot/b/run/master.pid" dovecot args
+term "$DIR/dovecot/c/run/master.pid" dovecot args
 
 # Wait up to 5 s for all of them, then SIGKILL what is left.
 i=0

@@ -1,0 +1,135 @@
+#!/bin/sh
+# tern sync against the real Dovecot on its three resync paths (QRESYNC,
+# CONDSTORE only, plain), checked by a second IMAP client
+# (tests/imapctl.py) that changes the server behind tern's back and
+# compares every folder, UID and flag inside the day window with
+# `tern search --json`.  Also: tern mark reaches the server (also when
+# made while the server was down), and a UIDVALIDITY change deletes
+# nothing and keeps queued changes (SECURITY.md #32, #34, #37).
+. "$TERN_SRCDIR/tests/lib.sh"
+
+CTL="python3 $SRCDIR/tests/imapctl.py"
+DAYS=30
+
+# same PORT NAME DESC: tern's store equals the server's state.
+same() {
+	"$TERN" search -a "$2" --json '*' >"$T_DIR/tern.json" 2>"$T_DIR/search.err"
+	if out=$($CTL --port "$1" --since-days $DAYS --account "$2" compare "$T_DIR/tern.json" 2>&1); then
+		pass "$3 ($(printf '%s' "$out" | tail -n 1))"
+	else
+		fail "$3" "$out
+$(cat "$T_DIR/search.err")"
+	fi
+}
+
+# sync NAME DESC: tern sync NAME exits 0.
+sync_ok() {
+	run_tern sync "$1"
+	expect "$2" 0
+}
+
+new_config
+for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMAPS2_PORT; do
+	account "${path%%:*}" "imaps://alice@localhost:${path#*:}" "" \
+	    "ca_file = $TERN_CA" "password_command = printenv TERN_ALICE_PW" \
+	    "sync_days = $DAYS"
+done
+
+for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMAPS2_PORT; do
+	A=${path%%:*} P=${path#*:}
+	ctl() { $CTL --port "$P" "$@"; }
+
+	for i in 1 2 3 4 5; do ctl append INBOX "inbox $i"; done
+	ctl append INBOX "too old" --days-ago 40
+	ctl append Archive "archived 1" --days-ago 3
+	ctl append Archive "archived 2" --days-ago 10 --flags '\Seen'
+	ctl create Lists
+	ctl append Lists "list 1"
+	ctl append Lists "list 2" --flags '\Flagged'
+
+	sync_ok "$A" "$A: the first sync succeeds"
+	case $A in
+	qresync) run_tern check "$A" ; expect "$A: the server offers QRESYNC" 0 ' QRESYNC' ;;
+	condstore) run_tern check "$A" ; expect "$A: the server offers CONDSTORE only" 0 'CONDSTORE no-QRESYNC' ;;
+	plain) run_tern check "$A" ; expect "$A: the server offers neither" 0 'no-CONDSTORE no-QRESYNC' ;;
+	esac
+	same "$P" "$A" "$A: after the first sync the store equals the server"
+	run_tern search -a "$A" 'subject:"too old"'
+	[ -z "$OUT" ] && pass "$A: a message outside sync_days is not fetched" ||
+	    fail "$A: a message outside sync_days is not fetched" "$OUT"
+
+	# A second device changes things.
+	ctl flag INBOX 1 '+\Seen'
+	ctl flag INBOX 4 '+\Flagged'
+	ctl flag -- Archive 2 '-\Seen'
+	ctl append INBOX "new 1"
+	ctl append INBOX "new 2"
+	ctl expunge INBOX 2
+	ctl move INBOX 3 Archive
+	ctl create Projects
+	ctl append Projects "project 1"
+	ctl rename Lists Lists2
+	sync_ok "$A" "$A: the resync succeeds"
+	same "$P" "$A" "$A: flags, new mail, expunges, moves, new and renamed folders arrive"
+
+	# Nothing changed: the resync is a no-op and still equal.
+	sync_ok "$A" "$A: a resync with no changes succeeds"
+	same "$P" "$A" "$A: a resync with no changes keeps the store equal"
+
+	# tern mark goes through the pending-operation path to the server.
+	run_tern mark -a "$A" --read 'subject:"inbox 4"'
+	expect "$A: tern mark --read queues a change" 0 '1 message marked; 1 change waiting'
+	run_tern search -a "$A" --json 'subject:"inbox 4"'
+	expect "$A: the mark shows in the store at once" 0 '"flags":\[[^]]*\\\\Seen'
+	run_tern mark -a "$A" --flag 'subject:"inbox 5"'
+	run_tern mark -a "$A" --move Archive 'subject:"new 1"'
+	run_tern mark -a "$A" --delete 'subject:"list 1"'
+	expect "$A: tern mark --delete queues a move to Trash" 0 'marked'
+	run_tern search -a "$A" 'subject:"new 1"' folder:INBOX
+	[ -z "$OUT" ] && pass "$A: a moved message leaves its folder at once" ||
+	    fail "$A: a moved message leaves its folder at once" "$OUT"
+	sync_ok "$A" "$A: the sync that replays the marks succeeds"
+	same "$P" "$A" "$A: the marks reached the server and the store equals it"
+	n=$(ctl state | python3 -c 'import json,sys; s=json.load(sys.stdin); print(len(s["Trash"]), len(s["Archive"]))')
+	[ "$n" = "1 4" ] && pass "$A: delete moved to Trash and move to Archive on the server" ||
+	    fail "$A: delete moved to Trash and move to Archive on the server" "Trash, Archive: $n"
+done
+
+# Marks made while the server is down reach it once it is back.
+A=qresync P=$TERN_IMAPS_PORT
+doveadm -c "$TERN_DOVECOT_CONF" stop >/dev/null 2>&1
+i=0; while nc_ok=$(python3 -c "import socket; socket.create_connection(('127.0.0.1', $P), 1)" 2>&1) && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+run_tern sync "$A"
+expect "sync with the server down fails with one line for the account" 1 "^tern: $A: sync failed: .*cannot connect"
+run_tern mark -a "$A" --unread 'subject:"inbox 1"'
+expect "tern mark works offline" 0 '1 message marked'
+dovecot -c "$TERN_DOVECOT_CONF" </dev/null >/dev/null 2>&1
+i=0; while ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $P), 1)" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+sync_ok "$A" "the sync after the server is back succeeds"
+same "$P" "$A" "a change made offline reached the server"
+
+# UIDVALIDITY change with a queued change: nothing deleted, change kept.
+before=$($CTL --port "$P" state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["Archive"]))')
+run_tern mark -a "$A" --flag 'subject:"archived 1"'
+$CTL --port "$P" recreate Archive
+sync_ok "$A" "a sync after the server renumbered a folder succeeds"
+after=$($CTL --port "$P" state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["Archive"]))')
+[ "$before" = "$after" ] && pass "a UIDVALIDITY change deletes nothing on the server ($after messages)" ||
+    fail "a UIDVALIDITY change deletes nothing on the server" "before $before, after $after"
+same "$P" "$A" "after a UIDVALIDITY change the store equals the server"
+run_tern search -a "$A" --json 'subject:"archived 1"'
+expect "the change queued before the UIDVALIDITY change was re-matched by Message-ID and applied" 0 \
+    '"flags":\[[^]]*\\\\Flagged'
+
+# Two processes on one account: the second is refused clearly.
+"$TERN" sync --watch "$A" </dev/null >/dev/null 2>&1 &
+wpid=$!
+sleep 1
+run_tern sync "$A"
+expect "a second tern on the same account is refused" 1 "account $A is in use by process $wpid"
+kill -TERM $wpid
+i=0; while kill -0 $wpid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+if kill -0 $wpid 2>/dev/null; then fail "sync --watch stops on SIGTERM"; kill -9 $wpid
+else wait $wpid; rc=$?; [ $rc = 0 ] && pass "sync --watch stops cleanly on SIGTERM" || fail "sync --watch stops cleanly on SIGTERM" "exit status $rc"; fi
+
+finish
