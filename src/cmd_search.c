@@ -12,17 +12,35 @@
 #include "cmd.h"
 #include "store.h"
 
-/* Joins argv into one query string. */
+/*
+ * Joins argv into one query string.  An argument with white space was
+ * quoted on the shell's command line (subject:"two words"), so it is
+ * quoted again here: the value part after a key, or the whole word.
+ */
 static char *
 join_args(int argc, char **argv)
 {
-	char	*q = xstrdup(""), *t;
-	int	 i;
+	char		*q = xstrdup(""), *t, *arg;
+	const char	*p, *colon;
+	size_t		 n;
+	int		 i;
 
 	for (i = 0; i < argc; i++) {
-		t = xasprintf("%s%s%s", q, i ? " " : "", argv[i]);
+		arg = argv[i];
+		if (strpbrk(arg, " \t") != NULL && strchr(arg, '"') == NULL) {
+			colon = strchr(arg, ':');
+			for (p = arg; colon != NULL && p < colon; p++)
+				if (!((*p >= 'a' && *p <= 'z') ||
+				    (*p >= 'A' && *p <= 'Z')))
+					colon = NULL;
+			n = colon != NULL ? (size_t)(colon - arg) + 1 : 0;
+			t = xasprintf("%.*s\"%s\"", (int)n, arg, arg + n);
+		} else
+			t = xstrdup(arg);
+		arg = xasprintf("%s%s%s", q, i ? " " : "", t);
+		free(t);
 		free(q);
-		q = t;
+		q = arg;
 	}
 	return q;
 }

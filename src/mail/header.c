@@ -870,7 +870,8 @@ parse_msg_ids(const char *v, size_t n, int list, int *truncated)
 	if (extract_msg_ids(&b, v, n, max) > 0 || list)
 		goto done;
 	i = 0;
-	if (mailimf_msg_id_parse(v, n, &i, &id) == MAILIMF_NO_ERROR) {
+	if (mailimf_msg_id_parse(v, n, &i, &id) == MAILIMF_NO_ERROR &&
+	    id != NULL) {
 		/* Without brackets only something like an address will do. */
 		if (rest_is_cfws(v, i, n) && strchr(id, '@') != NULL &&
 		    strpbrk(id, "()") == NULL)

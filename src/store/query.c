@@ -64,7 +64,6 @@
  * "x AND (" uses three of (so the most deeply nested operand of each
  * AND and OR is written first, where it costs one).
  */
-#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,10 +121,13 @@ struct out {
 	size_t		 np, pcap;
 };
 
+/* One KEY: of the language (see keys[] below). */
 struct key {
 	const char	*name;
-	int		(*compile)(struct parser *, const struct token *,
-			    struct node *);
+	int		(*compile)(struct parser *, const struct key *,
+			    const struct token *, struct node *);
+	const char	*sql;		/* the template, if one fits all */
+	int		 arg;		/* LIKE: columns (parameters) */
 };
 
 #define LIKE		" LIKE ? ESCAPE '\\'"
@@ -166,6 +168,13 @@ is_space(int c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
 	    c == '\f' || c == '\v';
+}
+
+/* ASCII only, whatever the locale the UI has set. */
+static int
+is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 /* Ends a word or a quoted string. */
@@ -266,7 +275,7 @@ lex(struct parser *p)
 
 		while (!is_stop(q[i]) && q[i] != '"')
 			i++;
-		for (k = start; k < i && isalpha((unsigned char)q[k]); k++)
+		for (k = start; k < i && is_alpha(q[k]); k++)
 			continue;
 		if (k == start || k == i || q[k] != ':')
 			k = 0;			/* text, not KEY: */
@@ -288,7 +297,7 @@ lex(struct parser *p)
 			if (k != 0) {
 				t->key = xstrndup(q + start, k - start);
 				for (c = t->key; *c != '\0'; c++)
-					*c = tolower((unsigned char)*c);
+					*c |= 0x20;	/* ASCII lower case */
 				start = k + 1;
 			}
 			if (q[i] == '"') {
@@ -417,9 +426,12 @@ leaf_like(struct node *n, const char *text, size_t times)
 /* ---- keys ---- */
 
 static int
-key_folder(struct parser *p, const struct token *t, struct node *n)
+key_folder(struct parser *p, const struct key *k, const struct token *t,
+    struct node *n)
 {
 	(void)p;
+	(void)k;
+	/* RFC 3501 5.1: INBOX is the one case-insensitive name. */
 	if (strcasecmp(t->value, "INBOX") == 0)
 		n->sql = "(f.display = ? COLLATE NOCASE OR "
 		    "f.name = ? COLLATE NOCASE)";
@@ -431,38 +443,12 @@ key_folder(struct parser *p, const struct token *t, struct node *n)
 }
 
 static int
-key_from(struct parser *p, const struct token *t, struct node *n)
+key_like(struct parser *p, const struct key *k, const struct token *t,
+    struct node *n)
 {
 	(void)p;
-	n->sql = "m.from_addr" LIKE;
-	leaf_like(n, t->value, 1);
-	return 0;
-}
-
-static int
-key_to(struct parser *p, const struct token *t, struct node *n)
-{
-	(void)p;
-	n->sql = "(m.to_addr" LIKE " OR m.cc_addr" LIKE ")";
-	leaf_like(n, t->value, 2);
-	return 0;
-}
-
-static int
-key_cc(struct parser *p, const struct token *t, struct node *n)
-{
-	(void)p;
-	n->sql = "m.cc_addr" LIKE;
-	leaf_like(n, t->value, 1);
-	return 0;
-}
-
-static int
-key_subject(struct parser *p, const struct token *t, struct node *n)
-{
-	(void)p;
-	n->sql = "m.subject" LIKE;
-	leaf_like(n, t->value, 1);
+	n->sql = k->sql;
+	leaf_like(n, t->value, (size_t)k->arg);
 	return 0;
 }
 
@@ -481,11 +467,13 @@ static const struct {
 };
 
 static int
-key_is(struct parser *p, const struct token *t, struct node *n)
+key_is(struct parser *p, const struct key *k, const struct token *t,
+    struct node *n)
 {
 	size_t	 i;
 	char	*e;
 
+	(void)k;
 	for (i = 0; i < sizeof is_values / sizeof is_values[0]; i++) {
 		if (strcasecmp(t->value, is_values[i].name) != 0)
 			continue;
@@ -502,10 +490,12 @@ key_is(struct parser *p, const struct token *t, struct node *n)
 }
 
 static int
-key_has(struct parser *p, const struct token *t, struct node *n)
+key_has(struct parser *p, const struct key *k, const struct token *t,
+    struct node *n)
 {
 	char	*e;
 
+	(void)k;
 	if (strcasecmp(t->value, "cached") == 0) {
 		n->sql = "m.cached <> 0";
 		return 0;
@@ -530,14 +520,14 @@ days_from_civil(int64_t y, int64_t m, int64_t d)
 	return era * 146097 + doe - 719468;
 }
 
-/* Parses exactly n digits at s; -1 if they are not all digits. */
+/* Parses exactly n ASCII digits at s; -1 if they are not all digits. */
 static int64_t
 digits(const char *s, size_t n)
 {
 	int64_t	 v = 0;
 
 	while (n-- > 0) {
-		if (!isdigit((unsigned char)*s))
+		if (*s < '0' || *s > '9')
 			return -1;
 		v = v * 10 + (*s++ - '0');
 	}
@@ -568,11 +558,11 @@ parse_date(const char *s, time_t now, int64_t *out)
 	/* At most 7 digits: 9999999y is far beyond any date, and fits. */
 	if (len < 2 || len > 8)
 		return -1;
-	switch (tolower((unsigned char)s[len - 1])) {
-	case 'd': unit = 1; break;
-	case 'w': unit = 7; break;
-	case 'm': unit = 30; break;
-	case 'y': unit = 365; break;
+	switch (s[len - 1]) {
+	case 'd': case 'D': unit = 1; break;
+	case 'w': case 'W': unit = 7; break;
+	case 'm': case 'M': unit = 30; break;
+	case 'y': case 'Y': unit = 365; break;
 	default: return -1;
 	}
 	if ((n = digits(s, len - 1)) < 0)
@@ -582,7 +572,8 @@ parse_date(const char *s, time_t now, int64_t *out)
 }
 
 static int
-key_date(struct parser *p, const struct token *t, struct node *n)
+key_date(struct parser *p, const struct key *k, const struct token *t,
+    struct node *n)
 {
 	int64_t	 when;
 	char	*e;
@@ -591,102 +582,117 @@ key_date(struct parser *p, const struct token *t, struct node *n)
 		e = echo(t->value);
 		seterr(p->errp, "bad date '%s' for %s: at position %zu (use "
 		    "YYYY-MM-DD, or Nd, Nw, Nm or Ny for N days, weeks, "
-		    "months or years ago)", e, t->key, column(p, t->pos));
+		    "months or years ago)", e, k->name, column(p, t->pos));
 		free(e);
 		return -1;
 	}
-	n->sql = strcmp(t->key, "after") == 0 ? MSG_DATE " >= ?" :
-	    MSG_DATE " < ?";
+	n->sql = k->sql;
 	leaf_int(n, when);
 	return 0;
 }
 
 static int
-key_size(struct parser *p, const struct token *t, struct node *n)
+key_size(struct parser *p, const struct key *k, const struct token *t,
+    struct node *n)
 {
 	size_t	 len = strlen(t->value);
 	int64_t	 v, unit = 1;
 	char	*e;
 
-	if (len > 0 && (t->value[len - 1] == 'k' || t->value[len - 1] == 'K'))
-		unit = 1024;
-	else if (len > 0 && (t->value[len - 1] == 'M' ||
-	    t->value[len - 1] == 'm'))
-		unit = 1024 * 1024;
-	if (unit != 1)
-		len--;
+	switch (len > 0 ? t->value[len - 1] : '\0') {
+	case 'k': case 'K': unit = 1024; len--; break;
+	case 'm': case 'M': unit = 1024 * 1024; len--; break;
+	}
 	/* 12 digits times 1 MiB stays far inside int64_t. */
 	if (len == 0 || len > 12 || (v = digits(t->value, len)) < 0) {
 		e = echo(t->value);
 		seterr(p->errp, "bad size '%s' for %s: at position %zu (use "
 		    "a number of bytes, with k or M for KiB or MiB)", e,
-		    t->key, column(p, t->pos));
+		    k->name, column(p, t->pos));
 		free(e);
 		return -1;
 	}
-	n->sql = strcmp(t->key, "larger") == 0 ? "m.size > ?" : "m.size < ?";
+	n->sql = k->sql;
 	leaf_int(n, v * unit);
 	return 0;
 }
 
-/* In the order of the "known:" list of the error message. */
+/*
+ * Every KEY: of the language, in the order the "known:" list of the
+ * error shows them.  Adding a key is adding a line here (and an entry
+ * in tern(1), SEARCH QUERIES).
+ */
 static const struct key keys[] = {
-	{ "folder",	key_folder },
-	{ "from",	key_from },
-	{ "to",		key_to },
-	{ "cc",		key_cc },
-	{ "subject",	key_subject },
-	{ "is",		key_is },
-	{ "has",	key_has },
-	{ "after",	key_date },
-	{ "before",	key_date },
-	{ "larger",	key_size },
-	{ "smaller",	key_size },
+	{ "folder",	key_folder,	NULL, 0 },
+	{ "from",	key_like,	"m.from_addr" LIKE, 1 },
+	{ "to",		key_like,	"(m.to_addr" LIKE " OR m.cc_addr" LIKE
+					    ")", 2 },
+	{ "cc",		key_like,	"m.cc_addr" LIKE, 1 },
+	{ "subject",	key_like,	"m.subject" LIKE, 1 },
+	{ "is",		key_is,		NULL, 0 },
+	{ "has",	key_has,	NULL, 0 },
+	{ "after",	key_date,	MSG_DATE " >= ?", 0 },
+	{ "before",	key_date,	MSG_DATE " < ?", 0 },
+	{ "larger",	key_size,	"m.size > ?", 0 },
+	{ "smaller",	key_size,	"m.size < ?", 0 },
 };
+#define NKEYS	(sizeof keys / sizeof keys[0])
+
+/* A word or phrase without a key. */
+static const struct key text_key = {
+	"", key_like, "(m.subject" LIKE " OR m.from_addr" LIKE
+	    " OR m.to_addr" LIKE ")", 3
+};
+
+static void
+unknown_key(struct parser *p, const struct token *t)
+{
+	char	*known = xstrdup(""), *s, *e;
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++) {
+		s = xasprintf("%s%s%s:", known, i ? " " : "", keys[i].name);
+		free(known);
+		known = s;
+	}
+	e = echo(t->key);
+	seterr(p->errp, "unknown search key '%s:' (known: %s)", e, known);
+	free(e);
+	free(known);
+}
 
 static struct node *
 compile_term(struct parser *p, const struct token *t)
 {
-	struct node	*n = leaf(NULL);
-	const struct key *k = NULL;
+	struct node	*n;
+	const struct key *k = &text_key;
 	size_t		 i;
-	char		*e;
 
 	if (t->key != NULL) {
-		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		for (i = 0; i < NKEYS; i++)
 			if (strcmp(keys[i].name, t->key) == 0)
-				k = &keys[i];
-		if (k == NULL) {
-			e = echo(t->key);
-			seterr(p->errp, "unknown search key '%s:' (known: "
-			    "folder: from: to: cc: subject: is: has: after: "
-			    "before: larger: smaller:)", e);
-			free(e);
-			goto fail;
+				break;
+		if (i == NKEYS) {
+			unknown_key(p, t);
+			return NULL;
 		}
+		k = &keys[i];
 	}
 	if (t->value[0] == '\0') {
-		if (k != NULL)
+		if (k != &text_key)
 			seterr(p->errp, "empty value for %s: at position %zu",
 			    k->name, column(p, t->pos));
 		else
 			seterr(p->errp, "empty quotes at position %zu",
 			    column(p, t->pos));
-		goto fail;
+		return NULL;
 	}
-	if (k != NULL) {
-		if (k->compile(p, t, n) == -1)
-			goto fail;
-		return n;
+	n = leaf(NULL);
+	if (k->compile(p, k, t, n) == -1) {
+		node_free(n);
+		return NULL;
 	}
-	n->sql = "(m.subject" LIKE " OR m.from_addr" LIKE " OR m.to_addr"
-	    LIKE ")";
-	leaf_like(n, t->value, 3);
 	return n;
-
-fail:
-	node_free(n);
-	return NULL;
 }
 
 /* ---- parser: recursive descent, depth bounded by QUERY_DEPTH ---- */

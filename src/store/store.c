@@ -542,12 +542,16 @@ store_rm_cb(const char *p, const struct stat *sb, int type, struct FTW *ftw)
 	return 0;
 }
 
-/* 1 if a row still names the deferred file (or folder); -1 on error. */
+/*
+ * 1 if a row still names the deferred file (found as file now, or by
+ * its recorded name) or folder; -1 on error.
+ */
 static int
 store_defer_needed(struct store *s, const struct store_defer *d,
     const char *file)
 {
 	sqlite3_stmt	*st;
+	const char	*t;
 	int		 rc, keep = 0;
 
 	if (d->file == NULL) {
@@ -562,9 +566,9 @@ store_defer_needed(struct store *s, const struct store_defer *d,
 		sqlite3_bind_int64(st, 1, d->folder_id);
 		sqlite3_bind_int64(st, 2, d->uid);
 		rc = sqlite3_step(st);
-		keep = rc == SQLITE_ROW && sqlite3_column_int(st, 0) &&
-		    sqlite3_column_text(st, 1) != NULL &&
-		    strcmp((const char *)sqlite3_column_text(st, 1), file) == 0;
+		if (rc == SQLITE_ROW && sqlite3_column_int(st, 0) &&
+		    (t = (const char *)sqlite3_column_text(st, 1)) != NULL)
+			keep = strcmp(t, file) == 0 || strcmp(t, d->file) == 0;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		store_sqlerr(s, "checking a file to remove");
