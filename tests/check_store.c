@@ -739,6 +739,55 @@ END_TEST
 
 /* ---- messages ---- */
 
+/*
+ * Two connections in one process (the main thread's, which holds the
+ * lock, and the engine's) while other processes open and close the
+ * store: what the engine's connection commits is visible to them.
+ * (The bug this guards, an open()+close() of index.sqlite dropping the
+ * process's POSIX locks so another process deleted the WAL, shows
+ * reliably only with many processes; tests/integration/watch.sh runs
+ * that scenario.)
+ */
+START_TEST(test_second_connection_keeps_wal_visible)
+{
+	struct store		*s1, *s2, *s3;
+	struct store_msg	 m;
+	int64_t			 fid;
+	pid_t			 pid;
+	int			 status;
+	char			*err = NULL;
+
+	s1 = store_open("acct", sdir, 1, &err);
+	ck_assert_msg(s1 != NULL, "%s", err ? err : "");
+	s2 = open_store();
+	/* Another process opens and closes the store. */
+	if ((pid = fork()) == 0) {
+		s3 = store_open("acct", sdir, 0, NULL);
+		store_close(s3);
+		_exit(s3 != NULL ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	fid = add_folder(s2, "INBOX");
+	memset(&m, 0, sizeof m);
+	m.folder_id = fid;
+	m.uid = 7;
+	m.internaldate = 1700000000;
+	ck_assert_int_eq(store_msg_put(s2, &m), 0);
+	/* A third process must see what the second connection committed. */
+	if ((pid = fork()) == 0) {
+		s3 = store_open("acct", sdir, 0, NULL);
+		_exit(s3 != NULL && sql_int(s3,
+		    "SELECT COUNT(*) FROM messages WHERE uid = 7") == 1 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "another process cannot see the committed message");
+	store_close(s2);
+	store_close(s1);
+}
+END_TEST
+
 START_TEST(test_msg_roundtrip)
 {
 	struct store		*s;
@@ -1443,6 +1492,7 @@ suite(void)
 	    sizeof damage_tab / sizeof damage_tab[0]);
 	tcase_add_test(tc, test_empty_index_created);
 	tcase_add_test(tc, test_lock_other_process);
+	tcase_add_test(tc, test_second_connection_keeps_wal_visible);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("folders");

@@ -774,6 +774,7 @@ struct store *
 store_open(const char *account, const char *dir, int lock, char **errp)
 {
 	struct store	*s;
+	struct stat	 sb;
 	char		*mail;
 	int		 fd, rc;
 
@@ -799,14 +800,23 @@ store_open(const char *account, const char *dir, int lock, char **errp)
 	free(mail);
 	/*
 	 * SQLite creates files 0644 and gives its -wal and -shm the mode
-	 * of the main file: create that one private first.
+	 * of the main file: create that one private first.  Only when it
+	 * does not exist yet: closing any descriptor of the file drops
+	 * every POSIX lock this process holds on it, so an open() and
+	 * close() beside another connection of ours (the engine opening
+	 * while the main thread has it open) would let a third process
+	 * think it was the last one and delete the WAL under us.
 	 */
-	fd = open(s->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		seterr(errp, "%s: %s", s->path, strerror(errno));
-		goto fail;
+	if (lstat(s->path, &sb) == -1) {
+		fd = open(s->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd == -1 && errno != EEXIST) {
+			seterr(errp, "%s: %s", s->path, strerror(errno));
+			goto fail;
+		}
+		if (fd != -1)
+			close(fd);
 	}
-	close(fd);
 	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {

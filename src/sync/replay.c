@@ -92,6 +92,7 @@ flush_run(struct sync_ctx *s, struct pending *run, size_t n,
     const char *folder, char **errp)
 {
 	uint32_t	*uids = xcalloc(n + 1, sizeof *uids), uid;
+	struct store_msg m;
 	char		*err = NULL, *data;
 	size_t		 i, j, nu = 0, len;
 	int		 r = 0;
@@ -138,13 +139,38 @@ flush_run(struct sync_ctx *s, struct pending *run, size_t n,
 		free(err);
 		return -1;
 	}
-	/* Confirmed by the server: only now does each leave the queue. */
-	for (i = 0; i < n; i++)
-		if (pending_done(s->store, run[i].id) == -1) {
-			seterr(errp, "store: %s", store_error(s->store));
-			return -1;
+	/*
+	 * Confirmed by the server: only now does each leave the queue.  A
+	 * flag change is also what the server holds now, so the row gets
+	 * it as the server's value (it may have been fetched after the
+	 * change was queued, e.g. when a renumbered folder was rebuilt).
+	 */
+	if (store_begin(s->store) == -1)
+		goto store_err;
+	for (i = 0; i < n; i++) {
+		if (run[i].op == PENDING_FLAGS &&
+		    store_msg_get(s->store, run[i].folder_id, run[i].uid,
+		    &m) == 0) {
+			r = store_msg_server_flags(s->store, run[i].folder_id,
+			    run[i].uid, (m.flags & ~run[i].clear) | run[i].set,
+			    m.keywords, m.modseq);
+			store_msg_clear(&m);
+			if (r == -1) {
+				store_rollback(s->store);
+				goto store_err;
+			}
 		}
+		if (pending_done(s->store, run[i].id) == -1) {
+			store_rollback(s->store);
+			goto store_err;
+		}
+	}
+	if (store_commit(s->store) == -1)
+		goto store_err;
 	return 0;
+store_err:
+	seterr(errp, "store: %s", store_error(s->store));
+	return -1;
 }
 
 int

@@ -24,6 +24,7 @@
 #include "sync.h"
 
 #define SYNC_TXN_BATCH	500	/* messages per store transaction */
+#define SYNC_TMP_MAX_AGE (36 * 3600)	/* tmp/ files older are leftovers */
 
 /* Flag changes reported during a QRESYNC SELECT, applied afterwards. */
 struct flag_change {
@@ -191,6 +192,21 @@ put_body(const struct imap_msg *m, void *arg)
 		return 1;
 	}
 	return 0;
+}
+
+/* Removes what a crash left in the folder's tmp/ long ago. */
+static void
+clean_tmp(struct sync_ctx *s, const struct store_folder *f)
+{
+	char	*dir = store_folder_dir(s->store, f);
+	int	 n;
+
+	if (dir == NULL)
+		return;
+	if ((n = maildir_clean_tmp(dir, SYNC_TMP_MAX_AGE)) > 0)
+		log_msg(LOG_INFO, "%s: %s: removed %d stale files from tmp/",
+		    s->acct->name, f->display, n);
+	free(dir);
 }
 
 /* uids in a (sorted) that are not in b (sorted). */
@@ -425,6 +441,7 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 
 	if (prefetch_bodies(s, f, errp) == -1)
 		goto out;
+	clean_tmp(s, f);
 
 	hms = sel.hms;
 	if (ch.maxmodseq > hms)

@@ -11,7 +11,8 @@
 CTL="python3 $SRCDIR/tests/imapctl.py"
 DAYS=30
 
-# same PORT NAME DESC: tern's store equals the server's state.
+# same PORT NAME DESC: tern's store equals the server's state inside
+# the last DAYS days.
 same() {
 	"$TERN" search -a "$2" --json '*' >"$T_DIR/tern.json" 2>"$T_DIR/search.err"
 	if out=$($CTL --port "$1" --since-days $DAYS --account "$2" compare "$T_DIR/tern.json" 2>&1); then
@@ -27,6 +28,15 @@ sync_ok() {
 	run_tern sync "$1"
 	expect "$2" 0
 }
+
+# Start from empty, freshly numbered mailboxes (other scripts use alice
+# too): Dovecot recreates the Maildir at the next login.
+for h in "$TERN_TEST_DIR/home" "$TERN_TEST_DIR/home-b" "$TERN_TEST_DIR/home-c"; do
+	rm -rf "$h/alice/Maildir"
+done
+for conf in "$TERN_DOVECOT_CONF" "$TERN_DOVECOT2_CONF" "$TERN_DOVECOT3_CONF"; do
+	doveadm -c "$conf" kick alice >/dev/null 2>&1
+done
 
 new_config
 for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMAPS2_PORT; do
@@ -120,6 +130,23 @@ same "$P" "$A" "after a UIDVALIDITY change the store equals the server"
 run_tern search -a "$A" --json 'subject:"archived 1"'
 expect "the change queued before the UIDVALIDITY change was re-matched by Message-ID and applied" 0 \
     '"flags":\[[^]]*\\\\Flagged'
+
+# Widening sync_days backfills; narrowing it prunes the cache only.
+sed -i "/^\[account $A\]/,/^\[/ s/^sync_days = $DAYS/sync_days = 60/" "$CFG"
+sync_ok "$A" "a sync after widening sync_days succeeds"
+DAYS=60 same "$P" "$A" "widening sync_days to 60 backfills the older messages"
+run_tern search -a "$A" 'subject:"too old"'
+expect "the 40-day-old message is now in the store" 0 'too old'
+sed -i "/^\[account $A\]/,/^\[/ s/^sync_days = 60/sync_days = $DAYS/" "$CFG"
+sync_ok "$A" "a sync after narrowing sync_days succeeds"
+same "$P" "$A" "narrowing sync_days back to $DAYS prunes the store"
+n=$($CTL --port "$P" state | grep -c 'message_id')
+[ "$n" -ge 12 ] && pass "narrowing deleted nothing on the server ($n messages there)" ||
+    fail "narrowing deleted nothing on the server" "$n messages"
+
+# On a terminal, a live progress line per account.
+OUT=$(script -qec "$TERN sync $A" /dev/null 2>&1); RC=$?
+expect "on a terminal sync shows a live progress line that ends in done" 0 "$A: done"
 
 # Two processes on one account: the second is refused clearly.
 "$TERN" sync --watch "$A" </dev/null >/dev/null 2>&1 &

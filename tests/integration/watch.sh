@@ -7,7 +7,7 @@
 . "$TERN_SRCDIR/tests/lib.sh"
 
 CTL="python3 $SRCDIR/tests/imapctl.py --port $TERN_IMAPS_PORT --user carol --password-env TERN_CAROL_PW"
-new_config
+printf '[general]\nlog_file = %s\n\n' "$T_DIR/watch.log" >"$CFG"
 account w "imaps://carol@localhost:$TERN_IMAPS_PORT" "" "ca_file = $TERN_CA" \
     "password_command = printenv TERN_CAROL_PW"
 
@@ -15,7 +15,7 @@ account w "imaps://carol@localhost:$TERN_IMAPS_PORT" "" "ca_file = $TERN_CA" \
 wait_for() {
 	t0=$(date +%s%N)
 	while :; do
-		[ -n "$("$TERN" search -a w "$2" 2>/dev/null)" ] && break
+		[ -n "$("$TERN" search -a w "$2" 2>"$T_DIR/search.err")" ] && break
 		[ $(( ($(date +%s%N) - t0) / 1000000 )) -gt $(($1 * 1000)) ] && { WAITED=-1; return 1; }
 		sleep 0.1
 	done
@@ -23,10 +23,10 @@ wait_for() {
 }
 
 $CTL append INBOX "before watch"
-"$TERN" -vvv sync --watch w </dev/null >"$T_DIR/watch.log" 2>&1 &
+"$TERN" -vvv sync --watch w </dev/null >"$T_DIR/watch.out" 2>&1 &
 W=$!
 if wait_for 10 'subject:"before watch"'; then pass "the watch does a first full sync"
-else fail "the watch does a first full sync" "$(cat "$T_DIR/watch.log")"; fi
+else fail "the watch does a first full sync" "$(cat "$T_DIR/search.err"; tail -n 30 "$T_DIR/watch.log")"; fi
 sleep 1	# let it reach IDLE
 
 $CTL append INBOX "pushed one"
