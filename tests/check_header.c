@@ -67,6 +67,11 @@ static const struct row {
 	    "ab c", 0 },
 	{ "subj_bad_encoding_kept", "Subject: =?utf-8?x?abc?= tail\n", 0,
 	    F_SUBJECT, "=?utf-8?x?abc?= tail", 0 },
+	{ "subj_bad_encoding_middle", "Subject: Hello =?utf-8?x?y?= "
+	    "=?utf-8?q?w=C3=B6rld?=\n", 0, F_SUBJECT,
+	    "Hello =?utf-8?x?y?= wörld", 0 },
+	{ "subj_bad_charset_kept", "Subject: =?a/b?q?x?= =?a\"b?q?y?=\n", 0,
+	    F_SUBJECT, "=?a/b?q?x?= =?a\"b?q?y?=", 0 },
 	{ "subj_unterminated", "Subject: a =?utf-8?q?b\n", 0, F_SUBJECT,
 	    NULL, 0 },
 	{ "subj_space_before_colon", "Subject : ok\n", 0, F_SUBJECT, "ok", 0 },
@@ -492,10 +497,15 @@ parse_hostile(const char *name, const char *buf, size_t len,
 	secs = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ck_assert_msg(secs < time_limit(), "%s: took %.3f s", name, secs);
-	/* The input is already resident; parsing adds little to it. */
-	if (time_limit() < 2)
+	/*
+	 * The input is already resident; parsing adds little to it (well
+	 * under 2 MiB today).  Valgrind and ASan inflate RSS themselves.
+	 */
+#ifndef __SANITIZE_ADDRESS__
+	if (!under_valgrind())
 		ck_assert_msg(max_rss_kb() - rss0 < 64 * 1024,
 		    "%s: RSS grew by %ld KiB", name, max_rss_kb() - rss0);
+#endif
 	check_invariants(name, hf);
 }
 
@@ -579,6 +589,7 @@ START_TEST(test_nesting_limits)	/* SECURITY.md #23: honest mail passes */
 	/* Depth 50 is within the limit. */
 	b = repeat("From: a@b ", "(", 50, "", &len);
 	b = realloc(b, len + 50 + 16);
+	ck_assert_ptr_nonnull(b);
 	memset(b + len, ')', 50);
 	strcpy(b + len + 50, "\n");
 	parse_hostile("depth 50", b, strlen(b), &hf);
@@ -587,15 +598,15 @@ START_TEST(test_nesting_limits)	/* SECURITY.md #23: honest mail passes */
 	header_fields_free(&hf);
 	free(b);
 
-	/* 1999 addresses are parsed, 2001 are refused. */
+	/* 2,000 addresses are parsed, 2,002 are refused. */
 	b = repeat("To: ", "a@b, ", 1999, "z@y\n", &len);
-	parse_hostile("1999 addresses", b, len, &hf);
+	parse_hostile("2000 addresses", b, len, &hf);
 	ck_assert_int_eq(hf.truncated, 0);
 	ck_assert_uint_eq(strlen(hf.to), 1999 * 5 + 3);
 	header_fields_free(&hf);
 	free(b);
 	b = repeat("To: ", "a@b, ", 2001, "z@y\n", &len);
-	parse_hostile("2001 addresses", b, len, &hf);
+	parse_hostile("2002 addresses", b, len, &hf);
 	ck_assert_int_eq(hf.truncated, 1);
 	ck_assert_empty(hf.to);
 	header_fields_free(&hf);
@@ -772,6 +783,30 @@ START_TEST(test_flood)
 }
 END_TEST
 
+/*
+ * A malformed encoded word after many plain words: libetpan fails the
+ * whole phrase on it, and retrying word by word was quadratic (38 s for
+ * 16,000 words).  Nothing may be dropped either.
+ */
+START_TEST(test_bad_word_at_end)
+{
+	static const char *const prefixes[] = { "Subject: ", "From: ",
+	    "To: x@y, " };
+	struct header_fields	 hf;
+	size_t			 len;
+	char			*b;
+	const char		*got;
+
+	b = repeat(prefixes[_i], "a ", 100000, "=?utf-8?x?y?= z\r\n", &len);
+	parse_hostile(prefixes[_i], b, len, &hf);
+	got = _i == 0 ? hf.subject : _i == 1 ? hf.from : hf.to;
+	ck_assert_msg(strstr(got, "a a =?utf-8?x?y?= z") != NULL &&
+	    strlen(got) >= 200000, "%s: %zu bytes", prefixes[_i], strlen(got));
+	header_fields_free(&hf);
+	free(b);
+}
+END_TEST
+
 START_TEST(test_nul_everywhere)	/* SECURITY.md #26 */
 {
 	static const char	 msg[] = "From: a\0b <c\0d@e>\r\n"
@@ -845,6 +880,7 @@ suite(void)
 	tcase_add_test(th, test_big_block);
 	tcase_add_test(th, test_big_body);
 	tcase_add_loop_test(th, test_flood, 0, sizeof floods / sizeof floods[0]);
+	tcase_add_loop_test(th, test_bad_word_at_end, 0, 3);
 	tcase_add_test(th, test_nul_everywhere);
 	tcase_add_test(th, test_random);
 	suite_add_tcase(s, th);
