@@ -11,6 +11,9 @@ HDR = $(wildcard include/*.h)
 
 UNIT_SRC = $(wildcard tests/check_*.c)
 UNIT_BIN = $(UNIT_SRC:.c=)
+# Programs the integration tests drive against the real servers.
+ITEST_SRC = $(wildcard tests/itest_*.c)
+ITEST_BIN = $(ITEST_SRC:.c=)
 
 all: options tern
 
@@ -36,11 +39,15 @@ tests/check_%: tests/check_%.c tests/check_main.h libtern.a $(HDR)
 	$(CC) $(TERN_CPPFLAGS) $(TERN_CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
 		libtern.a $(TERN_LDFLAGS) $(PKG_LIBS) $(CHECK_LIBS)
 
+tests/itest_%: tests/itest_%.c libtern.a $(HDR)
+	$(CC) $(TERN_CPPFLAGS) $(TERN_CFLAGS) -o $@ $< libtern.a \
+		$(TERN_LDFLAGS) $(PKG_LIBS)
+
 unit: $(UNIT_BIN)
 
 # Unit tests (Check) need nothing running; integration tests start
 # their own Dovecot, Postfix and gnome-keyring on 127.0.0.1.
-check: tern $(UNIT_BIN)
+check: tern $(UNIT_BIN) $(ITEST_BIN)
 	sh tests/run $(UNIT_BIN)
 
 check-unit: tern $(UNIT_BIN)
@@ -50,7 +57,7 @@ deps:
 	sh tests/deps.sh
 
 clean:
-	rm -f tern src/*.o $(LIB_OBJ) libtern.a $(UNIT_BIN)
+	rm -f tern src/*.o $(LIB_OBJ) libtern.a $(UNIT_BIN) $(ITEST_BIN)
 
 install: tern
 	mkdir -p $(DESTDIR)$(PREFIX)/bin

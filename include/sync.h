@@ -24,12 +24,15 @@ enum engine_event_type {
 	EV_CHANGED,		/* folder_id changed in the store: re-query */
 	EV_ERROR,		/* text: what failed (sanitize before showing) */
 	EV_LOG,			/* text: something worth telling */
+	EV_BODY_READY,		/* folder_id, uid: the body is cached (ok), or
+				   text says why not */
 	EV_DONE			/* the engine stopped; ok says how */
 };
 
 struct engine_event {
 	enum engine_event_type	 type;
 	int64_t			 folder_id;
+	uint32_t		 uid;
 	uint64_t		 done;
 	uint64_t		 total;
 	int			 ok;
@@ -53,6 +56,12 @@ int		 engine_next_event(struct engine *, struct engine_event *);
 void		 engine_stop(struct engine *);
 /* Asks for a sync pass now (new pending operations, say). */
 void		 engine_wake(struct engine *);
+/*
+ * Asks the engine to fetch and cache the body of (folder, uid) as soon
+ * as it is connected; EV_BODY_READY answers, once per request.
+ */
+void		 engine_fetch_body(struct engine *, int64_t folder_id,
+		    uint32_t uid);
 /* Waits for the thread and frees; returns 0 if its last pass was ok. */
 int		 engine_join(struct engine *);
 
@@ -72,6 +81,9 @@ struct sync_ctx {
 
 /* Syncs the folder list and every folder that changed; -1 on error. */
 int	 sync_pass(struct sync_ctx *, char **errp);
+/* Fetches and caches the body of (folder, uid). */
+int	 sync_fetch_body(struct sync_ctx *, int64_t folder_id, uint32_t uid,
+	    char **errp);
 /* Syncs one folder by name. */
 int	 sync_folder(struct sync_ctx *, const char *name, char **errp);
 /* Replays the pending operations of the selected folder. */

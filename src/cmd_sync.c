@@ -109,6 +109,7 @@ handle(struct running *r, const struct engine_event *ev, int tty)
 		    ev->ok ? "done" : "failed");
 		break;
 	case EV_CHANGED:
+	case EV_BODY_READY:
 		break;
 	}
 }

@@ -31,6 +31,12 @@ struct event_node {
 	struct event_node	*next;
 };
 
+struct body_req {
+	int64_t		 folder_id;
+	uint32_t	 uid;
+	struct body_req	*next;
+};
+
 struct engine {
 	const struct account	*acct;		/* borrowed */
 	char			*secret;
@@ -38,6 +44,7 @@ struct engine {
 	pthread_t		 thread;
 	pthread_mutex_t		 lock;
 	struct event_node	*head, *tail;
+	struct body_req		*bodies;	/* guarded by lock */
 	int			 evpipe[2];	/* engine -> main */
 	int			 wakepipe[2];	/* main -> engine */
 	volatile int		 stop;
@@ -135,6 +142,58 @@ engine_wake(struct engine *e)
 {
 	e->wake = 1;
 	engine_kick(e);
+}
+
+void
+engine_fetch_body(struct engine *e, int64_t folder_id, uint32_t uid)
+{
+	struct body_req	*r = xcalloc(1, sizeof *r), **p;
+
+	r->folder_id = folder_id;
+	r->uid = uid;
+	pthread_mutex_lock(&e->lock);
+	for (p = &e->bodies; *p != NULL; p = &(*p)->next)
+		;
+	*p = r;
+	pthread_mutex_unlock(&e->lock);
+	engine_kick(e);
+}
+
+/* Answers every queued body request (engine thread, connected). */
+static void
+serve_bodies(struct engine *e, struct sync_ctx *s)
+{
+	struct body_req		*r;
+	struct engine_event	 ev;
+	char			*err = NULL;
+
+	for (;;) {
+		pthread_mutex_lock(&e->lock);
+		r = e->bodies;
+		if (r != NULL)
+			e->bodies = r->next;
+		pthread_mutex_unlock(&e->lock);
+		if (r == NULL || s->imap->dead)
+			break;
+		memset(&ev, 0, sizeof ev);
+		ev.type = EV_BODY_READY;
+		ev.folder_id = r->folder_id;
+		ev.uid = r->uid;
+		ev.ok = sync_fetch_body(s, r->folder_id, r->uid, &err) == 0;
+		if (!ev.ok)
+			snprintf(ev.text, sizeof ev.text, "%s", err);
+		free(err);
+		err = NULL;
+		engine_post(e, &ev);
+		free(r);
+	}
+	if (r != NULL) {
+		/* Connection lost: put it back for the next connection. */
+		pthread_mutex_lock(&e->lock);
+		r->next = e->bodies;
+		e->bodies = r;
+		pthread_mutex_unlock(&e->lock);
+	}
 }
 
 static void
@@ -308,10 +367,12 @@ engine_main(void *arg)
 		backoff = 1;
 		r = run_pass(e, &s);
 		last_pass = time(NULL);
+		serve_bodies(e, &s);
 		if (e->mode == ENGINE_ONCE)
 			break;
 		while (!e->stop && !s.imap->dead) {
 			e->wake = 0;
+			serve_bodies(e, &s);
 			if (sync_folder(&s, "INBOX", &err) == -1) {
 				post_text(e, EV_ERROR, "INBOX: %s", err);
 				free(err);
@@ -397,6 +458,12 @@ engine_join(struct engine *e)
 	pthread_join(e->thread, NULL);
 	while (engine_next_event(e, &ev))
 		;
+	while (e->bodies != NULL) {
+		struct body_req	*r = e->bodies;
+
+		e->bodies = r->next;
+		free(r);
+	}
 	ok = e->ok;
 	close(e->evpipe[0]);
 	close(e->evpipe[1]);

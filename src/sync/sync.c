@@ -469,6 +469,56 @@ out:
 }
 
 int
+sync_fetch_body(struct sync_ctx *s, int64_t folder_id, uint32_t uid,
+    char **errp)
+{
+	struct store_folder	f;
+	struct store_msg	m;
+	struct imap_sel		sel;
+	struct fetch_state	fs;
+	int			r = -1;
+
+	memset(&f, 0, sizeof f);
+	if (store_folder_get_id(s->store, folder_id, &f) != 0) {
+		seterr(errp, "folder %lld is not in the store",
+		    (long long)folder_id);
+		return -1;
+	}
+	if (imap_select(s->imap, f.name, 0, 0, &sel, NULL, NULL, errp) == -1)
+		goto out;
+	if (sel.uidvalidity != f.uidvalidity) {
+		/* Renumbered since the last sync: that UID means nothing. */
+		seterr(errp, "%s changed on the server; sync it first",
+		    f.display);
+		imap_sel_clear(&sel);
+		goto out;
+	}
+	imap_sel_clear(&sel);
+	memset(&fs, 0, sizeof fs);
+	fs.s = s;
+	fs.f = &f;
+	if (imap_fetch(s->imap, &uid, 1, IMAP_FETCH_BODY, NULL, 0, put_body,
+	    &fs, errp) == -1)
+		goto out;
+	if (fs.failed) {
+		seterr(errp, "%s: cannot cache message %u", f.display, uid);
+		goto out;
+	}
+	memset(&m, 0, sizeof m);
+	if (store_msg_get(s->store, folder_id, uid, &m) != 0 || !m.cached) {
+		seterr(errp, "%s: message %u is not on the server (any more)",
+		    f.display, uid);
+		store_msg_clear(&m);
+		goto out;
+	}
+	store_msg_clear(&m);
+	r = 0;
+out:
+	store_folder_clear(&f);
+	return r;
+}
+
+int
 sync_folder(struct sync_ctx *s, const char *name, char **errp)
 {
 	struct store_folder	f;
