@@ -1,10 +1,12 @@
 /*
- * core.h - tern's bottom layer: allocation, strings, logging, the
- * terminal sanitizer and configuration.  Nothing here depends on any
+ * core.h - tern's bottom layer: allocation, strings, files and pipes,
+ * UTF-8, logging, the terminal sanitizer and configuration.  Nothing here depends on any
  * other part of tern; every thread may call it.
  */
 #ifndef TERN_CORE_H
 #define TERN_CORE_H
+
+#include <sys/types.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,6 +45,31 @@ int	 host_is_loopback(const char *);
 int64_t	 epoch_utc(int y, int mo, int d, int h, int mi, int s);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t	 edit_distance(const char *, const char *);
+/* The value of the hex digit c (either case), or -1. */
+int	 hexval(int c);
+/* mkdir -p: creates what is missing with mode; 0, or -1 and *errp. */
+int	 mkdir_p(const char *path, mode_t mode, char **errp);
+/* pipe() with both ends non-blocking and close-on-exec; -1 and errno. */
+int	 pipe_nonblock(int fds[2]);
+
+/* ---- utf8.c: strict UTF-8 (RFC 3629), decoded in one place. ---- */
+
+#define UTF8_CHAR_MAX	4	/* bytes in one encoded character */
+
+/*
+ * Length of the valid character at s[0..len), its code point in *cp
+ * (unless NULL); 0 if the bytes there are invalid or cut short.
+ */
+size_t	 utf8_decode(const unsigned char *s, size_t len, unsigned int *cp);
+/*
+ * Bytes at s[0..len) that one U+FFFD replaces when utf8_decode() says
+ * invalid: the "maximal subpart" (Unicode 3.9); >= 1 when len >= 1.
+ */
+size_t	 utf8_span(const unsigned char *s, size_t len);
+/* 1 if all of s[0..len) is valid UTF-8. */
+int	 utf8_valid(const unsigned char *s, size_t len);
+/* Writes c to out (UTF8_CHAR_MAX bytes, or NULL to measure); its length. */
+size_t	 utf8_encode(unsigned int c, char *out);
 
 /* ---- sanitize.c: the one filter for everything shown on a terminal. ---- */
 

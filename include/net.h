@@ -183,9 +183,12 @@ int	 imap_enable_qresync(struct imap_conn *, char **errp);
 int	 imap_select(struct imap_conn *, const char *name, uint32_t uidvalidity,
 	    uint64_t hms, struct imap_sel *, imap_msg_cb, void *, char **errp);
 void	 imap_sel_clear(struct imap_sel *);
-/* UIDs with INTERNALDATE on or after since (0: all), ascending. */
-int	 imap_search_since(struct imap_conn *, int64_t since, uint32_t **,
-	    size_t *, char **errp);
+/*
+ * UIDs with INTERNALDATE on or after since (0: all) and UID >= min_uid
+ * (0: any), ascending.
+ */
+int	 imap_search_since(struct imap_conn *, int64_t since, uint32_t min_uid,
+	    uint32_t **, size_t *, char **errp);
 /*
  * UID FETCH of ascending uids (in batches), streamed to cb.  fields
  * names the header fields for IMAP_FETCH_HEADERS; changedsince > 0

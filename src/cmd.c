@@ -2,26 +2,35 @@
  * cmd.c - what every subcommand shares: sanitized output to the
  * terminal and account selection.  The main thread.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 
+/* Formats a message, sanitizes it to one line and prints it to fp. */
+static __attribute__((format(printf, 3, 0))) void
+print_line(FILE *fp, const char *prefix, const char *fmt, va_list ap)
+{
+	char	*text, *clean;
+
+	text = xvasprintf(fmt, ap);
+	clean = sanitize_for_display(text, strlen(text), 0);
+	fprintf(fp, "%s%s\n", prefix, clean);
+	free(clean);
+	free(text);
+}
+
 /* Prints "tern: " and a message, sanitized, to stderr. */
 void
 say(const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*text, *clean;
 
 	va_start(ap, fmt);
-	text = xvasprintf(fmt, ap);
+	print_line(stderr, "tern: ", fmt, ap);
 	va_end(ap);
-	clean = sanitize_for_display(text, strlen(text), 0);
-	fprintf(stderr, "tern: %s\n", clean);
-	free(clean);
-	free(text);
 }
 
 /* Prints a line to stdout, sanitized. */
@@ -29,15 +38,10 @@ void
 out(const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*text, *clean;
 
 	va_start(ap, fmt);
-	text = xvasprintf(fmt, ap);
+	print_line(stdout, "", fmt, ap);
 	va_end(ap);
-	clean = sanitize_for_display(text, strlen(text), 0);
-	printf("%s\n", clean);
-	free(clean);
-	free(text);
 }
 
 int

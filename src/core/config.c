@@ -137,49 +137,6 @@ trim(char *s)
 	return s;
 }
 
-/*
- * 1 if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or
- * values above U+10FFFF).  A configuration in another encoding would
- * put mojibake into From lines, so it is refused rather than guessed.
- */
-static int
-utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t		 i = 0, need, k;
-	unsigned char	 c, lo, hi;
-
-	while (i < len) {
-		c = s[i++];
-		if (c < 0x80)
-			continue;
-		lo = 0x80;
-		hi = 0xBF;
-		if (c >= 0xC2 && c <= 0xDF)
-			need = 1;
-		else if (c >= 0xE0 && c <= 0xEF) {
-			need = 2;
-			if (c == 0xE0)
-				lo = 0xA0;
-			else if (c == 0xED)
-				hi = 0x9F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			need = 3;
-			if (c == 0xF0)
-				lo = 0x90;
-			else if (c == 0xF4)
-				hi = 0x8F;
-		} else
-			return 0;
-		for (k = 0; k < need; k++, i++) {
-			if (i >= len || s[i] < lo || s[i] > hi)
-				return 0;
-			lo = 0x80;
-			hi = 0xBF;
-		}
-	}
-	return 1;
-}
-
 /* The user's home directory: $HOME, else the password database. */
 static char *
 home_dir(void)
@@ -393,18 +350,6 @@ key_from(struct parser *p, const char *v)
 bad:
 	return fail(p, p->line, "from must be one address, as 'Name "
 	    "<user@example.com>' or 'user@example.com'");
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Percent-decodes the user part of a URL; NULL if it is malformed. */
@@ -1073,6 +1018,10 @@ parse_line(struct parser *p, const char *raw, size_t len)
 		if (raw[i] != '\t' && is_control((unsigned char)raw[i]))
 			return fail(p, p->line, "control character 0x%02x",
 			    (unsigned char)raw[i]);
+	/*
+	 * A configuration in another encoding would put mojibake into
+	 * From lines, so it is refused rather than guessed.
+	 */
 	if (!utf8_valid((const unsigned char *)raw, len))
 		return fail(p, p->line, "invalid UTF-8");
 	memcpy(buf, raw, len);

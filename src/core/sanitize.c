@@ -19,61 +19,6 @@
 #define REPLACEMENT	0xFFFDu
 
 /*
- * Decodes the UTF-8 sequence at s[0..len), len >= 1.  Returns the number
- * of bytes consumed and stores the code point in *cp, or U+FFFD for an
- * invalid sequence.  An invalid sequence consumes its "maximal subpart"
- * (Unicode 15, section 3.9): the longest prefix that could still have
- * begun a valid character, or one byte if there is none.  So every bad
- * byte is covered by exactly one U+FFFD and the next valid character is
- * never swallowed.  Overlong forms, surrogates and values above U+10FFFF
- * are invalid because the second-byte ranges below exclude them.
- */
-static size_t
-utf8_decode(const unsigned char *s, size_t len, unsigned int *cp)
-{
-	unsigned int	 c = s[0], lo = 0x80, hi = 0xBF;
-	size_t		 need, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 1;
-		c &= 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2;
-		if (c == 0xE0)
-			lo = 0xA0;	/* overlong */
-		else if (c == 0xED)
-			hi = 0x9F;	/* surrogates D800-DFFF */
-		c &= 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3;
-		if (c == 0xF0)
-			lo = 0x90;	/* overlong */
-		else if (c == 0xF4)
-			hi = 0x8F;	/* above U+10FFFF */
-		c &= 0x07;
-	} else {
-		/* Continuation byte, C0/C1 (overlong), F5-FF. */
-		*cp = REPLACEMENT;
-		return 1;
-	}
-	for (i = 1; i <= need; i++) {
-		if (i >= len || s[i] < lo || s[i] > hi) {
-			*cp = REPLACEMENT;
-			return i;
-		}
-		c = c << 6 | (s[i] & 0x3F);
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	*cp = c;
-	return need + 1;
-}
-
-/*
  * Code points that are removed although they are valid: they draw
  * nothing and exist to change how the text around them is shown, which
  * is exactly what lets a sender reorder or hide part of an address.
@@ -138,38 +83,6 @@ display_map(unsigned int c, int multiline)
 	return c;
 }
 
-/* Encodes c as UTF-8 into out (if not NULL); returns its length. */
-static size_t
-utf8_encode(unsigned int c, char *out)
-{
-	unsigned char	 b[4];
-	size_t		 n, i;
-
-	if (c < 0x80) {
-		b[0] = c;
-		n = 1;
-	} else if (c < 0x800) {
-		b[0] = 0xC0 | c >> 6;
-		b[1] = 0x80 | (c & 0x3F);
-		n = 2;
-	} else if (c < 0x10000) {
-		b[0] = 0xE0 | c >> 12;
-		b[1] = 0x80 | (c >> 6 & 0x3F);
-		b[2] = 0x80 | (c & 0x3F);
-		n = 3;
-	} else {
-		b[0] = 0xF0 | c >> 18;
-		b[1] = 0x80 | (c >> 12 & 0x3F);
-		b[2] = 0x80 | (c >> 6 & 0x3F);
-		b[3] = 0x80 | (c & 0x3F);
-		n = 4;
-	}
-	if (out != NULL)
-		for (i = 0; i < n; i++)
-			out[i] = (char)b[i];
-	return n;
-}
-
 /*
  * One pass over the input; writes to out if it is not NULL.  Returns
  * the output length.  Run twice (measure, then write) so the result is
@@ -183,7 +96,15 @@ sanitize_pass(const unsigned char *s, size_t len, int multiline, char *out)
 	unsigned int	 c;
 
 	while (i < len) {
-		n = utf8_decode(s + i, len - i, &c);
+		/*
+		 * An invalid sequence becomes one U+FFFD for its maximal
+		 * subpart, so every bad byte is covered exactly once and the
+		 * next valid character is never swallowed.
+		 */
+		if ((n = utf8_decode(s + i, len - i, &c)) == 0) {
+			n = utf8_span(s + i, len - i);
+			c = REPLACEMENT;
+		}
 		i += n;
 		if ((c = display_map(c, multiline)) != 0)
 			o += utf8_encode(c, out != NULL ? out + o : NULL);

@@ -1,13 +1,19 @@
 /*
- * util.c - allocation, small string helpers and secrets hygiene.
- * Any thread.  Allocation failure is fatal here and nowhere else.
+ * util.c - allocation, small string helpers, secrets hygiene, and the
+ * directory and pipe set-up several layers share.  Any thread.
+ * Allocation failure is fatal here and nowhere else.
  */
+#include <sys/stat.h>
+#include <sys/types.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core.h"
 
@@ -210,4 +216,76 @@ epoch_utc(int y, int mo, int d, int h, int mi, int s)
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	days = era * 146097 + doe - 719468;
 	return days * 86400 + h * 3600 + mi * 60 + s;
+}
+
+int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Existing directories are left as they are (mode included); an
+ * existing non-directory anywhere on the path is an error (ENOTDIR).
+ * errno is kept for the caller.
+ */
+int
+mkdir_p(const char *path, mode_t mode, char **errp)
+{
+	struct stat	 st;
+	char		*p, *s;
+	int		 saved;
+
+	if (path == NULL || *path == '\0') {
+		seterr(errp, "empty directory name");
+		errno = EINVAL;
+		return -1;
+	}
+	p = xstrdup(path);
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/' || s[-1] == '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) == -1 && errno != EEXIST)
+			goto fail;
+		*s = '/';
+	}
+	if (mkdir(p, mode) == -1 && errno != EEXIST)
+		goto fail;
+	if (stat(p, &st) == -1)
+		goto fail;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		goto fail;
+	}
+	free(p);
+	return 0;
+fail:
+	saved = errno;
+	seterr(errp, "cannot create directory %s: %s", p, strerror(saved));
+	free(p);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * For self-pipes that wake a poll() loop: a full pipe must not block
+ * the writer, and no child may inherit either end.
+ */
+int
+pipe_nonblock(int fds[2])
+{
+	if (pipe(fds) == -1)
+		return -1;
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	fcntl(fds[1], F_SETFL, O_NONBLOCK);
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	return 0;
 }

@@ -138,56 +138,13 @@ static const uint16_t cp1252[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178
 };
 
-/* Length of the well-formed UTF-8 sequence at s, or 0 (RFC 3629). */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t	 len, i;
-	unsigned lo = 0x80, hi = 0xBF;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		if (s[0] == 0xE0)
-			lo = 0xA0;		/* overlong */
-		else if (s[0] == 0xED)
-			hi = 0x9F;		/* surrogates */
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		if (s[0] == 0xF0)
-			lo = 0x90;		/* overlong */
-		else if (s[0] == 0xF4)
-			hi = 0x8F;		/* above U+10FFFF */
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return len;
-}
-
+/* Appends the code point cp as UTF-8. */
 static void
 buf_add_cp(struct buf *b, unsigned cp)
 {
-	char	 u[3];
+	char	 u[UTF8_CHAR_MAX];
 
-	if (cp < 0x80)
-		buf_addc(b, (char)cp);
-	else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		buf_add(b, u, 2);
-	} else {
-		u[0] = (char)(0xE0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		buf_add(b, u, 3);
-	}
+	buf_add(b, u, utf8_encode(cp, u));
 }
 
 /*
@@ -213,7 +170,7 @@ utf8_append(struct buf *b, const char *s, size_t n, int latin1)
 		if (u[i] == 0 || u[i] == 0x1A) {
 			buf_adds(b, UTF8_REPLACEMENT);
 			i++;
-		} else if ((k = utf8_seq(u + i, n - i)) > 0) {
+		} else if ((k = utf8_decode(u + i, n - i, NULL)) > 0) {
 			buf_add(b, s + i, k);
 			i += k;
 		} else {
@@ -243,7 +200,7 @@ raw_to_utf8(const char *s, size_t n)
 	int			 valid = 1, utf8ish = 0;
 
 	for (i = 0; i < n; i += k) {
-		if ((k = utf8_seq(u + i, n - i)) == 0) {
+		if ((k = utf8_decode(u + i, n - i, NULL)) == 0) {
 			valid = 0;
 			k = 1;
 		} else if (k > 1)
@@ -338,18 +295,6 @@ ew_match(const char *s, size_t n, size_t pos, struct ew *w)
 	w->start = pos;
 	w->end = i + 2;
 	return 1;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Appends the decoded bytes of w; lenient, as libetpan is. */

@@ -506,10 +506,10 @@ imap_uid_cmp(const void *a, const void *b)
 }
 
 int
-imap_search_since(struct imap_conn *c, int64_t since, uint32_t **uidsp,
-    size_t *np, char **errp)
+imap_search_since(struct imap_conn *c, int64_t since, uint32_t min_uid,
+    uint32_t **uidsp, size_t *np, char **errp)
 {
-	struct mailimap_search_key	*key;
+	struct mailimap_search_key	*key, *all;
 	clist				*res = NULL;
 	clistiter			*it;
 	uint32_t			*uids;
@@ -524,6 +524,15 @@ imap_search_since(struct imap_conn *c, int64_t since, uint32_t **uidsp,
 		    tm.tm_mon + 1, tm.tm_year + 1900));
 	} else
 		key = mailimap_search_key_new_all();
+	if (min_uid > 1) {
+		/* UID n:* AND the window: only what can be new. */
+		all = mailimap_search_key_new_multiple_empty();
+		mailimap_search_key_multiple_add(all, key);
+		mailimap_search_key_multiple_add(all,
+		    mailimap_search_key_new_uid(mailimap_set_new_interval(
+		    min_uid, 0)));
+		key = all;
+	}
 	r = mailimap_uid_search(c->imap, NULL, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR) {
@@ -532,8 +541,10 @@ imap_search_since(struct imap_conn *c, int64_t since, uint32_t **uidsp,
 		return imap_fail(c, r, "UID SEARCH", errp);
 	}
 	uids = xcalloc(clist_count(res) + 1, sizeof *uids);
+	/* UID 0 is never valid; "n:*" also matches the last UID below n. */
 	for (it = clist_begin(res); it != NULL; it = clist_next(it))
-		if (*(uint32_t *)clist_content(it) != 0)
+		if (*(uint32_t *)clist_content(it) != 0 &&
+		    *(uint32_t *)clist_content(it) >= min_uid)
 			uids[n++] = *(uint32_t *)clist_content(it);
 	mailimap_search_result_free(res);
 	qsort(uids, n, sizeof *uids, imap_uid_cmp);

@@ -347,18 +347,6 @@ static mailstream_low_driver tls_driver = {
 	.mailstream_interrupt_idle = tls_interrupt_idle,
 };
 
-static int
-make_pipe(int p[2])
-{
-	if (pipe(p) == -1)
-		return -1;
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	fcntl(p[1], F_SETFL, O_NONBLOCK);
-	fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	fcntl(p[1], F_SETFD, FD_CLOEXEC);
-	return 0;
-}
-
 /* Non-blocking connect to one address, bounded by timeout_ms. */
 static int
 connect_one(const struct addrinfo *ai, int timeout_ms, int *errnop)
@@ -437,7 +425,8 @@ tls_connect(const struct tls_params *p, char **errp)
 	t->pin = p->pin ? xstrdup(p->pin) : NULL;
 	t->cancel_pipe[0] = t->cancel_pipe[1] = -1;
 	t->wake_pipe[0] = t->wake_pipe[1] = -1;
-	if (make_pipe(t->cancel_pipe) == -1 || make_pipe(t->wake_pipe) == -1) {
+	if (pipe_nonblock(t->cancel_pipe) == -1 ||
+	    pipe_nonblock(t->wake_pipe) == -1) {
 		seterr(errp, "pipe: %s", strerror(errno));
 		close(fd);
 		tls_conn_free(t);

@@ -85,76 +85,13 @@ buf_take(struct buf *b)
 	return b->p;
 }
 
-/*
- * Decodes one strict UTF-8 character at s[0..len).  Returns its length
- * and stores the code point, or returns 0 if the bytes there are not a
- * valid character (overlong, surrogate, above U+10FFFF, truncated).
- */
-static size_t
-utf8_next(const unsigned char *s, size_t len, unsigned int *cp)
-{
-	unsigned int	 c = s[0], lo = 0x80, hi = 0xBF;
-	size_t		 need, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 1;
-		c &= 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-		c &= 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-		c &= 0x07;
-	} else
-		return 0;
-	for (i = 1; i <= need; i++) {
-		if (i >= len || s[i] < lo || s[i] > hi)
-			return 0;
-		c = c << 6 | (s[i] & 0x3F);
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	*cp = c;
-	return need + 1;
-}
-
+/* Appends the code point c as UTF-8. */
 static void
-utf8_put(struct buf *b, unsigned int c)
+buf_add_cp(struct buf *b, unsigned int c)
 {
-	char	 o[4];
+	char	 o[UTF8_CHAR_MAX];
 
-	if (c < 0x80) {
-		buf_addc(b, (char)c);
-		return;
-	}
-	if (c < 0x800) {
-		o[0] = (char)(0xC0 | c >> 6);
-		o[1] = (char)(0x80 | (c & 0x3F));
-		buf_add(b, o, 2);
-	} else if (c < 0x10000) {
-		o[0] = (char)(0xE0 | c >> 12);
-		o[1] = (char)(0x80 | (c >> 6 & 0x3F));
-		o[2] = (char)(0x80 | (c & 0x3F));
-		buf_add(b, o, 3);
-	} else {
-		o[0] = (char)(0xF0 | c >> 18);
-		o[1] = (char)(0x80 | (c >> 12 & 0x3F));
-		o[2] = (char)(0x80 | (c >> 6 & 0x3F));
-		o[3] = (char)(0x80 | (c & 0x3F));
-		buf_add(b, o, 4);
-	}
+	buf_add(b, o, utf8_encode(c, o));
 }
 
 /* Modified BASE64 (RFC 3501): ',' stands in for '/', no '=' padding. */
@@ -206,7 +143,7 @@ mutf7_run(const unsigned char **pp, struct buf *out)
 		if (high != 0) {
 			if (u < 0xDC00 || u > 0xDFFF)
 				return -1;
-			utf8_put(out, 0x10000 + ((high - 0xD800) << 10) +
+			buf_add_cp(out, 0x10000 + ((high - 0xD800) << 10) +
 			    (u - 0xDC00));
 			high = 0;
 		} else if (u >= 0xD800 && u <= 0xDBFF)
@@ -214,7 +151,7 @@ mutf7_run(const unsigned char **pp, struct buf *out)
 		else if ((u >= 0xDC00 && u <= 0xDFFF) || u == 0)
 			return -1;
 		else
-			utf8_put(out, u);
+			buf_add_cp(out, u);
 	}
 	/* Leftover: fewer than 6 bits, all zero; no half of a pair. */
 	if (high != 0 || nbits >= 6 || bits != 0)
@@ -281,7 +218,7 @@ folder_mutf7_encode(const char *utf8)
 		return NULL;
 	len = strlen(utf8);
 	while (len > 0) {
-		if ((n = utf8_next(p, len, &c)) == 0) {
+		if ((n = utf8_decode(p, len, &c)) == 0) {
 			free(out.p);
 			return NULL;
 		}
@@ -373,7 +310,6 @@ static void
 path_escape(struct buf *out, const unsigned char *s, size_t len)
 {
 	size_t		 i = 0, n, k;
-	unsigned int	 c;
 
 	while (i < len) {
 		if (s[i] < 0x80) {
@@ -384,7 +320,7 @@ path_escape(struct buf *out, const unsigned char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_next(s + i, len - i, &c);
+		n = utf8_decode(s + i, len - i, NULL);
 		if (n == 0) {
 			path_escape_byte(out, s[i++]);
 			continue;

@@ -27,38 +27,6 @@
 /* The holder may let go between our F_SETLK and F_GETLK. */
 #define LOCK_TRIES	3
 
-/* mkdir -p with mode 0700 for what it creates. */
-static int
-lock_mkdirs(const char *path, char **errp)
-{
-	struct stat	 st;
-	char		*p, *s;
-
-	p = xstrdup(path);
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/' || s[-1] == '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST)
-			goto fail;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) == -1 && errno != EEXIST)
-		goto fail;
-	if (stat(p, &st) == -1)
-		goto fail;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		goto fail;
-	}
-	free(p);
-	return 0;
-fail:
-	seterr(errp, "cannot create directory %s: %s", p, strerror(errno));
-	free(p);
-	return -1;
-}
-
 /* The pid the holder wrote into the lock file, or 0 if unreadable. */
 static long
 lock_file_pid(int fd)
@@ -92,7 +60,7 @@ lock_acquire(const char *dir, const char *account, char **errp)
 		seterr(errp, "no store directory for account %s", account);
 		return -1;
 	}
-	if (lock_mkdirs(dir, errp) == -1)
+	if (mkdir_p(dir, 0700, errp) == -1)
 		return -1;
 	path = xasprintf("%s/lock", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -49,46 +49,6 @@ static const struct {
 /* Makes tmp names unique within this process (pid makes them global). */
 static atomic_ulong maildir_counter;
 
-/*
- * mkdir -p with mode 0700 for what it creates.  Existing directories are
- * left as they are; an existing non-directory is an error.
- */
-static int
-mkdirs(const char *path, char **errp)
-{
-	struct stat	 st;
-	char		*p, *s;
-
-	if (path == NULL || *path == '\0') {
-		seterr(errp, "empty directory name");
-		errno = EINVAL;
-		return -1;
-	}
-	p = xstrdup(path);
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/' || s[-1] == '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST)
-			goto fail;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) == -1 && errno != EEXIST)
-		goto fail;
-	if (stat(p, &st) == -1)
-		goto fail;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		goto fail;
-	}
-	free(p);
-	return 0;
-fail:
-	seterr(errp, "cannot create directory %s: %s", p, strerror(errno));
-	free(p);
-	return -1;
-}
-
 /* fsync()s the directory dir/sub so that renames in it are durable. */
 static int
 sync_dir(const char *dir, const char *sub, char **errp)
@@ -121,7 +81,7 @@ maildir_ensure(const char *dir, char **errp)
 	size_t			 i;
 	int			 created = 0;
 
-	if (mkdirs(dir, errp) == -1)
+	if (mkdir_p(dir, 0700, errp) == -1)
 		return -1;
 	for (i = 0; i < sizeof subs / sizeof subs[0]; i++) {
 		path = xasprintf("%s/%s", dir, subs[i]);

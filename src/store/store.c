@@ -353,39 +353,6 @@ store_file_ok(const char *file)
 	    strncmp(file, "new/", 4) == 0) && store_path_ok(file + 4);
 }
 
-/* mkdir -p with mode 0700 for the parts it creates. */
-static int
-store_mkdirs(const char *dir, char **errp)
-{
-	struct stat	 sb;
-	char		*p = xstrdup(dir), *q, c;
-
-	for (q = p + 1;; q++) {
-		if (*q != '/' && *q != '\0')
-			continue;
-		c = *q;
-		*q = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST) {
-			seterr(errp, "%s: %s", p, strerror(errno));
-			free(p);
-			return -1;
-		}
-		*q = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	if (stat(dir, &sb) == -1) {
-		seterr(errp, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(sb.st_mode)) {
-		seterr(errp, "%s: not a directory", dir);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- transactions ---- */
 
 int
@@ -787,7 +754,7 @@ store_open(const char *account, const char *dir, int lock, char **errp)
 	s->account = xstrdup(account);
 	s->dir = xstrdup(dir);
 	s->path = xasprintf("%s/index.sqlite", dir);
-	if (store_mkdirs(dir, errp) == -1)
+	if (mkdir_p(dir, 0700, errp) == -1)
 		goto fail;
 	if (lock && (s->lockfd = lock_acquire(dir, account, errp)) == -1)
 		goto fail;

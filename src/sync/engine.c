@@ -7,7 +7,6 @@
  * event queue cross threads.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -404,18 +403,6 @@ done:
 	return NULL;
 }
 
-static int
-pipe_nb(int p[2])
-{
-	if (pipe(p) == -1)
-		return -1;
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	fcntl(p[1], F_SETFL, O_NONBLOCK);
-	fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	fcntl(p[1], F_SETFD, FD_CLOEXEC);
-	return 0;
-}
-
 struct engine *
 engine_start(const struct account *a, const char *secret,
     enum engine_mode mode, char **errp)
@@ -429,7 +416,8 @@ engine_start(const struct account *a, const char *secret,
 	e->mode = mode;
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->imap_lock, NULL);
-	if (pipe_nb(e->evpipe) == -1 || pipe_nb(e->wakepipe) == -1) {
+	if (pipe_nonblock(e->evpipe) == -1 ||
+	    pipe_nonblock(e->wakepipe) == -1) {
 		seterr(errp, "pipe: %s", strerror(errno));
 		secret_free(e->secret);
 		free(e);

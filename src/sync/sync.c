@@ -23,7 +23,7 @@
 #include "store.h"
 #include "sync.h"
 
-#define SYNC_TXN_BATCH	500	/* messages per store transaction */
+#define SYNC_TXN_BATCH	2000	/* messages per store transaction */
 #define SYNC_TMP_MAX_AGE (36 * 3600)	/* tmp/ files older are leftovers */
 
 /* Flag changes reported during a QRESYNC SELECT, applied afterwards. */
@@ -267,6 +267,49 @@ prefetch_bodies(struct sync_ctx *s, struct store_folder *f, char **errp)
 	return r;
 }
 
+/* The sorted union of two sorted uid arrays. */
+static uint32_t *
+uid_union(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
+    size_t *nout)
+{
+	uint32_t	*out = xcalloc(na + nb + 1, sizeof *out);
+	size_t		 i = 0, j = 0, n = 0;
+
+	while (i < na || j < nb) {
+		if (j == nb || (i < na && a[i] < b[j]))
+			out[n++] = a[i++];
+		else if (i == na || b[j] < a[i])
+			out[n++] = b[j++];
+		else {
+			out[n++] = a[i++];
+			j++;
+		}
+	}
+	*nout = n;
+	return out;
+}
+
+/* The sorted uids of f that a queued MOVE or EXPUNGE has taken away. */
+static int
+hidden_uids(struct sync_ctx *s, const struct store_folder *f,
+    uint32_t uidvalidity, uint32_t **out, size_t *nout)
+{
+	struct pending	*p = NULL;
+	size_t		 n = 0, i, k = 0;
+
+	if (pending_list(s->store, f->id, &p, &n) == -1)
+		return -1;
+	*out = xcalloc(n + 1, sizeof **out);
+	for (i = 0; i < n; i++)
+		if ((p[i].op == PENDING_MOVE || p[i].op == PENDING_EXPUNGE) &&
+		    (p[i].uidvalidity == 0 || p[i].uidvalidity == uidvalidity))
+			(*out)[k++] = p[i].uid;
+	pending_free(p, n);
+	qsort(*out, k, sizeof **out, imap_uid_cmp);
+	*nout = k;
+	return 0;
+}
+
 static uint32_t *
 uid_array(const struct store_uid *u, size_t n)
 {
@@ -333,9 +376,10 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	struct store_uid	*local = NULL;
 	struct fetch_state	 fs;
 	uint32_t		*server = NULL, *localu = NULL, *gone = NULL;
-	uint32_t		*fresh = NULL, *keep = NULL;
+	uint32_t		*fresh = NULL, *keep = NULL, *hidden = NULL;
+	uint32_t		*free_fresh;
 	size_t			 nserver = 0, nlocal = 0, ngone = 0, nfresh = 0;
-	size_t			 nkeep = 0, i, n;
+	size_t			 nkeep = 0, nhidden = 0, i, n;
 	int64_t			 win = window_start(s->now,
 				    s->acct->sync_days);
 	uint64_t		 hms;
@@ -368,11 +412,28 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	if (replay(s, f, sel.uidvalidity, errp) == -1)
 		goto out;
 
-	if (imap_search_since(s->imap, win, &server, &nserver, errp) == -1)
-		goto out;
 	if (store_msg_uids(s->store, f->id, &local, &nlocal) == -1)
 		goto store_err;
 	localu = uid_array(local, nlocal);
+	if (sel.qresync && !rebuilt && f->uidnext > 0 && f->window == win) {
+		/*
+		 * QRESYNC said what vanished; only UIDs from the last
+		 * UIDNEXT on can be new.  No full UID list is needed.
+		 */
+		if (imap_search_since(s->imap, win, f->uidnext, &fresh, &nfresh,
+		    errp) == -1)
+			goto out;
+		qsort(sel.vanished, sel.nvanished, sizeof *sel.vanished,
+		    imap_uid_cmp);
+		keep = uid_minus(localu, nlocal, sel.vanished, sel.nvanished,
+		    &nkeep);
+		server = uid_union(keep, nkeep, fresh, nfresh, &nserver);
+		free(keep);
+		free(fresh);
+		keep = fresh = NULL;
+	} else if (imap_search_since(s->imap, win, 0, &server, &nserver,
+	    errp) == -1)
+		goto out;
 
 	/* Gone from the server's window: mirror that locally. */
 	gone = uid_minus(localu, nlocal, server, nserver, &ngone);
@@ -406,11 +467,13 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 
 	/* New in the window (or backfilled by a wider one). */
 	fresh = uid_minus(server, nserver, localu, nlocal, &nfresh);
-	n = 0;
-	for (i = 0; i < nfresh; i++)
-		if (!pending_hides(s->store, f->id, fresh[i]))
-			fresh[n++] = fresh[i];
-	nfresh = n;
+	/* Not what a queued MOVE or EXPUNGE took away (no resurrection). */
+	if (hidden_uids(s, f, sel.uidvalidity, &hidden, &nhidden) == -1)
+		goto store_err;
+	n = nfresh;
+	free_fresh = fresh;
+	fresh = uid_minus(free_fresh, n, hidden, nhidden, &nfresh);
+	free(free_fresh);
 	memset(&fs, 0, sizeof fs);
 	fs.s = s;
 	fs.f = f;
@@ -465,6 +528,7 @@ out:
 	free(gone);
 	free(fresh);
 	free(keep);
+	free(hidden);
 	return ret;
 }
 
