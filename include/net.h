@@ -116,6 +116,8 @@ char		*imap_auth_mechs(struct imap_conn *);
 const struct tls_info *imap_tls_info(struct imap_conn *);
 /* Logs out (politely when possible) and frees; NULL is a no-op. */
 void		 imap_close(struct imap_conn *);
+/* s as an IMAP quoted string (s holds no CR or LF); caller frees. */
+char		*imap_quote(const char *s);
 
 /* ---- imap_cmd.c: the commands sync needs. ---- */
 

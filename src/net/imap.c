@@ -322,8 +322,12 @@ lost:
 	return -1;
 }
 
-/* An IMAP quoted string for ASCII text (CR and LF were refused before). */
-static char *
+/*
+ * A quoted string cannot carry CR or LF: user names and secrets with
+ * them were refused before, and the mailbox names imap_cmd.c quotes
+ * are 7-bit modified UTF-7.
+ */
+char *
 imap_quote(const char *s)
 {
 	char	*q = xmalloc(2 * strlen(s) + 3), *o = q;

@@ -38,23 +38,6 @@ imap_fail(struct imap_conn *c, int r, const char *what, char **errp)
 	return -1;
 }
 
-/* An IMAP quoted string (mailbox names are 7-bit modified UTF-7). */
-static char *
-quote(const char *s)
-{
-	char	*q = xmalloc(2 * strlen(s) + 3), *o = q;
-
-	*o++ = '"';
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			*o++ = '\\';
-		*o++ = *s;
-	}
-	*o++ = '"';
-	*o = '\0';
-	return q;
-}
-
 /* Ascending uids[from..] into a set of at most IMAP_SET_MAX_RANGES. */
 static struct mailimap_set *
 uid_set(const uint32_t *uids, size_t n, size_t *used)
@@ -219,7 +202,7 @@ imap_status_many(struct imap_conn *c, char *const *names, size_t n,
 	first_tag = c->imap->imap_tag + 1;
 	for (i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof out[i]);
-		q = quote(names[i]);
+		q = imap_quote(names[i]);
 		line = xasprintf("STATUS %s %s\r\n", q, atts);
 		free(q);
 		r = mailimap_send_current_tag(c->imap);
@@ -653,7 +636,7 @@ imap_select(struct imap_conn *c, const char *name, uint32_t uidvalidity,
 		memset(&fc, 0, sizeof fc);
 		fc.cb = cb;
 		fc.ctx = ctx;
-		q = quote(name);
+		q = imap_quote(name);
 		cmd = xasprintf("SELECT %s (QRESYNC (%u %llu))", q, uidvalidity,
 		    (unsigned long long)hms);
 		free(q);
