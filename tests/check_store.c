@@ -267,7 +267,7 @@ START_TEST(test_open_creates_schema)
 	char		*path, *err = NULL;
 
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 2);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master "
 	    "WHERE type = 'table'"), 3);
 	ck_assert_int_eq(sql_int(s, "PRAGMA foreign_keys"), 1);
@@ -284,11 +284,11 @@ START_TEST(test_open_creates_schema)
 	ck_assert_int_eq(sb.st_mode & 0777, 0600);
 	free(path);
 
-	/* Reopening finds version 1 and changes nothing. */
+	/* Reopening finds version 2 and changes nothing. */
 	s = store_open("acct", sdir, 0, &err);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_null(err);
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 2);
 	{
 		sqlite3_stmt	*st;
 
@@ -351,6 +351,28 @@ START_TEST(test_schema_matches_sql_file)
 }
 END_TEST
 
+/* An index of an older version is upgraded in place, data kept. */
+START_TEST(test_upgrade_from_v1)
+{
+	struct store	*s;
+	int64_t		 fid;
+
+	s = open_store();
+	fid = add_folder(s, "INBOX");
+	/* Make it a version 1 index again: without the v2 index. */
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "DROP INDEX messages_by_flags;"
+	    " PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	store_close(s);
+	s = open_store();
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+	    "name = 'messages_by_flags'"), 1);
+	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM folders"), 1);
+	ck_assert_int_gt(fid, 0);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_newer_version_refused)
 {
 	struct store	*s;
@@ -365,7 +387,7 @@ START_TEST(test_newer_version_refused)
 	ck_assert_ptr_null(store_open("acct", sdir, 0, &err));
 	path = index_path();
 	want = xasprintf("%s: schema version 99 is newer than this tern "
-	    "understands (1); upgrade tern", path);
+	    "understands (2); upgrade tern", path);
 	ck_assert_str_eq(err, want);
 	free(err);
 	free(want);
@@ -470,7 +492,7 @@ START_TEST(test_empty_index_created)
 	ck_assert_int_eq(mkdir(sdir, 0700), 0);
 	spew(path, "", 0);
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 2);
 	store_close(s);
 	free(path);
 }
@@ -1488,6 +1510,7 @@ suite(void)
 	tcase_add_test(tc, test_open_creates_schema);
 	tcase_add_test(tc, test_schema_matches_sql_file);
 	tcase_add_test(tc, test_newer_version_refused);
+	tcase_add_test(tc, test_upgrade_from_v1);
 	tcase_add_loop_test(tc, test_damaged_index_refused, 0,
 	    sizeof damage_tab / sizeof damage_tab[0]);
 	tcase_add_test(tc, test_empty_index_created);

@@ -1,5 +1,6 @@
--- schema.sql - tern's index, version 1 (PRAGMA user_version).  The text
--- of this file is compiled into src/store/store.c; keep them in sync.
+-- schema.sql - tern's index, version 2 (PRAGMA user_version): the
+-- readable copy of the upgrade steps in src/store/store.c (version 1,
+-- then each later step at the end); keep them in sync.
 CREATE TABLE folders(
 	id INTEGER PRIMARY KEY,
 	name TEXT NOT NULL UNIQUE,		-- server name, modified UTF-7
@@ -54,3 +55,5 @@ CREATE TABLE pending(
 	created INTEGER NOT NULL
 );
 CREATE INDEX pending_by_folder ON pending(folder_id, uid);
+-- version 2: the folder counts (total, unread) from the index alone
+CREATE INDEX messages_by_flags ON messages(folder_id, flags);

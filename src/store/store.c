@@ -107,8 +107,10 @@ static const struct store_step {
 	const char	*sql;
 } store_steps[] = {
 	{ 1, store_schema_v1 },
+	/* The folder counts (total, unread) from the index alone. */
+	{ 2, "CREATE INDEX messages_by_flags ON messages(folder_id, flags);\n" },
 };
-#define STORE_VERSION	1
+#define STORE_VERSION	2
 #define STORE_NSTEPS	(sizeof store_steps / sizeof store_steps[0])
 
 /* The SQL below names operations by number. */
@@ -152,6 +154,9 @@ enum store_st {
 	ST_PENDING_OF,
 	ST_FOLDER_PATH,
 	ST_FOLDER_BY_PATH,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_COUNT
 };
 
@@ -196,6 +201,10 @@ static const char *const store_sql[ST_COUNT] = {
 	    "SELECT path, uidvalidity FROM folders WHERE id = ?1",
 	[ST_FOLDER_BY_PATH] =
 	    "SELECT 1 FROM folders WHERE path = ?1",	/* COLLATE NOCASE */
+	/* Nested writes inside a caller's transaction (once per message). */
+	[ST_SAVEPOINT] = "SAVEPOINT store",
+	[ST_RELEASE] = "RELEASE store",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO store",
 };
 
 /* A file (or a folder's directory) to remove once its row is gone. */
@@ -264,6 +273,24 @@ store_stmt(struct store *s, enum store_st which)
 		s->st[which] = NULL;
 	}
 	return s->st[which];
+}
+
+/* Runs a cached statement without parameters or rows; 0 on success. */
+static int
+store_run(struct store *s, enum store_st which)
+{
+	sqlite3_stmt	*st = store_stmt(s, which);
+	int		 rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, store_sql[which]);
+		return -1;
+	}
+	return 0;
 }
 
 /* A one-off statement; NULL on error.  Caller finalizes. */
@@ -394,7 +421,7 @@ store_tx_begin(struct store *s)
 {
 	if (sqlite3_get_autocommit(s->db))
 		return store_begin(s) == 0 ? 1 : -1;
-	return store_exec(s, "SAVEPOINT store") == 0 ? 0 : -1;
+	return store_run(s, ST_SAVEPOINT) == 0 ? 0 : -1;
 }
 
 /* Ends what store_tx_begin() started: commits if ok, else undoes it. */
@@ -407,11 +434,11 @@ store_tx_end(struct store *s, int own, int ok)
 		store_rollback(s);
 		return -1;
 	}
-	if (ok && store_exec(s, "RELEASE store") == 0)
+	if (ok && store_run(s, ST_RELEASE) == 0)
 		return 0;
 	store_keep_error(s);
-	(void)store_exec(s, "ROLLBACK TO store");
-	(void)store_exec(s, "RELEASE store");
+	(void)store_run(s, ST_ROLLBACK_TO);
+	(void)store_run(s, ST_RELEASE);
 	return -1;
 }
 
