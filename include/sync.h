@@ -77,6 +77,8 @@ struct sync_ctx {
 	struct engine		*engine;	/* for events; may be NULL */
 	int64_t			 now;
 	volatile int		*stop;		/* set to stop early */
+	char			**dirty;	/* folders a replay changed */
+	size_t			 ndirty;
 };
 
 /* Syncs the folder list and every folder that changed; -1 on error. */

@@ -393,6 +393,9 @@ engine_main(void *arg)
 		if (!e->stop)
 			post_text(e, EV_STATE, "reconnecting");
 	}
+	/* In watch mode a requested stop is a clean end. */
+	if (e->mode == ENGINE_WATCH && e->stop)
+		e->ok = 1;
 	drop_imap(e);
 	store_close(st);
 done:

@@ -86,6 +86,19 @@ read_file(const char *path, size_t *lenp, char **errp)
 	return buf;
 }
 
+/* Notes a folder a replay changed, for sync_pass() to look at again. */
+static void
+mark_dirty(struct sync_ctx *s, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < s->ndirty; i++)
+		if (strcmp(s->dirty[i], name) == 0)
+			return;
+	s->dirty = xrealloc(s->dirty, (s->ndirty + 1) * sizeof *s->dirty);
+	s->dirty[s->ndirty++] = xstrdup(name);
+}
+
 /* Sends one run of same-kind operations; marks them done or failed. */
 static int
 flush_run(struct sync_ctx *s, struct pending *run, size_t n,
@@ -145,9 +158,19 @@ flush_run(struct sync_ctx *s, struct pending *run, size_t n,
 	 * it as the server's value (it may have been fetched after the
 	 * change was queued, e.g. when a renumbered folder was rebuilt).
 	 */
+	if ((run[0].op == PENDING_MOVE || run[0].op == PENDING_COPY) &&
+	    !s->imap->dead)
+		mark_dirty(s, run[0].target);
 	if (store_begin(s->store) == -1)
 		goto store_err;
 	for (i = 0; i < n; i++) {
+		/* Gone from this folder on the server: gone here too. */
+		if ((run[i].op == PENDING_MOVE || run[i].op == PENDING_EXPUNGE) &&
+		    store_msg_remove(s->store, run[i].folder_id, run[i].uid) ==
+		    -1) {
+			store_rollback(s->store);
+			goto store_err;
+		}
 		if (run[i].op == PENDING_FLAGS &&
 		    store_msg_get(s->store, run[i].folder_id, run[i].uid,
 		    &m) == 0) {
@@ -198,8 +221,12 @@ sync_replay(struct sync_ctx *s, int64_t folder_id, uint32_t uidvalidity,
 	}
 	ok = xcalloc(n, sizeof *ok);
 	for (i = 0; i < n; i++) {
-		if (p[i].op != PENDING_APPEND && p[i].uidvalidity != 0 &&
-		    p[i].uidvalidity != uidvalidity) {
+		/*
+		 * Queued for another generation of the folder (or for an
+		 * unknown one, by an older tern): find the message again.
+		 */
+		if (p[i].op != PENDING_APPEND && p[i].uidvalidity != uidvalidity &&
+		    (p[i].uidvalidity != 0 || *p[i].message_id != '\0')) {
 			/* Renumbered folder: find the message again. */
 			uid = find_by_msgid(s->store, folder_id,
 			    p[i].message_id);

@@ -168,7 +168,8 @@ put_message(const struct imap_msg *m, void *arg)
 		if (store_commit(fs->s->store) == -1)
 			fs->failed = 1;
 		fs->in_txn = 0;
-		progress(fs->s, fs->f, fs->done, fs->total);
+		if (fs->done < fs->total)
+			progress(fs->s, fs->f, fs->done, fs->total);
 	}
 	return fs->failed;
 }
@@ -391,20 +392,33 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	    &sel, collect_change, &ch, errp) == -1)
 		goto out;
 
-	if (f->uidvalidity != 0 && sel.uidvalidity != f->uidvalidity) {
+	if (sel.uidvalidity != f->uidvalidity) {
 		/*
-		 * The server renumbered the folder: the cache is rebuilt.
-		 * Queued operations keep their Message-IDs and are matched
-		 * again after the headers are fetched; nothing is deleted
-		 * on the server.
+		 * A first sync, or the server renumbered the folder: the
+		 * cache is (re)built.  Queued operations keep their
+		 * Message-IDs and are matched again after the headers are
+		 * fetched; nothing is deleted on the server.  Rows left by
+		 * an interrupted first sync of an unknown generation go too.
 		 */
-		log_msg(LOG_WARN, "%s: %s: UIDVALIDITY changed (%u -> %u); "
-		    "rebuilding its cache", s->acct->name, f->display,
-		    f->uidvalidity, sel.uidvalidity);
+		if (f->uidvalidity != 0)
+			log_msg(LOG_WARN, "%s: %s: UIDVALIDITY changed (%u -> "
+			    "%u); rebuilding its cache", s->acct->name,
+			    f->display, f->uidvalidity, sel.uidvalidity);
 		if (store_msg_prune(s->store, f->id, INT64_MAX) == -1)
 			goto store_err;
 		changes_free(&ch);
 		f->highestmodseq = 0;
+		f->uidnext = 0;
+		f->messages = 0;
+		f->uidvalidity = sel.uidvalidity;
+		/*
+		 * Order is important: the generation is recorded before any
+		 * row of it is committed, so a sync killed part-way leaves
+		 * rows whose UIDs are known to belong to this UIDVALIDITY.
+		 */
+		if (store_folder_synced(s->store, f->id, sel.uidvalidity, 0, 0,
+		    0, 0) == -1)
+			goto store_err;
 		rebuilt = 1;
 	}
 
@@ -743,8 +757,12 @@ sync_pass(struct sync_ctx *s, char **errp)
 		goto fail;
 	}
 	for (i = 0; i < nsel; i++) {
-		if (s->stop != NULL && *s->stop)
+		if (s->stop != NULL && *s->stop) {
+			if (!failed)
+				seterr(errp, "interrupted");
+			failed = 1;
 			break;
+		}
 		memset(&f, 0, sizeof f);
 		if (store_folder_get(s->store, names[i], &f) != 0)
 			continue;
@@ -768,6 +786,20 @@ sync_pass(struct sync_ctx *s, char **errp)
 		}
 		store_folder_clear(&f);
 	}
+	/* Targets of moves and copies replayed after their STATUS. */
+	for (i = 0; i < s->ndirty; i++) {
+		if (!failed && !s->imap->dead &&
+		    sync_folder(s, s->dirty[i], &err) == -1) {
+			seterr(errp, "%s: %s", s->dirty[i], err);
+			free(err);
+			err = NULL;
+			failed = 1;
+		}
+		free(s->dirty[i]);
+	}
+	free(s->dirty);
+	s->dirty = NULL;
+	s->ndirty = 0;
 	pending_free(pend, npend);
 	free(names);
 	free(st);
