@@ -63,4 +63,21 @@ run_tern check
 expect "checking every account reports each failure and exits 1" 1 \
     'wrongpw: imap' 'account carol_plain'
 
+# The system store: a CA installed in the system certificate directory
+# (here a private one through SSL_CERT_DIR, hashed as update-ca-certificates
+# does) is trusted without ca_file.
+mkdir -p "$T_DIR/certs"
+cp "$TERN_CA" "$T_DIR/certs/tern-test-ca.pem"
+openssl rehash "$T_DIR/certs" >/dev/null 2>&1
+new_config
+account sysstore "imaps://alice@localhost:$TERN_IMAPS_PORT" \
+    "smtps://alice@localhost:$TERN_SMTPS_PORT" \
+    "password_command = printenv TERN_ALICE_PW"
+OUT=$(SSL_CERT_DIR="$T_DIR/certs" "$TERN" check sysstore </dev/null 2>&1); RC=$?
+expect "a CA in the system certificate store is trusted without ca_file" 0 \
+    'certificate: .*verified' 'all checks passed'
+run_tern check sysstore
+expect "without it in the system store the same server is refused" 1 \
+    'unable to get local issuer certificate'
+
 finish
