@@ -643,6 +643,121 @@ add_mailbox_list(struct buf *b, const struct mailimf_mailbox_list *l)
 }
 
 /*
+ * The fast path for the usual address fields: a comma-separated list of
+ * "local@domain" or "Words <local@domain>" made of letters, digits and
+ * "-_.+=?/" only (encoded words included), which mailimf would read the
+ * same way.  0 if v is anything else; then mailimf parses it.
+ */
+static int
+simple_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '+' ||
+	    c == '=' || c == '?' || c == '/';
+}
+
+/* 1 if a[0, n) is local@domain of simple dot-atoms. */
+static int
+simple_addr(const char *a, size_t n)
+{
+	size_t	i, at = n, ats = 0;
+
+	for (i = 0; i < n; i++) {
+		if (a[i] == '@') {
+			at = i;
+			ats++;
+		} else if (a[i] == '.') {
+			if (i == 0 || i + 1 == n || a[i - 1] == '.' ||
+			    a[i - 1] == '@' || a[i + 1] == '@')
+				return 0;
+		} else if (!simple_char((unsigned char)a[i]))
+			return 0;
+	}
+	return ats == 1 && at > 0 && at + 1 < n;
+}
+
+/*
+ * 1 if every word of the phrase p[0, n) that looks like an encoded word
+ * is one whole "=?charset?e?text?=" (mailimf splits one glued to text).
+ */
+static int
+simple_phrase(const char *p, size_t n)
+{
+	size_t	i = 0, w, q, k;
+	int	ew;
+
+	while (i < n) {
+		while (i < n && is_wsp((unsigned char)p[i]))
+			i++;
+		for (w = i, q = 0, ew = 0; i < n && !is_wsp((unsigned char)p[i]);
+		    i++) {
+			q += p[i] == '?';
+			if (i > w && ((p[i - 1] == '=' && p[i] == '?') ||
+			    (p[i - 1] == '?' && p[i] == '=')))
+				ew = 1;
+		}
+		k = i - w;
+		if (ew && (k < 8 || p[w] != '=' || p[w + 1] != '?' ||
+		    p[i - 2] != '?' || p[i - 1] != '=' || q != 4))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+simple_addresses(struct buf *b, const char *v, size_t n)
+{
+	size_t	 i = 0, start, end, lt;
+	char	*name, *addr;
+
+	while (i < n) {
+		while (i < n && is_wsp((unsigned char)v[i]))
+			i++;
+		start = i;
+		while (i < n && v[i] != ',')
+			i++;
+		end = i;
+		if (i < n)
+			i++;			/* the comma */
+		while (end > start && is_wsp((unsigned char)v[end - 1]))
+			end--;
+		if (end == start)
+			return 0;
+		if (v[end - 1] != '>') {
+			if (!simple_addr(v + start, end - start))
+				return 0;
+			if (b->len > 0)
+				buf_adds(b, ", ");
+			buf_add(b, v + start, end - start);
+			continue;
+		}
+		for (lt = start; lt < end && v[lt] != '<'; lt++)
+			if (!simple_char((unsigned char)v[lt]) &&
+			    !is_wsp((unsigned char)v[lt]))
+				return 0;
+		if (lt == end || lt == start ||
+		    !is_wsp((unsigned char)v[lt - 1]) ||
+		    !simple_addr(v + lt + 1, end - lt - 2) ||
+		    !simple_phrase(v + start, lt - start))
+			return 0;
+		name = rfc2047_decode(v + start, lt - start);
+		addr = xstrndup(v + lt + 1, end - lt - 2);
+		if (b->len > 0)
+			buf_adds(b, ", ");
+		if (name[0] != '\0') {
+			add_display_name(b, name);
+			buf_adds(b, " <");
+			buf_adds(b, addr);
+			buf_addc(b, '>');
+		} else
+			buf_adds(b, addr);
+		free(name);
+		free(addr);
+	}
+	return b->len > 0;
+}
+
+/*
  * From, To, Cc: "Name <addr>, addr, ..." with groups flattened (an empty
  * group keeps its name, "undisclosed-recipients:;", so the field does not
  * look blank).  What mailimf cannot parse entirely is shown as decoded text.
@@ -662,6 +777,13 @@ parse_addresses(const char *v, size_t n, int *truncated)
 		*truncated = 1;
 		return xstrdup("");
 	}
+	if (simple_addresses(&b, v, n)) {
+		name = buf_take(&b);
+		s = utf8_fix(name);
+		free(name);
+		return s;
+	}
+	buf_reset(&b);
 	if (mailimf_address_list_parse(v, n, &i, &al) != MAILIMF_NO_ERROR ||
 	    !rest_is_cfws(v, i, n)) {
 		if (al != NULL)
