@@ -610,14 +610,10 @@ add_display_name(struct buf *b, const char *name)
 	buf_addc(b, '"');
 }
 
+/* Appends ", " (unless first) and "name <addr>", or addr alone. */
 static void
-add_mailbox(struct buf *b, const struct mailimf_mailbox *mb)
+add_name_addr(struct buf *b, const char *name, const char *addr)
 {
-	const char	*addr = mb->mb_addr_spec ? mb->mb_addr_spec : "";
-	char		*name;
-
-	name = mb->mb_display_name != NULL ? rfc2047_decode(mb->mb_display_name,
-	    strlen(mb->mb_display_name)) : xstrdup("");
 	if (b->len > 0)
 		buf_adds(b, ", ");
 	if (name[0] != '\0') {
@@ -627,6 +623,17 @@ add_mailbox(struct buf *b, const struct mailimf_mailbox *mb)
 		buf_addc(b, '>');
 	} else
 		buf_adds(b, addr);
+}
+
+static void
+add_mailbox(struct buf *b, const struct mailimf_mailbox *mb)
+{
+	const char	*addr = mb->mb_addr_spec ? mb->mb_addr_spec : "";
+	char		*name;
+
+	name = mb->mb_display_name != NULL ? rfc2047_decode(mb->mb_display_name,
+	    strlen(mb->mb_display_name)) : xstrdup("");
+	add_name_addr(b, name, addr);
 	free(name);
 }
 
@@ -742,15 +749,7 @@ simple_addresses(struct buf *b, const char *v, size_t n)
 			return 0;
 		name = rfc2047_decode(v + start, lt - start);
 		addr = xstrndup(v + lt + 1, end - lt - 2);
-		if (b->len > 0)
-			buf_adds(b, ", ");
-		if (name[0] != '\0') {
-			add_display_name(b, name);
-			buf_adds(b, " <");
-			buf_adds(b, addr);
-			buf_addc(b, '>');
-		} else
-			buf_adds(b, addr);
+		add_name_addr(b, name, addr);
 		free(name);
 		free(addr);
 	}
