@@ -3,6 +3,7 @@
  * both ways, and the folder name to cache path mapping of SECURITY.md
  * test 17 (one safe path component per name, never the same for two
  * names).  Single-threaded test binary.
+ * Covers SECURITY.md #17.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * payloads of SECURITY.md tests 12, 14 and 26 must come out as inert,
  * valid UTF-8, and ordinary text must come out unchanged.  Single-
  * threaded test binary.
+ * Covers SECURITY.md #12 #14 #26.
  */
 #include <check.h>
 #include <stdint.h>

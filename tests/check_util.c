@@ -2,6 +2,7 @@
  * check_util.c - unit tests for src/core/util.c and src/net/sasl.c:
  * base64, loopback detection, suggestions, and the SASL payloads that
  * carry the user's credentials (table-driven where the inputs are data).
+ * Covers SECURITY.md #11 (CR or LF in a credential is refused).
  */
 #include <check.h>
 #include <stdlib.h>

@@ -4,6 +4,7 @@
 # UID and the standard ":2,FLAGS" suffix, byte-identical to the server's
 # copy, renamed when a flag changes, readable by other Maildir tools
 # (Python's mailbox module here), and nothing is left in tmp/ or new/.
+# Covers SECURITY.md #41 (nothing left in tmp/ or new/; flags in file names).
 . "$TERN_SRCDIR/tests/lib.sh"
 
 P=$TERN_IMAPS3_PORT

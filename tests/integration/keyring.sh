@@ -4,6 +4,7 @@
 # `tern password --delete` removes; a missing Secret Service fails
 # closed without a terminal; and no secret reaches the log, stdout,
 # stderr or any file, even with protocol tracing on.
+# Covers SECURITY.md #46 #48.
 . "$TERN_SRCDIR/tests/lib.sh"
 
 new_config

@@ -4,6 +4,7 @@
 # greeting or BYE, escape sequences in its error text, and a server
 # that never answers.  Each fails that connection with a clear,
 # sanitized reason and no credential sent (SECURITY.md tests 1-7, 13).
+# Covers SECURITY.md #1 #2 #3 #4 #5 #6 #7 #11 #13 (the ALERT and SMTP error text).
 . "$TERN_SRCDIR/tests/lib.sh"
 
 PW="password_command = printenv TERN_ALICE_PW"

@@ -6,6 +6,7 @@
 # `tern search --json`.  Also: tern mark reaches the server (also when
 # made while the server was down), and a UIDVALIDITY change deletes
 # nothing and keeps queued changes (SECURITY.md #32, #34, #37).
+# Covers SECURITY.md #32 #37 #40.
 . "$TERN_SRCDIR/tests/lib.sh"
 
 CTL="python3 $SRCDIR/tests/imapctl.py"

@@ -4,6 +4,7 @@
 # self-signed or expired certificate, and a pin mismatch.  The real
 # Dovecot and Postfix show the refusal; the scripted server (which
 # records every byte it receives) proves no LOGIN or AUTH was sent.
+# Covers SECURITY.md #8 #9 (and a pin trusts only its own key: #10 in part).
 . "$TERN_SRCDIR/tests/lib.sh"
 
 PW="password_command = printenv TERN_ALICE_PW"

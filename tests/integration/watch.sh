@@ -4,6 +4,7 @@
 # engine is next awake; after the server goes away and comes back the
 # engine reconnects by itself; SIGINT stops it cleanly.  Real Dovecot,
 # user carol (whose password has " \ {5} and a space).
+# Covers SECURITY.md #31 (a server restart: reconnect and converge).
 . "$TERN_SRCDIR/tests/lib.sh"
 
 CTL="python3 $SRCDIR/tests/imapctl.py --port $TERN_IMAPS_PORT --user carol --password-env TERN_CAROL_PW"
