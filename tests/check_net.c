@@ -5,7 +5,7 @@
  * TLS handshake leaves nothing writable, and the wait sees bytes that
  * libetpan already buffered.  The peer is a thread of this test on
  * 127.0.0.1: no real server is needed here.
- * Covers SECURITY.md #27 #28 (EOF inside a literal: an error, no spin).
+ * Covers SECURITY.md #28 in part (EOF inside a literal: an error, no spin).
  */
 #include <sys/socket.h>
 

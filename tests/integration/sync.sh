@@ -5,7 +5,7 @@
 # compares every folder, UID and flag inside the day window with
 # `tern search --json`.  Also: tern mark reaches the server (also when
 # made while the server was down), and a UIDVALIDITY change deletes
-# nothing and keeps queued changes (SECURITY.md #32, #34, #37).
+# nothing and keeps queued changes.
 # Covers SECURITY.md #32 #37 #40.
 . "$TERN_SRCDIR/tests/lib.sh"
 
