@@ -1,8 +1,10 @@
 /*
  * store.c - the SQLite index of one account: opening (WAL, pragmas,
- * schema versions), folders and messages, and the Maildir files that
- * belong to message rows.  One struct store is one connection, used by
- * the one thread that opened it (the engine, the UI or main).
+ * schema versions), transactions, folders, and the removal of the
+ * Maildir files that belong to message rows; the message rows
+ * themselves are in store_msg.c, and what both share in store_int.h.
+ * One struct store is one connection, used by the one thread that
+ * opened it (the engine, the UI or main).
  *
  * Order is important wherever a row names a file: a file is written
  * (tmp, fsync, rename) before the row that names it is committed, and a
@@ -30,6 +32,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_int.h"
 
 /*
  * Schema version 1: the text of src/store/schema.sql (the readable
@@ -142,24 +145,6 @@ _Static_assert(PENDING_FLAGS == 1 && PENDING_MOVE == 2 &&
 	"(SELECT COUNT(*) FROM messages m WHERE m.folder_id = f.id " \
 	"AND (m.flags & 1) = 0)"
 
-/* The statements of the hot paths, prepared once per connection. */
-enum store_st {
-	ST_MSG_PUT,
-	ST_MSG_GET,
-	ST_MSG_FLAGS,
-	ST_MSG_SET_FILE,
-	ST_MSG_FILE_OF,
-	ST_MSG_DEL,
-	ST_MSG_UIDS,
-	ST_PENDING_OF,
-	ST_FOLDER_PATH,
-	ST_FOLDER_BY_PATH,
-	ST_SAVEPOINT,
-	ST_RELEASE,
-	ST_ROLLBACK_TO,
-	ST_COUNT
-};
-
 static const char *const store_sql[ST_COUNT] = {
 	[ST_MSG_PUT] =
 	    "INSERT INTO messages(folder_id, uid, modseq, flags, keywords, "
@@ -207,28 +192,6 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_ROLLBACK_TO] = "ROLLBACK TO store",
 };
 
-/* A file (or a folder's directory) to remove once its row is gone. */
-struct store_defer {
-	int64_t		 folder_id;
-	uint32_t	 uid;
-	char		*dir;		/* the folder's Maildir, absolute */
-	char		*file;		/* relative to dir; NULL: the folder */
-	char		*path;		/* the folder's cache path (file NULL) */
-};
-
-struct store {
-	sqlite3			*db;
-	char			*account;
-	char			*dir;
-	char			*path;		/* dir/index.sqlite */
-	int			 lockfd;	/* -1: not the locking one */
-	sqlite3_stmt		*st[ST_COUNT];
-	struct store_defer	*defer;
-	size_t			 ndefer;
-	size_t			 defercap;
-	char			 lasterr[256];	/* see store_error() */
-};
-
 static const char *const store_roles[] = {
 	"", "inbox", "sent", "drafts", "trash", "archive", "junk"
 };
@@ -244,7 +207,7 @@ store_keep_error(struct store *s)
 		    sqlite3_errmsg(s->db));
 }
 
-static void
+void
 store_sqlerr(struct store *s, const char *what)
 {
 	store_keep_error(s);
@@ -262,8 +225,8 @@ store_exec(struct store *s, const char *sql)
 	return 0;
 }
 
-/* A cached statement, ready to bind; NULL on error.  stmt_done() it. */
-static sqlite3_stmt *
+/* A cached statement, ready to bind; NULL on error.  store_stmt_done() it. */
+sqlite3_stmt *
 store_stmt(struct store *s, enum store_st which)
 {
 	if (s->st[which] == NULL && sqlite3_prepare_v3(s->db,
@@ -294,7 +257,7 @@ store_run(struct store *s, enum store_st which)
 }
 
 /* A one-off statement; NULL on error.  Caller finalizes. */
-static sqlite3_stmt *
+sqlite3_stmt *
 store_prepare(struct store *s, const char *sql)
 {
 	sqlite3_stmt	*st = NULL;
@@ -311,22 +274,22 @@ store_prepare(struct store *s, const char *sql)
  * Resets a cached statement at once: a statement left mid-step keeps a
  * read transaction open, which would pin an old snapshot of the index.
  */
-static void
-stmt_done(sqlite3_stmt *st)
+void
+store_stmt_done(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 }
 
 /* Binds s (NULL: "").  The text must outlive the statement's use. */
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
+void
+store_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC);
 }
 
-static char *
-col_str(sqlite3_stmt *st, int i)
+char *
+store_col_str(sqlite3_stmt *st, int i)
 {
 	const unsigned char	*t = sqlite3_column_text(st, i);
 
@@ -334,8 +297,8 @@ col_str(sqlite3_stmt *st, int i)
 }
 
 /* Steps a statement that returns no row. */
-static int
-stmt_run(struct store *s, sqlite3_stmt *st, const char *what)
+int
+store_stmt_run(struct store *s, sqlite3_stmt *st, const char *what)
 {
 	int	 rc;
 
@@ -388,7 +351,6 @@ store_begin(struct store *s)
 	return store_exec(s, "BEGIN IMMEDIATE");
 }
 
-static void	store_defer_run(struct store *);
 static void	store_defer_drop(struct store *);
 
 int
@@ -416,7 +378,7 @@ store_rollback(struct store *s)
  * and our write), else a savepoint inside the caller's transaction.
  * Returns 1 (own transaction), 0 (savepoint) or -1.
  */
-static int
+int
 store_tx_begin(struct store *s)
 {
 	if (sqlite3_get_autocommit(s->db))
@@ -425,7 +387,7 @@ store_tx_begin(struct store *s)
 }
 
 /* Ends what store_tx_begin() started: commits if ok, else undoes it. */
-static int
+int
 store_tx_end(struct store *s, int own, int ok)
 {
 	if (own) {
@@ -450,7 +412,7 @@ store_tx_end(struct store *s, int own, int ok)
  * the same base name (before ":2,"), which another MUA may have
  * renamed; NULL if there is none.
  */
-static char *
+char *
 store_file_find(const char *dir, const char *file)
 {
 	static const char *const subs[] = { "cur", "new" };
@@ -494,7 +456,7 @@ store_file_find(const char *dir, const char *file)
 	return found;
 }
 
-static void
+void
 store_defer_add(struct store *s, int64_t folder_id, uint32_t uid,
     const char *dir, const char *file, const char *path)
 {
@@ -551,7 +513,7 @@ store_defer_needed(struct store *s, const struct store_defer *d,
 	if (d->file == NULL) {
 		if ((st = store_stmt(s, ST_FOLDER_BY_PATH)) == NULL)
 			return -1;
-		bind_text(st, 1, d->path);
+		store_bind_text(st, 1, d->path);
 		rc = sqlite3_step(st);
 		keep = rc == SQLITE_ROW;
 	} else {
@@ -568,7 +530,7 @@ store_defer_needed(struct store *s, const struct store_defer *d,
 		store_sqlerr(s, "checking a file to remove");
 		keep = -1;
 	}
-	stmt_done(st);
+	store_stmt_done(st);
 	return keep;
 }
 
@@ -579,7 +541,7 @@ store_defer_needed(struct store *s, const struct store_defer *d,
  * so is everything when the index cannot be asked: nothing is deleted
  * because tern's own state was unreadable.
  */
-static void
+void
 store_defer_run(struct store *s)
 {
 	struct store_defer	*d;
@@ -888,11 +850,11 @@ static void
 store_folder_fill(sqlite3_stmt *st, struct store_folder *f)
 {
 	f->id = sqlite3_column_int64(st, 0);
-	f->name = col_str(st, 1);
-	f->display = col_str(st, 2);
-	f->path = col_str(st, 3);
+	f->name = store_col_str(st, 1);
+	f->display = store_col_str(st, 2);
+	f->path = store_col_str(st, 3);
 	f->delim = sqlite3_column_int(st, 4);
-	f->role = col_str(st, 5);
+	f->role = store_col_str(st, 5);
 	f->subscribed = sqlite3_column_int(st, 6);
 	f->noselect = sqlite3_column_int(st, 7);
 	f->uidvalidity = (uint32_t)sqlite3_column_int64(st, 8);
@@ -977,7 +939,7 @@ store_folder_get1(struct store *s, const char *name, int64_t id,
 	if (st == NULL)
 		return -1;
 	if (name != NULL)
-		bind_text(st, 1, name);
+		store_bind_text(st, 1, name);
 	else
 		sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -1021,7 +983,7 @@ store_folder_dir(struct store *s, const struct store_folder *f)
  * *dirp NULL if the recorded path is unsafe: logged, and no file of
  * the folder is touched), 1 if there is no such folder, -1 on error.
  */
-static int
+int
 store_folder_dir_id(struct store *s, int64_t id, char **dirp, char **pathp,
     uint32_t *uidvp)
 {
@@ -1051,7 +1013,7 @@ store_folder_dir_id(struct store *s, int64_t id, char **dirp, char **pathp,
 		ret = 1;
 	else
 		store_sqlerr(s, "reading a folder");
-	stmt_done(st);
+	store_stmt_done(st);
 	return ret;
 }
 
@@ -1077,9 +1039,9 @@ store_path_unique(struct store *s, const char *name)
 	}
 	path = xstrdup(base);
 	for (i = 2; i < 100000; i++) {
-		bind_text(st, 1, path);
+		store_bind_text(st, 1, path);
 		rc = sqlite3_step(st);
-		stmt_done(st);
+		store_stmt_done(st);
 		if (rc == SQLITE_DONE) {
 			free(base);
 			return path;
@@ -1127,7 +1089,7 @@ store_folder_put(struct store *s, const char *name, int delim,
 	if ((st = store_prepare(s, "SELECT id FROM folders WHERE name = ?1"))
 	    == NULL)
 		goto done;
-	bind_text(st, 1, name);
+	store_bind_text(st, 1, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
@@ -1153,15 +1115,15 @@ store_folder_put(struct store *s, const char *name, int delim,
 		    "VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 		if (st == NULL)
 			goto done;
-		bind_text(st, 6, name);
-		bind_text(st, 7, display);
-		bind_text(st, 8, path);
+		store_bind_text(st, 6, name);
+		store_bind_text(st, 7, display);
+		store_bind_text(st, 8, path);
 	}
 	sqlite3_bind_int(st, 2, delim);
-	bind_text(st, 3, role);
+	store_bind_text(st, 3, role);
 	sqlite3_bind_int(st, 4, subscribed != 0);
 	sqlite3_bind_int(st, 5, noselect != 0);
-	if (stmt_run(s, st, "writing a folder") == -1)
+	if (store_stmt_run(s, st, "writing a folder") == -1)
 		goto done;
 	if (id == 0)
 		id = sqlite3_last_insert_rowid(s->db);
@@ -1195,7 +1157,7 @@ store_folder_synced(struct store *s, int64_t id, uint32_t uidvalidity,
 	sqlite3_bind_int64(st, 4, (int64_t)hms);
 	sqlite3_bind_int64(st, 5, messages);
 	sqlite3_bind_int64(st, 6, window);
-	r = stmt_run(s, st, "recording a folder's sync");
+	r = store_stmt_run(s, st, "recording a folder's sync");
 	sqlite3_finalize(st);
 	if (r == 0 && sqlite3_changes(s->db) == 0) {
 		log_msg(LOG_ERROR, "store %s: no folder %lld", s->account,
@@ -1227,14 +1189,14 @@ store_folder_forget(struct store *s, int64_t id)
 	if (st == NULL)
 		goto done;
 	sqlite3_bind_int64(st, 1, id);
-	if (stmt_run(s, st, "forgetting a folder") == -1)
+	if (store_stmt_run(s, st, "forgetting a folder") == -1)
 		goto done;
 	sqlite3_finalize(st);
 	st = store_prepare(s, "DELETE FROM folders WHERE id = ?1");
 	if (st == NULL)
 		goto done;
 	sqlite3_bind_int64(st, 1, id);
-	if (stmt_run(s, st, "forgetting a folder") == -1)
+	if (store_stmt_run(s, st, "forgetting a folder") == -1)
 		goto done;
 	if (dir != NULL)
 		store_defer_add(s, 0, 0, dir, NULL, path);
@@ -1244,432 +1206,4 @@ done:
 	free(dir);
 	free(path);
 	return store_tx_end(s, own, ok);
-}
-
-/* ---- messages ---- */
-
-static void
-store_msg_fill(sqlite3_stmt *st, struct store_msg *m)
-{
-	m->id = sqlite3_column_int64(st, 0);
-	m->folder_id = sqlite3_column_int64(st, 1);
-	m->uid = (uint32_t)sqlite3_column_int64(st, 2);
-	m->modseq = (uint64_t)sqlite3_column_int64(st, 3);
-	m->flags = (unsigned)sqlite3_column_int(st, 4) & FLAG_ALL;
-	m->keywords = col_str(st, 5);
-	m->internaldate = sqlite3_column_int64(st, 6);
-	m->size = sqlite3_column_int64(st, 7);
-	m->date = sqlite3_column_int64(st, 8);
-	m->from = col_str(st, 9);
-	m->to = col_str(st, 10);
-	m->cc = col_str(st, 11);
-	m->subject = col_str(st, 12);
-	m->message_id = col_str(st, 13);
-	m->in_reply_to = col_str(st, 14);
-	m->references = col_str(st, 15);
-	m->cached = sqlite3_column_int(st, 16);
-	m->file = col_str(st, 17);
-}
-
-void
-store_msg_clear(struct store_msg *m)
-{
-	if (m == NULL)
-		return;
-	free(m->keywords);
-	free(m->from);
-	free(m->to);
-	free(m->cc);
-	free(m->subject);
-	free(m->message_id);
-	free(m->in_reply_to);
-	free(m->references);
-	free(m->file);
-	memset(m, 0, sizeof *m);
-}
-
-int
-store_msg_get(struct store *s, int64_t folder, uint32_t uid,
-    struct store_msg *out)
-{
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	memset(out, 0, sizeof *out);
-	if ((st = store_stmt(s, ST_MSG_GET)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, folder);
-	sqlite3_bind_int64(st, 2, uid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		store_msg_fill(st, out);
-	else if (rc != SQLITE_DONE)
-		store_sqlerr(s, "reading a message");
-	stmt_done(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
-}
-
-/*
- * The flags (folder, uid) shows: base with the queued FLAGS operations
- * folded on in the order they were queued, so the latest operation
- * wins for each flag it names.  *hidden is set if a MOVE or EXPUNGE is
- * queued: the message is gone from this folder as far as the user is
- * concerned, and sync must not bring it back.
- */
-static int
-store_overlay(struct store *s, int64_t folder, uint32_t uid, unsigned base,
-    unsigned *out, int *hidden)
-{
-	sqlite3_stmt	*st;
-	unsigned	 eff = base & FLAG_ALL;
-	int		 rc;
-
-	*hidden = 0;
-	if ((st = store_stmt(s, ST_PENDING_OF)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, folder);
-	sqlite3_bind_int64(st, 2, uid);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_int(st, 0) != PENDING_FLAGS) {
-			*hidden = 1;
-			continue;
-		}
-		eff &= ~(unsigned)sqlite3_column_int(st, 2);
-		eff |= (unsigned)sqlite3_column_int(st, 1);
-		eff &= FLAG_ALL;
-	}
-	if (rc != SQLITE_DONE)
-		store_sqlerr(s, "reading pending operations");
-	stmt_done(st);
-	*out = eff;
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-static int
-store_set_file(struct store *s, int64_t id, int cached, const char *file)
-{
-	sqlite3_stmt	*st;
-	int		 r;
-
-	if ((st = store_stmt(s, ST_MSG_SET_FILE)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, cached);
-	bind_text(st, 3, file);
-	r = stmt_run(s, st, "recording a message file");
-	stmt_done(st);
-	return r;
-}
-
-/*
- * Makes the cached file of row id carry flags (one rename).  A file
- * that is gone altogether is recorded as not cached, so the body is
- * fetched again instead of the row pointing to nothing.  A failed
- * rename is only a warning: the index holds the flags that count.
- */
-static int
-store_file_flags(struct store *s, int64_t folder, int64_t id, int cached,
-    const char *file, unsigned flags)
-{
-	char	*dir = NULL, *cur = NULL, *name, *err = NULL;
-	int	 r = -1;
-
-	if (!cached || *file == '\0' || maildir_flags(file) == flags)
-		return 0;
-	if (store_folder_dir_id(s, folder, &dir, NULL, NULL) != 0)
-		return -1;
-	if (dir == NULL)
-		return 0;
-	if ((cur = store_file_find(dir, file)) == NULL) {
-		log_msg(LOG_WARN, "store %s: %s/%s is gone; its body will be "
-		    "fetched again", s->account, dir, file);
-		r = store_set_file(s, id, 0, "");
-		goto done;
-	}
-	if ((name = maildir_set_flags(dir, cur, flags, &err)) == NULL) {
-		log_msg(LOG_WARN, "store %s: %s/%s: %s", s->account, dir, cur,
-		    err != NULL ? err : "cannot rename");
-		name = cur;
-		cur = NULL;
-	}
-	r = strcmp(name, file) == 0 ? 0 : store_set_file(s, id, 1, name);
-	free(name);
-done:
-	free(err);
-	free(cur);
-	free(dir);
-	return r;
-}
-
-int
-store_msg_put(struct store *s, const struct store_msg *m)
-{
-	sqlite3_stmt	*st;
-	unsigned	 flags;
-	char		*file = NULL;
-	int64_t		 id;
-	int		 own, ok = 0, hidden, cached, rc;
-
-	if (m == NULL || m->uid == 0) {
-		log_msg(LOG_ERROR, "store %s: a message without a UID",
-		    s->account);
-		return -1;
-	}
-	if ((own = store_tx_begin(s)) == -1)
-		return -1;
-	if (store_overlay(s, m->folder_id, m->uid, m->flags, &flags,
-	    &hidden) == -1)
-		goto done;
-	if (hidden) {
-		ok = 1;
-		goto done;
-	}
-	if ((st = store_stmt(s, ST_MSG_PUT)) == NULL)
-		goto done;
-	sqlite3_bind_int64(st, 1, m->folder_id);
-	sqlite3_bind_int64(st, 2, m->uid);
-	sqlite3_bind_int64(st, 3, (int64_t)m->modseq);
-	sqlite3_bind_int(st, 4, (int)flags);
-	bind_text(st, 5, m->keywords);
-	sqlite3_bind_int64(st, 6, m->internaldate);
-	sqlite3_bind_int64(st, 7, m->size);
-	sqlite3_bind_int64(st, 8, m->date);
-	bind_text(st, 9, m->from);
-	bind_text(st, 10, m->to);
-	bind_text(st, 11, m->cc);
-	bind_text(st, 12, m->subject);
-	bind_text(st, 13, m->message_id);
-	bind_text(st, 14, m->in_reply_to);
-	bind_text(st, 15, m->references);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		store_sqlerr(s, "writing a message");
-		stmt_done(st);
-		goto done;
-	}
-	id = sqlite3_column_int64(st, 0);
-	cached = sqlite3_column_int(st, 1);
-	file = col_str(st, 2);
-	stmt_done(st);
-	ok = store_file_flags(s, m->folder_id, id, cached, file, flags) == 0;
-done:
-	free(file);
-	return store_tx_end(s, own, ok);
-}
-
-int
-store_msg_server_flags(struct store *s, int64_t folder, uint32_t uid,
-    unsigned flags, const char *keywords, uint64_t modseq)
-{
-	sqlite3_stmt	*st;
-	unsigned	 eff;
-	char		*file = NULL;
-	int64_t		 id;
-	int		 own, ok = 0, hidden, cached, rc;
-
-	if ((own = store_tx_begin(s)) == -1)
-		return -1;
-	if (store_overlay(s, folder, uid, flags, &eff, &hidden) == -1)
-		goto done;
-	if ((st = store_stmt(s, ST_MSG_FLAGS)) == NULL)
-		goto done;
-	sqlite3_bind_int64(st, 1, folder);
-	sqlite3_bind_int64(st, 2, uid);
-	sqlite3_bind_int(st, 3, (int)eff);
-	bind_text(st, 4, keywords);
-	sqlite3_bind_int64(st, 5, (int64_t)modseq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {		/* not cached: nothing to do */
-		stmt_done(st);
-		ok = 1;
-		goto done;
-	}
-	if (rc != SQLITE_ROW) {
-		store_sqlerr(s, "writing flags");
-		stmt_done(st);
-		goto done;
-	}
-	id = sqlite3_column_int64(st, 0);
-	cached = sqlite3_column_int(st, 1);
-	file = col_str(st, 2);
-	stmt_done(st);
-	ok = store_file_flags(s, folder, id, cached, file, eff) == 0;
-done:
-	free(file);
-	return store_tx_end(s, own, ok);
-}
-
-int
-store_msg_remove(struct store *s, int64_t folder, uint32_t uid)
-{
-	sqlite3_stmt	*st;
-	char		*file = NULL, *dir = NULL;
-	int		 rc, cached = 0;
-
-	if ((st = store_stmt(s, ST_MSG_DEL)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, folder);
-	sqlite3_bind_int64(st, 2, uid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		cached = sqlite3_column_int(st, 0);
-		file = col_str(st, 1);
-	} else if (rc != SQLITE_DONE)
-		store_sqlerr(s, "removing a message");
-	stmt_done(st);
-	if (rc != SQLITE_ROW) {
-		free(file);
-		return rc == SQLITE_DONE ? 0 : -1;
-	}
-	/* The file goes once the row's removal is committed. */
-	if (cached && *file != '\0' &&
-	    store_folder_dir_id(s, folder, &dir, NULL, NULL) == 0 &&
-	    dir != NULL)
-		store_defer_add(s, folder, uid, dir, file, NULL);
-	store_defer_run(s);
-	free(dir);
-	free(file);
-	return 0;
-}
-
-/* Local only (the sync window narrowed): the server is not asked. */
-int
-store_msg_prune(struct store *s, int64_t folder, int64_t before)
-{
-	sqlite3_stmt	*st;
-	const char	*file;
-	char		*dir = NULL;
-	int		 own, rc;
-
-	if ((own = store_tx_begin(s)) == -1)
-		return -1;
-	if (store_folder_dir_id(s, folder, &dir, NULL, NULL) == -1)
-		return store_tx_end(s, own, 0);
-	st = store_prepare(s, "DELETE FROM messages WHERE folder_id = ?1 "
-	    "AND internaldate < ?2 RETURNING uid, cached, file");
-	if (st == NULL) {
-		free(dir);
-		return store_tx_end(s, own, 0);
-	}
-	sqlite3_bind_int64(st, 1, folder);
-	sqlite3_bind_int64(st, 2, before);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		file = (const char *)sqlite3_column_text(st, 2);
-		if (dir != NULL && sqlite3_column_int(st, 1) && file != NULL &&
-		    *file != '\0')
-			store_defer_add(s, folder,
-			    (uint32_t)sqlite3_column_int64(st, 0), dir, file,
-			    NULL);
-	}
-	if (rc != SQLITE_DONE)
-		store_sqlerr(s, "pruning messages");
-	sqlite3_finalize(st);
-	free(dir);
-	return store_tx_end(s, own, rc == SQLITE_DONE);
-}
-
-void
-store_uids_free(struct store_uid *u, size_t n)
-{
-	size_t	 i;
-
-	if (u == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(u[i].keywords);
-	free(u);
-}
-
-int
-store_msg_uids(struct store *s, int64_t folder, struct store_uid **out,
-    size_t *np)
-{
-	sqlite3_stmt	*st;
-	struct store_uid *u = NULL;
-	size_t		 n = 0, cap = 0;
-	int		 rc;
-
-	*out = NULL;
-	*np = 0;
-	if ((st = store_stmt(s, ST_MSG_UIDS)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, folder);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			u = xrealloc(u, cap * sizeof *u);
-		}
-		u[n].uid = (uint32_t)sqlite3_column_int64(st, 0);
-		u[n].flags = (unsigned)sqlite3_column_int(st, 1) & FLAG_ALL;
-		u[n].keywords = col_str(st, 2);
-		u[n].internaldate = sqlite3_column_int64(st, 3);
-		n++;
-	}
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, "listing UIDs");
-		stmt_done(st);
-		store_uids_free(u, n);
-		return -1;
-	}
-	stmt_done(st);
-	*out = u;
-	*np = n;
-	return 0;
-}
-
-/*
- * The file is named "<internaldate>.<uidvalidity>_<uid>.tern,U=<uid>"
- * plus the ":2," flags: unique in its folder, stable for the row (so
- * it can be found again after another MUA renamed it) and readable by
- * other Maildir tools.
- *
- * Order is important: maildir_write() makes the file complete and
- * durable in cur/ (tmp, fsync, rename, fsync of cur/) before the row
- * names it, and an older file of the row is unlinked only after that
- * row is committed.  A crash in between leaves an orphan file at
- * worst, never a row pointing to nothing.
- */
-int
-store_msg_body(struct store *s, int64_t folder, uint32_t uid,
-    const char *data, size_t len, char **errp)
-{
-	struct store_msg m;
-	char		*dir = NULL, *base = NULL, *name = NULL;
-	uint32_t	 uidv = 0;
-	int		 rc, r = -1;
-
-	rc = store_msg_get(s, folder, uid, &m);
-	if (rc != 0) {
-		seterr(errp, rc == 1 ? "no message with UID %u in folder %lld"
-		    : "reading message UID %u of folder %lld: %s", uid,
-		    (long long)folder, store_error(s));
-		return -1;
-	}
-	if (store_folder_dir_id(s, folder, &dir, NULL, &uidv) != 0 ||
-	    dir == NULL) {
-		seterr(errp, "folder %lld has no usable cache directory",
-		    (long long)folder);
-		goto done;
-	}
-	if (maildir_ensure(dir, errp) == -1)
-		goto done;
-	base = xasprintf("%lld.%lu_%lu.tern,U=%lu", (long long)m.internaldate,
-	    (unsigned long)uidv, (unsigned long)uid, (unsigned long)uid);
-	if ((name = maildir_write(dir, base, m.flags, data, len, errp)) ==
-	    NULL)
-		goto done;
-	if (store_set_file(s, m.id, 1, name) == -1) {
-		seterr(errp, "recording %s/%s: %s", dir, name, store_error(s));
-		goto done;
-	}
-	if (m.cached && *m.file != '\0' && strcmp(m.file, name) != 0)
-		store_defer_add(s, folder, uid, dir, m.file, NULL);
-	store_defer_run(s);
-	r = 0;
-done:
-	store_msg_clear(&m);
-	free(dir);
-	free(base);
-	free(name);
-	return r;
 }

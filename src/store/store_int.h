@@ -1,0 +1,95 @@
+/*
+ * store_int.h - private to src/store/store.c and store_msg.c, never
+ * included from outside src/store/: the connection struct, the cached
+ * statements and the helpers both files use.  Like struct store itself,
+ * everything here runs on the one thread that opened the connection.
+ */
+#ifndef TERN_STORE_INT_H
+#define TERN_STORE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* The statements of the hot paths, prepared once per connection. */
+enum store_st {
+	ST_MSG_PUT,
+	ST_MSG_GET,
+	ST_MSG_FLAGS,
+	ST_MSG_SET_FILE,
+	ST_MSG_FILE_OF,
+	ST_MSG_DEL,
+	ST_MSG_UIDS,
+	ST_PENDING_OF,
+	ST_FOLDER_PATH,
+	ST_FOLDER_BY_PATH,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_COUNT
+};
+
+/* A file (or a folder's directory) to remove once its row is gone. */
+struct store_defer {
+	int64_t		 folder_id;
+	uint32_t	 uid;
+	char		*dir;		/* the folder's Maildir, absolute */
+	char		*file;		/* relative to dir; NULL: the folder */
+	char		*path;		/* the folder's cache path (file NULL) */
+};
+
+struct store {
+	sqlite3			*db;
+	char			*account;
+	char			*dir;
+	char			*path;		/* dir/index.sqlite */
+	int			 lockfd;	/* -1: not the locking one */
+	sqlite3_stmt		*st[ST_COUNT];
+	struct store_defer	*defer;
+	size_t			 ndefer;
+	size_t			 defercap;
+	char			 lasterr[256];	/* see store_error() */
+};
+
+/* ---- store.c: statements ---- */
+
+/* Logs a failed SQL step (what: the statement or action) and keeps its text. */
+void		 store_sqlerr(struct store *, const char *what);
+/* A cached statement, ready to bind; NULL on error.  store_stmt_done() it. */
+sqlite3_stmt	*store_stmt(struct store *, enum store_st);
+/* A one-off statement; NULL on error.  Caller finalizes. */
+sqlite3_stmt	*store_prepare(struct store *, const char *sql);
+/* Resets a cached statement and its bindings at once. */
+void		 store_stmt_done(sqlite3_stmt *);
+/* Binds s (NULL: "").  The text must outlive the statement's use. */
+void		 store_bind_text(sqlite3_stmt *, int, const char *s);
+/* Column i as text, never NULL.  Caller frees. */
+char		*store_col_str(sqlite3_stmt *, int i);
+/* Steps a statement that returns no row; 0, or -1 logged as what. */
+int		 store_stmt_run(struct store *, sqlite3_stmt *, const char *what);
+
+/* ---- store.c: transactions and files ---- */
+
+/* Starts a unit of work: 1 (own transaction), 0 (savepoint) or -1. */
+int		 store_tx_begin(struct store *);
+/* Ends what store_tx_begin() started: commits if ok, else undoes it. */
+int		 store_tx_end(struct store *, int own, int ok);
+/* The current name (relative to dir) of message file file; caller frees. */
+char		*store_file_find(const char *dir, const char *file);
+/* Queues a file (or, file NULL, a folder's directory) for removal. */
+void		 store_defer_add(struct store *, int64_t folder_id,
+		    uint32_t uid, const char *dir, const char *file,
+		    const char *path);
+/* Removes the queued files once no transaction is open. */
+void		 store_defer_run(struct store *);
+
+/* ---- store.c: folders ---- */
+
+/* Folder id's Maildir, cache path and UIDVALIDITY: 0, 1 (none) or -1. */
+int		 store_folder_dir_id(struct store *, int64_t id, char **dirp,
+		    char **pathp, uint32_t *uidvp);
+
+#endif

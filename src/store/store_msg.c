@@ -1,0 +1,446 @@
+/*
+ * store_msg.c - the message rows of the index and the Maildir files
+ * they name: reading and writing rows, server flags folded with the
+ * queued operations, pruning, and writing a message body.  Runs on the
+ * thread that opened the struct store (see store.c), like the rest of
+ * the store.
+ *
+ * Order is important here as in store.c: a body file is durable before
+ * the row that names it is committed, and an old file is unlinked only
+ * after its row is gone for good (through store_defer_add()).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_int.h"
+
+/* ---- messages ---- */
+
+static void
+store_msg_fill(sqlite3_stmt *st, struct store_msg *m)
+{
+	m->id = sqlite3_column_int64(st, 0);
+	m->folder_id = sqlite3_column_int64(st, 1);
+	m->uid = (uint32_t)sqlite3_column_int64(st, 2);
+	m->modseq = (uint64_t)sqlite3_column_int64(st, 3);
+	m->flags = (unsigned)sqlite3_column_int(st, 4) & FLAG_ALL;
+	m->keywords = store_col_str(st, 5);
+	m->internaldate = sqlite3_column_int64(st, 6);
+	m->size = sqlite3_column_int64(st, 7);
+	m->date = sqlite3_column_int64(st, 8);
+	m->from = store_col_str(st, 9);
+	m->to = store_col_str(st, 10);
+	m->cc = store_col_str(st, 11);
+	m->subject = store_col_str(st, 12);
+	m->message_id = store_col_str(st, 13);
+	m->in_reply_to = store_col_str(st, 14);
+	m->references = store_col_str(st, 15);
+	m->cached = sqlite3_column_int(st, 16);
+	m->file = store_col_str(st, 17);
+}
+
+void
+store_msg_clear(struct store_msg *m)
+{
+	if (m == NULL)
+		return;
+	free(m->keywords);
+	free(m->from);
+	free(m->to);
+	free(m->cc);
+	free(m->subject);
+	free(m->message_id);
+	free(m->in_reply_to);
+	free(m->references);
+	free(m->file);
+	memset(m, 0, sizeof *m);
+}
+
+int
+store_msg_get(struct store *s, int64_t folder, uint32_t uid,
+    struct store_msg *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	if ((st = store_stmt(s, ST_MSG_GET)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_msg_fill(st, out);
+	else if (rc != SQLITE_DONE)
+		store_sqlerr(s, "reading a message");
+	store_stmt_done(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+/*
+ * The flags (folder, uid) shows: base with the queued FLAGS operations
+ * folded on in the order they were queued, so the latest operation
+ * wins for each flag it names.  *hidden is set if a MOVE or EXPUNGE is
+ * queued: the message is gone from this folder as far as the user is
+ * concerned, and sync must not bring it back.
+ */
+static int
+store_overlay(struct store *s, int64_t folder, uint32_t uid, unsigned base,
+    unsigned *out, int *hidden)
+{
+	sqlite3_stmt	*st;
+	unsigned	 eff = base & FLAG_ALL;
+	int		 rc;
+
+	*hidden = 0;
+	if ((st = store_stmt(s, ST_PENDING_OF)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 0) != PENDING_FLAGS) {
+			*hidden = 1;
+			continue;
+		}
+		eff &= ~(unsigned)sqlite3_column_int(st, 2);
+		eff |= (unsigned)sqlite3_column_int(st, 1);
+		eff &= FLAG_ALL;
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "reading pending operations");
+	store_stmt_done(st);
+	*out = eff;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+store_set_file(struct store *s, int64_t id, int cached, const char *file)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((st = store_stmt(s, ST_MSG_SET_FILE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, cached);
+	store_bind_text(st, 3, file);
+	r = store_stmt_run(s, st, "recording a message file");
+	store_stmt_done(st);
+	return r;
+}
+
+/*
+ * Makes the cached file of row id carry flags (one rename).  A file
+ * that is gone altogether is recorded as not cached, so the body is
+ * fetched again instead of the row pointing to nothing.  A failed
+ * rename is only a warning: the index holds the flags that count.
+ */
+static int
+store_file_flags(struct store *s, int64_t folder, int64_t id, int cached,
+    const char *file, unsigned flags)
+{
+	char	*dir = NULL, *cur = NULL, *name, *err = NULL;
+	int	 r = -1;
+
+	if (!cached || *file == '\0' || maildir_flags(file) == flags)
+		return 0;
+	if (store_folder_dir_id(s, folder, &dir, NULL, NULL) != 0)
+		return -1;
+	if (dir == NULL)
+		return 0;
+	if ((cur = store_file_find(dir, file)) == NULL) {
+		log_msg(LOG_WARN, "store %s: %s/%s is gone; its body will be "
+		    "fetched again", s->account, dir, file);
+		r = store_set_file(s, id, 0, "");
+		goto done;
+	}
+	if ((name = maildir_set_flags(dir, cur, flags, &err)) == NULL) {
+		log_msg(LOG_WARN, "store %s: %s/%s: %s", s->account, dir, cur,
+		    err != NULL ? err : "cannot rename");
+		name = cur;
+		cur = NULL;
+	}
+	r = strcmp(name, file) == 0 ? 0 : store_set_file(s, id, 1, name);
+	free(name);
+done:
+	free(err);
+	free(cur);
+	free(dir);
+	return r;
+}
+
+int
+store_msg_put(struct store *s, const struct store_msg *m)
+{
+	sqlite3_stmt	*st;
+	unsigned	 flags;
+	char		*file = NULL;
+	int64_t		 id;
+	int		 own, ok = 0, hidden, cached, rc;
+
+	if (m == NULL || m->uid == 0) {
+		log_msg(LOG_ERROR, "store %s: a message without a UID",
+		    s->account);
+		return -1;
+	}
+	if ((own = store_tx_begin(s)) == -1)
+		return -1;
+	if (store_overlay(s, m->folder_id, m->uid, m->flags, &flags,
+	    &hidden) == -1)
+		goto done;
+	if (hidden) {
+		ok = 1;
+		goto done;
+	}
+	if ((st = store_stmt(s, ST_MSG_PUT)) == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, m->folder_id);
+	sqlite3_bind_int64(st, 2, m->uid);
+	sqlite3_bind_int64(st, 3, (int64_t)m->modseq);
+	sqlite3_bind_int(st, 4, (int)flags);
+	store_bind_text(st, 5, m->keywords);
+	sqlite3_bind_int64(st, 6, m->internaldate);
+	sqlite3_bind_int64(st, 7, m->size);
+	sqlite3_bind_int64(st, 8, m->date);
+	store_bind_text(st, 9, m->from);
+	store_bind_text(st, 10, m->to);
+	store_bind_text(st, 11, m->cc);
+	store_bind_text(st, 12, m->subject);
+	store_bind_text(st, 13, m->message_id);
+	store_bind_text(st, 14, m->in_reply_to);
+	store_bind_text(st, 15, m->references);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		store_sqlerr(s, "writing a message");
+		store_stmt_done(st);
+		goto done;
+	}
+	id = sqlite3_column_int64(st, 0);
+	cached = sqlite3_column_int(st, 1);
+	file = store_col_str(st, 2);
+	store_stmt_done(st);
+	ok = store_file_flags(s, m->folder_id, id, cached, file, flags) == 0;
+done:
+	free(file);
+	return store_tx_end(s, own, ok);
+}
+
+int
+store_msg_server_flags(struct store *s, int64_t folder, uint32_t uid,
+    unsigned flags, const char *keywords, uint64_t modseq)
+{
+	sqlite3_stmt	*st;
+	unsigned	 eff;
+	char		*file = NULL;
+	int64_t		 id;
+	int		 own, ok = 0, hidden, cached, rc;
+
+	if ((own = store_tx_begin(s)) == -1)
+		return -1;
+	if (store_overlay(s, folder, uid, flags, &eff, &hidden) == -1)
+		goto done;
+	if ((st = store_stmt(s, ST_MSG_FLAGS)) == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_int(st, 3, (int)eff);
+	store_bind_text(st, 4, keywords);
+	sqlite3_bind_int64(st, 5, (int64_t)modseq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {		/* not cached: nothing to do */
+		store_stmt_done(st);
+		ok = 1;
+		goto done;
+	}
+	if (rc != SQLITE_ROW) {
+		store_sqlerr(s, "writing flags");
+		store_stmt_done(st);
+		goto done;
+	}
+	id = sqlite3_column_int64(st, 0);
+	cached = sqlite3_column_int(st, 1);
+	file = store_col_str(st, 2);
+	store_stmt_done(st);
+	ok = store_file_flags(s, folder, id, cached, file, eff) == 0;
+done:
+	free(file);
+	return store_tx_end(s, own, ok);
+}
+
+int
+store_msg_remove(struct store *s, int64_t folder, uint32_t uid)
+{
+	sqlite3_stmt	*st;
+	char		*file = NULL, *dir = NULL;
+	int		 rc, cached = 0;
+
+	if ((st = store_stmt(s, ST_MSG_DEL)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		cached = sqlite3_column_int(st, 0);
+		file = store_col_str(st, 1);
+	} else if (rc != SQLITE_DONE)
+		store_sqlerr(s, "removing a message");
+	store_stmt_done(st);
+	if (rc != SQLITE_ROW) {
+		free(file);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	/* The file goes once the row's removal is committed. */
+	if (cached && *file != '\0' &&
+	    store_folder_dir_id(s, folder, &dir, NULL, NULL) == 0 &&
+	    dir != NULL)
+		store_defer_add(s, folder, uid, dir, file, NULL);
+	store_defer_run(s);
+	free(dir);
+	free(file);
+	return 0;
+}
+
+/* Local only (the sync window narrowed): the server is not asked. */
+int
+store_msg_prune(struct store *s, int64_t folder, int64_t before)
+{
+	sqlite3_stmt	*st;
+	const char	*file;
+	char		*dir = NULL;
+	int		 own, rc;
+
+	if ((own = store_tx_begin(s)) == -1)
+		return -1;
+	if (store_folder_dir_id(s, folder, &dir, NULL, NULL) == -1)
+		return store_tx_end(s, own, 0);
+	st = store_prepare(s, "DELETE FROM messages WHERE folder_id = ?1 "
+	    "AND internaldate < ?2 RETURNING uid, cached, file");
+	if (st == NULL) {
+		free(dir);
+		return store_tx_end(s, own, 0);
+	}
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, before);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		file = (const char *)sqlite3_column_text(st, 2);
+		if (dir != NULL && sqlite3_column_int(st, 1) && file != NULL &&
+		    *file != '\0')
+			store_defer_add(s, folder,
+			    (uint32_t)sqlite3_column_int64(st, 0), dir, file,
+			    NULL);
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "pruning messages");
+	sqlite3_finalize(st);
+	free(dir);
+	return store_tx_end(s, own, rc == SQLITE_DONE);
+}
+
+void
+store_uids_free(struct store_uid *u, size_t n)
+{
+	size_t	 i;
+
+	if (u == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(u[i].keywords);
+	free(u);
+}
+
+int
+store_msg_uids(struct store *s, int64_t folder, struct store_uid **out,
+    size_t *np)
+{
+	sqlite3_stmt	*st;
+	struct store_uid *u = NULL;
+	size_t		 n = 0, cap = 0;
+	int		 rc;
+
+	*out = NULL;
+	*np = 0;
+	if ((st = store_stmt(s, ST_MSG_UIDS)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			u = xrealloc(u, cap * sizeof *u);
+		}
+		u[n].uid = (uint32_t)sqlite3_column_int64(st, 0);
+		u[n].flags = (unsigned)sqlite3_column_int(st, 1) & FLAG_ALL;
+		u[n].keywords = store_col_str(st, 2);
+		u[n].internaldate = sqlite3_column_int64(st, 3);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, "listing UIDs");
+		store_stmt_done(st);
+		store_uids_free(u, n);
+		return -1;
+	}
+	store_stmt_done(st);
+	*out = u;
+	*np = n;
+	return 0;
+}
+
+/*
+ * The file is named "<internaldate>.<uidvalidity>_<uid>.tern,U=<uid>"
+ * plus the ":2," flags: unique in its folder, stable for the row (so
+ * it can be found again after another MUA renamed it) and readable by
+ * other Maildir tools.
+ *
+ * Order is important: maildir_write() makes the file complete and
+ * durable in cur/ (tmp, fsync, rename, fsync of cur/) before the row
+ * names it, and an older file of the row is unlinked only after that
+ * row is committed.  A crash in between leaves an orphan file at
+ * worst, never a row pointing to nothing.
+ */
+int
+store_msg_body(struct store *s, int64_t folder, uint32_t uid,
+    const char *data, size_t len, char **errp)
+{
+	struct store_msg m;
+	char		*dir = NULL, *base = NULL, *name = NULL;
+	uint32_t	 uidv = 0;
+	int		 rc, r = -1;
+
+	rc = store_msg_get(s, folder, uid, &m);
+	if (rc != 0) {
+		seterr(errp, rc == 1 ? "no message with UID %u in folder %lld"
+		    : "reading message UID %u of folder %lld: %s", uid,
+		    (long long)folder, store_error(s));
+		return -1;
+	}
+	if (store_folder_dir_id(s, folder, &dir, NULL, &uidv) != 0 ||
+	    dir == NULL) {
+		seterr(errp, "folder %lld has no usable cache directory",
+		    (long long)folder);
+		goto done;
+	}
+	if (maildir_ensure(dir, errp) == -1)
+		goto done;
+	base = xasprintf("%lld.%lu_%lu.tern,U=%lu", (long long)m.internaldate,
+	    (unsigned long)uidv, (unsigned long)uid, (unsigned long)uid);
+	if ((name = maildir_write(dir, base, m.flags, data, len, errp)) ==
+	    NULL)
+		goto done;
+	if (store_set_file(s, m.id, 1, name) == -1) {
+		seterr(errp, "recording %s/%s: %s", dir, name, store_error(s));
+		goto done;
+	}
+	if (m.cached && *m.file != '\0' && strcmp(m.file, name) != 0)
+		store_defer_add(s, folder, uid, dir, m.file, NULL);
+	store_defer_run(s);
+	r = 0;
+done:
+	store_msg_clear(&m);
+	free(dir);
+	free(base);
+	free(name);
+	return r;
+}
