@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -726,6 +727,18 @@ store_setup(struct store *s, char **errp)
 	return store_upgrade(s, v, errp);
 }
 
+/*
+ * Before SQLite's first use in the process: no memory statistics, which
+ * otherwise take a global mutex on every allocation of every thread.
+ */
+static pthread_once_t	store_once = PTHREAD_ONCE_INIT;
+
+static void
+store_sqlite_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *
 store_open(const char *account, const char *dir, int lock, char **errp)
 {
@@ -738,6 +751,7 @@ store_open(const char *account, const char *dir, int lock, char **errp)
 		seterr(errp, "store: no account or directory");
 		return NULL;
 	}
+	pthread_once(&store_once, store_sqlite_init);
 	s = xcalloc(1, sizeof *s);
 	s->lockfd = -1;
 	s->account = xstrdup(account);
