@@ -6,7 +6,7 @@
 # `tern search --json`.  Also: tern mark reaches the server (also when
 # made while the server was down), and a UIDVALIDITY change deletes
 # nothing and keeps queued changes.
-# Covers SECURITY.md #32 #37 #40.
+# Covers SECURITY.md #32 #34 #37 #40.
 . "$TERN_SRCDIR/tests/lib.sh"
 
 CTL="python3 $SRCDIR/tests/imapctl.py"
@@ -131,6 +131,21 @@ same "$P" "$A" "after a UIDVALIDITY change the store equals the server"
 run_tern search -a "$A" --json 'subject:"archived 1"'
 expect "the change queued before the UIDVALIDITY change was re-matched by Message-ID and applied" 0 \
     '"flags":\[[^]]*\\\\Flagged'
+
+# SECURITY.md #34: the server expunges a message while a flag change for
+# it is queued: the change goes (a no-op), nothing comes back.
+$CTL --port "$P" append INBOX "doomed"
+sync_ok "$A" "a sync before the expunge race succeeds"
+run_tern mark -a "$A" --flag 'subject:doomed'
+uid=$($CTL --port "$P" uids INBOX | tail -n 1)
+$CTL --port "$P" expunge INBOX "$uid"
+sync_ok "$A" "a queued flag change for a message expunged elsewhere does not fail the sync"
+run_tern search -a "$A" 'subject:doomed'
+[ -z "$OUT" ] && pass "the expunged message does not come back" ||
+    fail "the expunged message does not come back" "$OUT"
+n=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM pending').fetchone()[0])" "$XDG_DATA_HOME/tern/$A/index.sqlite")
+[ "$n" = 0 ] && pass "the queue is empty afterwards" || fail "the queue is empty afterwards" "$n pending"
+same "$P" "$A" "after the expunge race the store equals the server"
 
 # Widening sync_days backfills; narrowing it prunes the cache only.
 sed -i "/^\[account $A\]/,/^\[/ s/^sync_days = $DAYS/sync_days = 60/" "$CFG"
