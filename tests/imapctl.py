@@ -19,6 +19,7 @@ store.  Loopback only.
     uids FOLDER                       print the UIDs, one per line
 """
 import argparse
+import base64
 import datetime
 import email.utils
 import imaplib
@@ -62,6 +63,25 @@ def folders(m):
     return out
 
 
+def mutf7_decode(name):
+    """IMAP modified UTF-7 (RFC 3501 5.1.3) to str, as tern displays it."""
+    out, i = [], 0
+    while i < len(name):
+        if name[i] != '&':
+            out.append(name[i])
+            i += 1
+            continue
+        j = name.index('-', i)
+        if j == i + 1:
+            out.append('&')
+        else:
+            b = name[i + 1:j].replace(',', '/')
+            b += '=' * (-len(b) % 4)
+            out.append(base64.b64decode(b).decode('utf-16-be'))
+        i = j + 1
+    return ''.join(out)
+
+
 def window_start(days):
     if not days:
         return 0
@@ -94,7 +114,7 @@ def state(m, since_days):
                     continue
                 msgs[uid] = {'flags': sorted(x for x in fl if x in FLAGS),
                              'message_id': mid.group(1) if mid else ''}
-        res[f] = msgs
+        res[mutf7_decode(f)] = msgs
         m.close()
     return res
 

@@ -79,6 +79,8 @@ for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMA
 	ctl move INBOX 3 Archive
 	ctl create Projects
 	ctl append Projects "project 1"
+	ctl create 'Entw&APw-rfe'			# "Entwürfe"
+	ctl append 'Entw&APw-rfe' "draft 1"
 	ctl rename Lists Lists2
 	sync_ok "$A" "$A: the resync succeeds"
 	same "$P" "$A" "$A: flags, new mail, expunges, moves, new and renamed folders arrive"
