@@ -73,6 +73,7 @@
 
 #include "core.h"
 #include "store.h"
+#include "store_int.h"
 
 #define QUERY_MAX	4096	/* bytes of query text */
 #define QUERY_DEPTH	32	/* nested parentheses and NOTs */
@@ -1057,12 +1058,6 @@ query_free(struct query *q)
 	memset(q, 0, sizeof *q);
 }
 
-#define MSG_COLS							\
-	"m.id, m.folder_id, m.uid, m.modseq, m.flags, m.keywords, "	\
-	"m.internaldate, m.size, m.date, m.from_addr, m.to_addr, "	\
-	"m.cc_addr, m.subject, m.message_id, m.in_reply_to, m.refs, "	\
-	"m.cached, m.file"
-#define MSG_NCOLS	18
 #define FOLDER_COLS							\
 	"f.id, f.name, f.display, f.path, f.delim, f.role, "		\
 	"f.subscribed, f.noselect, f.uidvalidity, f.uidnext, "		\
@@ -1075,29 +1070,6 @@ col_text(sqlite3_stmt *st, int i)
 	const unsigned char *s = sqlite3_column_text(st, i);
 
 	return s != NULL ? (char *)s : (char *)"";
-}
-
-static void
-row_msg(sqlite3_stmt *st, struct store_msg *m)
-{
-	m->id = sqlite3_column_int64(st, 0);
-	m->folder_id = sqlite3_column_int64(st, 1);
-	m->uid = (uint32_t)sqlite3_column_int64(st, 2);
-	m->modseq = (uint64_t)sqlite3_column_int64(st, 3);
-	m->flags = (unsigned)sqlite3_column_int64(st, 4) & FLAG_ALL;
-	m->keywords = col_text(st, 5);
-	m->internaldate = sqlite3_column_int64(st, 6);
-	m->size = sqlite3_column_int64(st, 7);
-	m->date = sqlite3_column_int64(st, 8);
-	m->from = col_text(st, 9);
-	m->to = col_text(st, 10);
-	m->cc = col_text(st, 11);
-	m->subject = col_text(st, 12);
-	m->message_id = col_text(st, 13);
-	m->in_reply_to = col_text(st, 14);
-	m->references = col_text(st, 15);
-	m->cached = sqlite3_column_int(st, 16) != 0;
-	m->file = col_text(st, 17);
 }
 
 static void
@@ -1209,7 +1181,7 @@ query_run(struct store *store, const struct query *q,
 			goto fail;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_msg(st, &m);
+		store_msg_fill(st, &m, col_text);
 		row_folder(st, &f);
 		if (row_counts(db, &c, &f) == -1)
 			goto fail;

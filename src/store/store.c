@@ -132,10 +132,6 @@ _Static_assert(PENDING_FLAGS == 1 && PENDING_MOVE == 2 &&
 	"(p.uidvalidity = 0 OR f.uidvalidity IS NULL OR f.uidvalidity = 0 " \
 	"OR p.uidvalidity = f.uidvalidity)"
 
-#define MSG_COLS \
-	"m.id, m.folder_id, m.uid, m.modseq, m.flags, m.keywords, " \
-	"m.internaldate, m.size, m.date, m.from_addr, m.to_addr, m.cc_addr, " \
-	"m.subject, m.message_id, m.in_reply_to, m.refs, m.cached, m.file"
 
 /* total and unread (flags & FLAG_SEEN = 0) are counted, not stored. */
 #define FOLDER_COLS \

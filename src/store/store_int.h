@@ -1,5 +1,5 @@
 /*
- * store_int.h - private to src/store/store.c and store_msg.c, never
+ * store_int.h - private to src/store/ (store.c, store_msg.c, query.c), never
  * included from outside src/store/: the connection struct, the cached
  * statements and the helpers both files use.  Like struct store itself,
  * everything here runs on the one thread that opened the connection.
@@ -91,5 +91,20 @@ void		 store_defer_run(struct store *);
 /* Folder id's Maildir, cache path and UIDVALIDITY: 0, 1 (none) or -1. */
 int		 store_folder_dir_id(struct store *, int64_t id, char **dirp,
 		    char **pathp, uint32_t *uidvp);
+
+/* The columns store_msg_fill() reads, in its order (alias m). */
+#define MSG_COLS							\
+	"m.id, m.folder_id, m.uid, m.modseq, m.flags, m.keywords, "	\
+	"m.internaldate, m.size, m.date, m.from_addr, m.to_addr, "	\
+	"m.cc_addr, m.subject, m.message_id, m.in_reply_to, m.refs, "	\
+	"m.cached, m.file"
+#define MSG_NCOLS	18
+
+/*
+ * Fills m from the MSG_COLS of a row; text(st, i) gives each string
+ * (store_col_str copies, query.c's borrows from the row).
+ */
+void	 store_msg_fill(sqlite3_stmt *, struct store_msg *,
+	    char *(*text)(sqlite3_stmt *, int));
 
 #endif

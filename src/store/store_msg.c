@@ -19,27 +19,28 @@
 
 /* ---- messages ---- */
 
-static void
-store_msg_fill(sqlite3_stmt *st, struct store_msg *m)
+void
+store_msg_fill(sqlite3_stmt *st, struct store_msg *m,
+    char *(*text)(sqlite3_stmt *, int))
 {
 	m->id = sqlite3_column_int64(st, 0);
 	m->folder_id = sqlite3_column_int64(st, 1);
 	m->uid = (uint32_t)sqlite3_column_int64(st, 2);
 	m->modseq = (uint64_t)sqlite3_column_int64(st, 3);
 	m->flags = (unsigned)sqlite3_column_int(st, 4) & FLAG_ALL;
-	m->keywords = store_col_str(st, 5);
+	m->keywords = text(st, 5);
 	m->internaldate = sqlite3_column_int64(st, 6);
 	m->size = sqlite3_column_int64(st, 7);
 	m->date = sqlite3_column_int64(st, 8);
-	m->from = store_col_str(st, 9);
-	m->to = store_col_str(st, 10);
-	m->cc = store_col_str(st, 11);
-	m->subject = store_col_str(st, 12);
-	m->message_id = store_col_str(st, 13);
-	m->in_reply_to = store_col_str(st, 14);
-	m->references = store_col_str(st, 15);
-	m->cached = sqlite3_column_int(st, 16);
-	m->file = store_col_str(st, 17);
+	m->from = text(st, 9);
+	m->to = text(st, 10);
+	m->cc = text(st, 11);
+	m->subject = text(st, 12);
+	m->message_id = text(st, 13);
+	m->in_reply_to = text(st, 14);
+	m->references = text(st, 15);
+	m->cached = sqlite3_column_int(st, 16) != 0;
+	m->file = text(st, 17);
 }
 
 void
@@ -73,7 +74,7 @@ store_msg_get(struct store *s, int64_t folder, uint32_t uid,
 	sqlite3_bind_int64(st, 2, uid);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		store_msg_fill(st, out);
+		store_msg_fill(st, out, store_col_str);
 	else if (rc != SQLITE_DONE)
 		store_sqlerr(s, "reading a message");
 	store_stmt_done(st);
@@ -172,14 +173,30 @@ done:
 	return r;
 }
 
+/*
+ * After a write whose row came back as RETURNING id, cached, file:
+ * finishes the statement and makes the row's cached file carry flags.
+ */
+static int
+store_returned_flags(struct store *s, sqlite3_stmt *st, int64_t folder,
+    unsigned flags)
+{
+	int64_t	 id = sqlite3_column_int64(st, 0);
+	int	 cached = sqlite3_column_int(st, 1), r;
+	char	*file = store_col_str(st, 2);
+
+	store_stmt_done(st);
+	r = store_file_flags(s, folder, id, cached, file, flags);
+	free(file);
+	return r;
+}
+
 int
 store_msg_put(struct store *s, const struct store_msg *m)
 {
 	sqlite3_stmt	*st;
 	unsigned	 flags;
-	char		*file = NULL;
-	int64_t		 id;
-	int		 own, ok = 0, hidden, cached, rc;
+	int		 own, ok = 0, hidden, rc;
 
 	if (m == NULL || m->uid == 0) {
 		log_msg(LOG_ERROR, "store %s: a message without a UID",
@@ -218,13 +235,8 @@ store_msg_put(struct store *s, const struct store_msg *m)
 		store_stmt_done(st);
 		goto done;
 	}
-	id = sqlite3_column_int64(st, 0);
-	cached = sqlite3_column_int(st, 1);
-	file = store_col_str(st, 2);
-	store_stmt_done(st);
-	ok = store_file_flags(s, m->folder_id, id, cached, file, flags) == 0;
+	ok = store_returned_flags(s, st, m->folder_id, flags) == 0;
 done:
-	free(file);
 	return store_tx_end(s, own, ok);
 }
 
@@ -234,9 +246,7 @@ store_msg_server_flags(struct store *s, int64_t folder, uint32_t uid,
 {
 	sqlite3_stmt	*st;
 	unsigned	 eff;
-	char		*file = NULL;
-	int64_t		 id;
-	int		 own, ok = 0, hidden, cached, rc;
+	int		 own, ok = 0, hidden, rc;
 
 	if ((own = store_tx_begin(s)) == -1)
 		return -1;
@@ -260,13 +270,8 @@ store_msg_server_flags(struct store *s, int64_t folder, uint32_t uid,
 		store_stmt_done(st);
 		goto done;
 	}
-	id = sqlite3_column_int64(st, 0);
-	cached = sqlite3_column_int(st, 1);
-	file = store_col_str(st, 2);
-	store_stmt_done(st);
-	ok = store_file_flags(s, folder, id, cached, file, eff) == 0;
+	ok = store_returned_flags(s, st, folder, eff) == 0;
 done:
-	free(file);
 	return store_tx_end(s, own, ok);
 }
 

@@ -17,7 +17,6 @@ a Markdown report; exits 0 even if a target is missed, 1 if something
 broke (a failed tern run, a store that differs from the server, ...).
 """
 import argparse
-import base64
 import imaplib
 import json
 import os
@@ -44,24 +43,6 @@ N_FLAGS = N_NEW = N_EXPUNGE = 100
 
 class Broke(Exception):
     pass
-
-
-def mutf7_decode(s):
-    """An IMAP modified UTF-7 folder name (RFC 3501 5.1.3) as text."""
-    out, i = [], 0
-    while i < len(s):
-        if s[i] != '&':
-            out.append(s[i])
-            i += 1
-            continue
-        j = s.index('-', i)
-        if j == i + 1:
-            out.append('&')
-        else:
-            b = s[i + 1:j].replace(',', '/')
-            out.append(base64.b64decode(b + '=' * (-len(b) % 4)).decode('utf-16-be'))
-        i = j + 1
-    return ''.join(out)
 
 
 def say(msg):
@@ -197,7 +178,7 @@ class Bench:
                     'flags': sorted(o['flags']), 'message_id': o['message_id']}
         n = sum(len(v) for v in tern.values())
         imapctl, m = self.imap()
-        server = {mutf7_decode(k): v for k, v in imapctl.state(m, 0).items()}
+        server = imapctl.state(m, 0)	# folder names decoded
         m.logout()
         diffs = []
         for f in sorted(set(server) | set(tern)):
