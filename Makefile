@@ -2,10 +2,11 @@
 
 include config.mk
 
-# Every layer is a directory; src/main.c wires them together.
-LIB_SRC = $(wildcard src/core/*.c src/net/*.c src/store/*.c src/mail/*.c src/sync/*.c)
+# Every layer is a directory; src/main.c wires them together.  src/ui/
+# is the only code that uses curses.
+LIB_SRC = $(wildcard src/core/*.c src/net/*.c src/store/*.c src/mail/*.c src/sync/*.c src/ui/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
-# The command line: main.c and the subcommands (src/cmd*.c).
+# The command line: main.c, the subcommands (src/cmd*.c) and the demo.
 CMD_OBJ = $(patsubst %.c,%.o,$(wildcard src/*.c))
 HDR = $(wildcard include/*.h)
 
