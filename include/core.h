@@ -126,8 +126,15 @@ struct server {
 	enum tls_mode	 tls;
 };
 
+enum account_type {
+	ACCOUNT_IMAP,		/* a server (imap, smtp) */
+	ACCOUNT_MAILDIR		/* a local Maildir tree (path) */
+};
+
 struct account {
 	char		*name;
+	enum account_type type;
+	char		*path;		/* maildir: the tree, absolute */
 	char		*from;
 	struct server	 imap;
 	struct server	 smtp;	/* smtp.host == NULL: no SMTP */
@@ -144,12 +151,48 @@ struct account {
 	int		 line;		/* line of the [account] header */
 };
 
+enum layout_mode {
+	LAYOUT_AUTO,		/* three panes at >= 120 columns, else one */
+	LAYOUT_WIDE,		/* always three panes */
+	LAYOUT_NARROW		/* always one pane at a time */
+};
+
+enum sort_order {
+	SORT_DATE,
+	SORT_REVERSE_DATE,	/* newest first: the default */
+	SORT_FROM,
+	SORT_REVERSE_FROM,
+	SORT_SUBJECT,
+	SORT_REVERSE_SUBJECT,
+	SORT_SIZE,
+	SORT_REVERSE_SIZE
+};
+
+/* One line of a [keys] section; the UI checks the action's name. */
+struct keybind {
+	char		*context;	/* "", "folders", "list" or "pager" */
+	int		 key;		/* a TKEY code (keyname.c) */
+	char		*action;	/* the rest of the line after '=', trimmed */
+	int		 line;		/* for "FILE:LINE: unknown action" */
+};
+
 struct config {
 	char		*path;
 	char		*theme;
 	char		*log_file;
+	char		*html_filter;	/* NULL: choose automatically */
+	char		*opener;	/* NULL: xdg-open */
+	enum layout_mode layout;
+	int		 mouse;
+	int		 threads;
+	enum sort_order	 sort;
+	int		 folder_width;	/* 10..80 columns */
+	char		*save_dir;	/* NULL: the current directory */
+	char		*date_format;	/* NULL: "%b %d", older "%Y-%m-%d" */
 	struct account	*accounts;
 	size_t		 naccounts;
+	struct keybind	*keys;		/* in file order */
+	size_t		 nkeys;
 };
 
 /* One accepted configuration key (for tern.conf(5) and suggestions). */
@@ -175,5 +218,30 @@ char		*config_default_path(void);
 char		*config_data_dir(const char *account);
 /* The account called name, or NULL. */
 struct account	*config_account(struct config *, const char *name);
+
+/* ---- keyname.c: key names of [keys] sections (no curses here). ---- */
+
+/* Key codes: Unicode code points for characters; these above it. */
+enum {
+	TKEY_UP = 0x110000, TKEY_DOWN, TKEY_LEFT, TKEY_RIGHT, TKEY_PGUP,
+	TKEY_PGDN, TKEY_HOME, TKEY_END, TKEY_ENTER, TKEY_TAB, TKEY_BTAB,
+	TKEY_BACKSPACE, TKEY_DELETE, TKEY_INSERT, TKEY_ESC, TKEY_SPACE,
+	TKEY_F1 /* F1..F12 consecutive */, TKEY_RESIZE = TKEY_F1 + 12,
+	TKEY_MOUSE
+};
+#define TKEY_CTRL(c) ((c) & 0x1f)   /* C-a .. C-z are 1..26 */
+
+/*
+ * Parses a key name: a single UTF-8 character ("j", "G", "é"), "C-x" /
+ * "^X" (control), "<Up>" "<Down>" "<Left>" "<Right>" "<PgUp>" "<PgDn>"
+ * "<Home>" "<End>" "<Enter>" "<Tab>" "<BTab>" "<Backspace>" "<Del>"
+ * "<Insert>" "<Esc>" "<Space>" "<F1>".."<F12>" (case-insensitive inside
+ * <>).  0 and *key, or -1.
+ */
+int	 keyname_parse(const char *s, int *key);
+/* The canonical name of key into buf (at least 32 bytes); returns buf. */
+const char *keyname_format(int key, char *buf, size_t size);
+/* The canonical "<Name>" closest to a mistyped one, or NULL. */
+const char *keyname_suggest(const char *s);
 
 #endif

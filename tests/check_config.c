@@ -158,6 +158,131 @@ static const struct row {
 	{ "utf8_name", 0, "[account a]\nfrom = Zoë Ωmega <zoe@example.com>\n"
 	    "imap = imaps://h.example.com\n", NULL },
 	{ "general_last", 0, ACC "[general]\ntheme = x\n", NULL },
+	{ "tui_general", 0, "[general]\nhtml_filter = w3m -T text/html -dump\n"
+	    "opener = xdg-open\nlayout = narrow\nmouse = yes\nthreads = no\n"
+	    "sort = reverse-size\nfolder_width = 10\nsave_dir = ~/dl\n"
+	    "date_format = %d.%m.%Y\n", NULL },
+	{ "tui_edges", 0, "[general]\nfolder_width = 80\nlayout = auto\n"
+	    "sort = date\nmouse = no\nthreads = yes\n", NULL },
+	{ "maildir", 0, "[account m]\ntype = maildir\nfrom = m@example.com\n"
+	    "path = @DIR@\n", NULL },
+	{ "maildir_tilde", 0, "[account m]\nfrom = m@example.com\n"
+	    "path = ~/\ntype = maildir\n", NULL },
+	{ "maildir_smtp", 0, "[account m]\ntype = maildir\nfrom = m@example.com\n"
+	    "path = @DIR@\nsmtp = smtp://127.0.0.1:1587\ntls = none\n"
+	    "password = prompt\n", NULL },
+	{ "imap_typed", 0, ACC "type = imap\n", NULL },
+	{ "keys", 0, "[keys]\nj = down\n<PgDn> = page-down\n[keys.folders]\n"
+	    "<Enter> = open\n[keys.list]\nj = next-unread\n[keys.pager]\n"
+	    "\"#\" = toggle-headers\n", NULL },
+	{ "keys_empty", 0, "[keys]\n[keys.pager]\n# nothing\n", NULL },
+
+	/* [general] for the terminal UI */
+	{ "layout_bad", 2, "[general]\nlayout = tall\n",
+	    "layout must be auto, wide or narrow" },
+	{ "mouse_bad", 2, "[general]\nmouse = on\n", "mouse must be yes or no" },
+	{ "mouse_upper", 2, "[general]\nmouse = Yes\n",
+	    "mouse must be yes or no" },
+	{ "threads_bad", 2, "[general]\nthreads = 1\n",
+	    "threads must be yes or no" },
+	{ "sort_bad", 2, "[general]\nsort = newest\n",
+	    "sort must be date, from, subject or size, each optionally with "
+	    "'reverse-' before it" },
+	{ "sort_reverse_only", 2, "[general]\nsort = reverse\n",
+	    "sort must be" },
+	{ "folder_width_small", 2, "[general]\nfolder_width = 9\n",
+	    "folder_width must be a whole number from 10 to 80" },
+	{ "folder_width_big", 2, "[general]\nfolder_width = 81\n",
+	    "folder_width must be a whole number from 10 to 80" },
+	{ "folder_width_junk", 2, "[general]\nfolder_width = 2x\n",
+	    "folder_width must be" },
+	{ "save_dir_relative", 2, "[general]\nsave_dir = Downloads\n",
+	    "save_dir must be an absolute path or start with ~/" },
+	{ "date_format_long", 2, "[general]\ndate_format = "
+	    "%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%Y%\n",
+	    "date_format is longer than 64 bytes" },
+	{ "html_filter_empty", 2, "[general]\nhtml_filter =\n",
+	    "html_filter needs a value" },
+	{ "dup_opener", 3, "[general]\nopener = a\nopener = b\n",
+	    "duplicate key 'opener' (first on line 2)" },
+	{ "dup_sort", 3, "[general]\nsort = date\nsort = size\n",
+	    "duplicate key 'sort' (first on line 2)" },
+	{ "html_filter_typo", 2, "[general]\nhtmlfilter = w3m\n",
+	    "unknown key 'htmlfilter' (did you mean 'html_filter'?)" },
+	{ "folder_width_typo", 2, "[general]\nfolder_widht = 30\n",
+	    "unknown key 'folder_widht' (did you mean 'folder_width'?)" },
+	{ "layout_in_account", 4, ACC "layout = wide\n",
+	    "'layout' belongs in [general]" },
+
+	/* type and path */
+	{ "type_bad", 4, ACC "type = mbox\n", "type must be imap or maildir" },
+	{ "type_in_general", 2, "[general]\ntype = maildir\n",
+	    "'type' belongs in an [account NAME] section" },
+	{ "type_typo", 4, ACC "tpye = maildir\n",
+	    "unknown key 'tpye' (did you mean 'type'?)" },
+	{ "dup_type", 3, "[account m]\ntype = maildir\ntype = imap\n",
+	    "duplicate key 'type' (first on line 2)" },
+	{ "path_relative", 3, "[account m]\ntype = maildir\npath = Mail\n",
+	    "path must be an absolute path or start with ~/" },
+	{ "path_missing", 3, "[account m]\ntype = maildir\n"
+	    "path = @DIR@/nope\n",
+	    "cannot use path @DIR@/nope: No such file or directory" },
+	{ "path_file", 3, "[account m]\ntype = maildir\npath = @DIR@/ca.pem\n",
+	    "path @DIR@/ca.pem is not a directory" },
+	{ "path_on_imap", 4, ACC "path = @DIR@\n",
+	    "path is only used by an account with type = maildir" },
+	{ "path_on_typed_imap", 2, "[account a]\npath = @DIR@\ntype = imap\n"
+	    "from = a@example.com\nimap = imaps://h.example.com\n",
+	    "path is only used by an account with type = maildir" },
+	{ "imap_on_maildir", 4, "[account m]\ntype = maildir\n"
+	    "from = m@example.com\nimap = imaps://h.example.com\npath = @DIR@\n",
+	    "imap is not used by an account with type = maildir (line 2)" },
+	{ "maildir_no_path", 1, "[account m]\ntype = maildir\n"
+	    "from = m@example.com\n",
+	    "account 'm' has type = maildir but no 'path'" },
+	{ "maildir_no_from", 1, "[account m]\ntype = maildir\npath = @DIR@\n",
+	    "account 'm' has no 'from'" },
+	{ "maildir_tls_none_remote", 6, "[account m]\ntype = maildir\n"
+	    "from = m@example.com\npath = @DIR@\nsmtp = smtp://smtp.example.com\n"
+	    "tls = none\n", "not 'smtp.example.com'" },
+
+	/* key bindings */
+	{ "key_unknown", 2, "[keys]\njj = down\n", "unknown key \"jj\"" },
+	{ "key_unknown_name", 2, "[keys]\n<PageUp> = page-up\n",
+	    "unknown key \"<PageUp>\" (did you mean \"<PgUp>\"?)" },
+	{ "key_typo_name", 2, "[keys]\n<Hom> = top\n",
+	    "unknown key \"<Hom>\" (did you mean \"<Home>\"?)" },
+	{ "key_f13", 2, "[keys]\n<F13> = x\n", "unknown key \"<F13>\"" },
+	{ "key_ctrl_digit", 2, "[keys]\nC-1 = x\n", "unknown key \"C-1\"" },
+	{ "key_general_word", 2, "[keys]\ntheme = x\n",
+	    "unknown key \"theme\"" },
+	{ "key_no_action", 2, "[keys.list]\nj =\n", "\"j\" needs an action" },
+	{ "key_comment_action", 2, "[keys.list]\nj = # down\n",
+	    "\"j\" needs an action" },
+	{ "key_no_equals", 2, "[keys]\nj down\n",
+	    "syntax error: expected 'KEY = ACTION'" },
+	{ "key_missing", 2, "[keys]\n= down\n",
+	    "syntax error: expected 'KEY = ACTION'" },
+	{ "key_unterminated", 2, "[keys]\n\"# = x\n",
+	    "unterminated quoted key" },
+	{ "key_dup", 4, "[keys.pager]\nq = quit\n\nq = close\n",
+	    "duplicate binding of q in [keys.pager] (first on line 2)" },
+	{ "key_dup_alias", 3, "[keys]\n<Tab> = next\nC-i = other\n",
+	    "duplicate binding of <Tab> in [keys] (first on line 2)" },
+	{ "key_dup_case", 3, "[keys]\n<pgdn> = a\n<PGDN> = b\n",
+	    "duplicate binding of <PgDn>" },
+	{ "keys_dup_section", 3, "[keys.list]\n\n[keys.list]\n",
+	    "duplicate [keys.list] section (first on line 1)" },
+	{ "keys_named", 1, "[keys list]\n", "[keys] takes no name" },
+	{ "keys_typo", 1, "[keys.lst]\n",
+	    "unknown section 'keys.lst' (did you mean 'keys.list'?)" },
+	{ "keys_typo2", 1, "[key]\n",
+	    "unknown section 'key' (did you mean 'keys'?)" },
+	{ "keys_unknown_ctx", 1, "[keys.compose]\n",
+	    "unknown section 'keys.compose': use [general], [account NAME], "
+	    "[keys]" },
+	{ "keys_then_account", 3, "[keys]\nj = down\n[account a]\n",
+	    "account 'a' has no 'from'" },
 
 	/* syntax */
 	{ "no_equals", 2, "[general]\ntheme dark\n", "syntax error" },
@@ -585,6 +710,165 @@ START_TEST(test_values)
 }
 END_TEST
 
+START_TEST(test_tui)
+{
+	struct config	*cfg;
+
+	/* The defaults. */
+	cfg = parse_ok("");
+	ck_assert_ptr_null(cfg->html_filter);
+	ck_assert_ptr_null(cfg->opener);
+	ck_assert_int_eq(cfg->layout, LAYOUT_AUTO);
+	ck_assert_int_eq(cfg->mouse, 0);
+	ck_assert_int_eq(cfg->threads, 0);
+	ck_assert_int_eq(cfg->sort, SORT_REVERSE_DATE);
+	ck_assert_int_eq(cfg->folder_width, 24);
+	ck_assert_ptr_null(cfg->save_dir);
+	ck_assert_ptr_null(cfg->date_format);
+	ck_assert_ptr_null(cfg->keys);
+	ck_assert_uint_eq(cfg->nkeys, 0);
+	config_free(cfg);
+
+	cfg = parse_ok("[general]\n"
+	    "html_filter = \"w3m -T text/html\" # quoted\n"
+	    "opener = my-open --new\nlayout = wide\nmouse = yes\n"
+	    "threads = yes\nsort = subject\nfolder_width = 33\n"
+	    "save_dir = ~/Downloads\ndate_format = %e %b #x\n");
+	ck_assert_str_eq(cfg->html_filter, "w3m -T text/html");
+	ck_assert_str_eq(cfg->opener, "my-open --new");
+	ck_assert_int_eq(cfg->layout, LAYOUT_WIDE);
+	ck_assert_int_eq(cfg->mouse, 1);
+	ck_assert_int_eq(cfg->threads, 1);
+	ck_assert_int_eq(cfg->sort, SORT_SUBJECT);
+	ck_assert_int_eq(cfg->folder_width, 33);
+	ck_assert_ptr_nonnull(strstr(cfg->save_dir, tmpdir));
+	ck_assert_str_eq(cfg->save_dir + strlen(cfg->save_dir) - 10,
+	    "/Downloads");
+	ck_assert_str_eq(cfg->date_format, "%e %b");
+	config_free(cfg);
+}
+END_TEST
+
+/* Every sort word maps to its enum value, in order. */
+START_TEST(test_sort_words)
+{
+	static const struct { const char *w; enum sort_order o; } t[] = {
+		{ "date", SORT_DATE }, { "reverse-date", SORT_REVERSE_DATE },
+		{ "from", SORT_FROM }, { "reverse-from", SORT_REVERSE_FROM },
+		{ "subject", SORT_SUBJECT },
+		{ "reverse-subject", SORT_REVERSE_SUBJECT },
+		{ "size", SORT_SIZE }, { "reverse-size", SORT_REVERSE_SIZE },
+	};
+	static const struct { const char *w; enum layout_mode l; } lt[] = {
+		{ "auto", LAYOUT_AUTO }, { "wide", LAYOUT_WIDE },
+		{ "narrow", LAYOUT_NARROW },
+	};
+	struct config	*cfg;
+	char		*text;
+	size_t		 i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		text = xasprintf("[general]\nsort = %s\n", t[i].w);
+		cfg = parse_ok(text);
+		ck_assert_int_eq(cfg->sort, t[i].o);
+		config_free(cfg);
+		free(text);
+	}
+	for (i = 0; i < sizeof lt / sizeof lt[0]; i++) {
+		text = xasprintf("[general]\nlayout = %s\n", lt[i].w);
+		cfg = parse_ok(text);
+		ck_assert_int_eq(cfg->layout, lt[i].l);
+		config_free(cfg);
+		free(text);
+	}
+}
+END_TEST
+
+START_TEST(test_maildir_account)
+{
+	struct config	*cfg;
+	struct account	*a;
+
+	cfg = parse_ok("[account m]\ntype = maildir\n"
+	    "from = Me <me@example.com>\npath = ~/\n" ACC);
+	a = config_account(cfg, "m");
+	ck_assert_int_eq(a->type, ACCOUNT_MAILDIR);
+	ck_assert_ptr_nonnull(strstr(a->path, tmpdir));
+	ck_assert_ptr_null(a->imap.host);
+	ck_assert_ptr_null(a->imap.user);
+	ck_assert_ptr_null(a->smtp.host);
+	a = config_account(cfg, "a");
+	ck_assert_int_eq(a->type, ACCOUNT_IMAP);
+	ck_assert_ptr_null(a->path);
+	config_free(cfg);
+
+	/* A local account may send: its smtp gets the from address. */
+	cfg = parse_ok("[account m]\ntype = maildir\nfrom = m@example.com\n"
+	    "path = @DIR@\nsmtp = smtps://smtp.example.com\n");
+	a = &cfg->accounts[0];
+	ck_assert_str_eq(a->path, tmpdir);
+	ck_assert_str_eq(a->smtp.user, "m@example.com");
+	ck_assert_int_eq(a->smtp.port, 465);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_keybinds)
+{
+	struct config	*cfg;
+	struct keybind	*k;
+
+	cfg = parse_ok("[general]\ntheme = x\n"
+	    "[keys]   # every pane\n"
+	    "j = down\n"
+	    "  C-f   =   page-down   \n"
+	    "<space> = page-down # a comment\n"
+	    "\n[keys.list]\n"
+	    "\"#\" = toggle-threads\n"
+	    "= = limit \"a # b\" 'c # d' # e\n"
+	    "\"\\\"\" = quote\n"
+	    "\"[\"=prev-thread\n"
+	    "^X = quit now\n"
+	    "[keys.pager]\n"
+	    "\xc3\xa9 = pipe-message grep -c x#y\n"
+	    "<F12> = sync\n"
+	    "[keys.folders]\n"
+	    "j = next-unread-folder\n");
+	ck_assert_uint_eq(cfg->nkeys, 11);
+	k = cfg->keys;
+	ck_assert_str_eq(k[0].context, "");
+	ck_assert_int_eq(k[0].key, 'j');
+	ck_assert_str_eq(k[0].action, "down");
+	ck_assert_int_eq(k[0].line, 4);
+	ck_assert_int_eq(k[1].key, TKEY_CTRL('f'));
+	ck_assert_int_eq(k[1].key, 6);
+	ck_assert_str_eq(k[1].action, "page-down");
+	ck_assert_int_eq(k[2].key, TKEY_SPACE);
+	ck_assert_str_eq(k[2].action, "page-down");
+	ck_assert_str_eq(k[3].context, "list");
+	ck_assert_int_eq(k[3].key, '#');
+	ck_assert_int_eq(k[3].line, 9);
+	ck_assert_int_eq(k[4].key, '=');
+	ck_assert_str_eq(k[4].action, "limit \"a # b\" 'c # d'");
+	ck_assert_int_eq(k[5].key, '"');
+	ck_assert_str_eq(k[5].action, "quote");
+	ck_assert_int_eq(k[6].key, '[');
+	ck_assert_str_eq(k[6].action, "prev-thread");
+	ck_assert_int_eq(k[7].key, TKEY_CTRL('x'));
+	ck_assert_str_eq(k[7].action, "quit now");
+	ck_assert_str_eq(k[8].context, "pager");
+	ck_assert_int_eq(k[8].key, 0xE9);
+	ck_assert_str_eq(k[8].action, "pipe-message grep -c x#y");
+	ck_assert_int_eq(k[9].key, TKEY_F1 + 11);
+	ck_assert_str_eq(k[10].context, "folders");
+	ck_assert_int_eq(k[10].key, 'j');
+	ck_assert_int_eq(k[10].line, 18);
+	/* The same key in two sections is two bindings. */
+	ck_assert_int_eq(k[10].key, k[0].key);
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_messages)
 {
 	char	*err = NULL;
@@ -709,7 +993,7 @@ START_TEST(test_keys_table)
 {
 	size_t	 i, j;
 
-	ck_assert_uint_eq(config_nkeys, 17);
+	ck_assert_uint_eq(config_nkeys, 28);
 	for (i = 0; i < config_nkeys; i++) {
 		ck_assert(strcmp(config_keys[i].section, "general") == 0 ||
 		    strcmp(config_keys[i].section, "account") == 0);
@@ -793,6 +1077,10 @@ suite(void)
 	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_tls_none);
 	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_tui);
+	tcase_add_test(tc, test_sort_words);
+	tcase_add_test(tc, test_maildir_account);
+	tcase_add_test(tc, test_keybinds);
 	tcase_add_test(tc, test_messages);
 	tcase_add_test(tc, test_load);
 	tcase_add_test(tc, test_paths);

@@ -1,7 +1,7 @@
 /*
  * config.c - the configuration file, tern.conf(5): a [general] section
  * and one [account NAME] section per account, made of "key = value"
- * lines.  Main thread, once at startup; the struct it returns is only
+ * lines, and the [keys...] sections of key bindings (config_keys.c).  Main thread, once at startup; the struct it returns is only
  * read afterwards, so every thread may look at it.
  *
  * Every value is checked here, at the line that set it, so a mistake
@@ -22,7 +22,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "config_int.h"
 
 #define CONFIG_LINE_MAX	4096		/* bytes, without the newline */
 #define CONFIG_FILE_MAX	(1024 * 1024)	/* no real configuration is near */
@@ -35,6 +35,17 @@
 #define CONFIG_KEYS(X)				\
 	X(general, theme)			\
 	X(general, log_file)			\
+	X(general, html_filter)			\
+	X(general, opener)			\
+	X(general, layout)			\
+	X(general, mouse)			\
+	X(general, threads)			\
+	X(general, sort)			\
+	X(general, folder_width)		\
+	X(general, save_dir)			\
+	X(general, date_format)			\
+	X(account, type)			\
+	X(account, path)			\
 	X(account, from)			\
 	X(account, imap)			\
 	X(account, smtp)			\
@@ -65,9 +76,10 @@ const struct config_key config_keys[] = {
 };
 const size_t config_nkeys = K_COUNT;
 
-enum config_section { SEC_NONE, SEC_GENERAL, SEC_ACCOUNT };
+enum config_section { SEC_NONE, SEC_GENERAL, SEC_ACCOUNT, SEC_KEYS };
 
-static const char *const section_names[] = { "", "general", "account" };
+static const char *const section_names[] = { "", "general", "account",
+    "keys" };
 
 /* The state of one parse; nothing in it outlives config_parse(). */
 struct parser {
@@ -75,6 +87,8 @@ struct parser {
 	enum config_section sec;
 	int		 line;		/* the line being parsed */
 	int		 general_line;	/* where [general] was, 0 if not yet */
+	const char	*keyctx;	/* SEC_KEYS: its context (static) */
+	int		 keys_line[4];	/* where each [keys...] section was */
 	int		 keyline[K_COUNT]; /* where the current section set each */
 	struct account	*acct;		/* the current account (in cfg) */
 	char		*from_addr;	/* the address part of its from */
@@ -219,6 +233,7 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->naccounts; i++) {
 		a = &cfg->accounts[i];
 		free(a->name);
+		free(a->path);
 		free(a->from);
 		server_free(&a->imap);
 		server_free(&a->smtp);
@@ -231,6 +246,11 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->theme);
 	free(cfg->log_file);
+	free(cfg->html_filter);
+	free(cfg->opener);
+	free(cfg->save_dir);
+	free(cfg->date_format);
+	config_keys_free(cfg);
 	free(cfg);
 }
 
@@ -725,7 +745,151 @@ key_log_file(struct parser *p, const char *v)
 	return expand_path(p, "log_file", v, &p->cfg->log_file);
 }
 
+static int
+key_html_filter(struct parser *p, const char *v)
+{
+	p->cfg->html_filter = xstrdup(v);
+	return 0;
+}
+
+static int
+key_opener(struct parser *p, const char *v)
+{
+	p->cfg->opener = xstrdup(v);
+	return 0;
+}
+
+static int
+key_layout(struct parser *p, const char *v)
+{
+	static const char *const words[] = { "auto", "wide", "narrow", NULL };
+	int	 i;
+
+	if ((i = parse_word(v, words)) == -1)
+		return fail(p, p->line, "layout must be auto, wide or narrow");
+	p->cfg->layout = (enum layout_mode)i;
+	return 0;
+}
+
+/* yes or no, nothing else: a typo must not silently mean "no". */
+static int
+parse_yes_no(struct parser *p, const char *key, const char *v, int *out)
+{
+	static const char *const words[] = { "no", "yes", NULL };
+	int	 i;
+
+	if ((i = parse_word(v, words)) == -1)
+		return fail(p, p->line, "%s must be yes or no", key);
+	*out = i;
+	return 0;
+}
+
+static int
+key_mouse(struct parser *p, const char *v)
+{
+	return parse_yes_no(p, "mouse", v, &p->cfg->mouse);
+}
+
+static int
+key_threads(struct parser *p, const char *v)
+{
+	return parse_yes_no(p, "threads", v, &p->cfg->threads);
+}
+
+/* In the order of enum sort_order. */
+static const char *const sort_names[] = {
+	"date", "reverse-date", "from", "reverse-from", "subject",
+	"reverse-subject", "size", "reverse-size", NULL
+};
+
+static int
+key_sort(struct parser *p, const char *v)
+{
+	int	 i;
+
+	if ((i = parse_word(v, sort_names)) == -1)
+		return fail(p, p->line, "sort must be date, from, subject or "
+		    "size, each optionally with 'reverse-' before it");
+	p->cfg->sort = (enum sort_order)i;
+	return 0;
+}
+
+static int
+key_folder_width(struct parser *p, const char *v)
+{
+	return parse_number(p, "folder_width", v, 10, 80,
+	    &p->cfg->folder_width);
+}
+
+static int
+key_save_dir(struct parser *p, const char *v)
+{
+	return expand_path(p, "save_dir", v, &p->cfg->save_dir);
+}
+
+static int
+key_date_format(struct parser *p, const char *v)
+{
+	/* strftime() of a format this long could not fit a list column. */
+	if (strlen(v) > 64)
+		return fail(p, p->line, "date_format is longer than 64 bytes");
+	p->cfg->date_format = xstrdup(v);
+	return 0;
+}
+
+static int
+key_type(struct parser *p, const char *v)
+{
+	static const char *const words[] = { "imap", "maildir", NULL };
+	int	 i;
+
+	if ((i = parse_word(v, words)) == -1)
+		return fail(p, p->line, "type must be imap or maildir");
+	p->acct->type = (enum account_type)i;
+	return 0;
+}
+
+static int
+key_path(struct parser *p, const char *v)
+{
+	struct stat	 st;
+	char		*path;
+
+	if (expand_path(p, "path", v, &path) == -1)
+		return -1;
+	/* Checked now so a typo shows here, not as an empty account. */
+	if (stat(path, &st) == -1) {
+		fail(p, p->line, "cannot use path %s: %s", path,
+		    strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fail(p, p->line, "path %s is not a directory", path);
+		free(path);
+		return -1;
+	}
+	p->acct->path = path;
+	return 0;
+}
+
 /* ---- sections ---- */
+
+/* The checks of account_finish() for a local Maildir account. */
+static int
+account_finish_maildir(struct parser *p)
+{
+	const struct account *a = p->acct;
+	const int	*kl = p->keyline;
+
+	if (kl[K_imap] != 0)
+		return fail(p, kl[K_imap], "imap is not used by an account "
+		    "with type = maildir (line %d)", kl[K_type]);
+	if (kl[K_path] == 0)
+		return fail(p, a->line, "account '%s' has type = maildir but "
+		    "no 'path'", a->name);
+	return 0;
+}
 
 /* Checks that need the whole [account] section, then fills defaults. */
 static int
@@ -737,7 +901,13 @@ account_finish(struct parser *p)
 
 	if (kl[K_from] == 0)
 		return fail(p, a->line, "account '%s' has no 'from'", a->name);
-	if (kl[K_imap] == 0)
+	if (a->type == ACCOUNT_MAILDIR) {
+		if (account_finish_maildir(p) == -1)
+			return -1;
+	} else if (kl[K_path] != 0)
+		return fail(p, kl[K_path], "path is only used by an account "
+		    "with type = maildir");
+	else if (kl[K_imap] == 0)
 		return fail(p, a->line, "account '%s' has no 'imap'", a->name);
 	if (a->password_command != NULL) {
 		if (kl[K_password] != 0 && a->pass != PASS_COMMAND)
@@ -758,19 +928,19 @@ account_finish(struct parser *p)
 		    "used with auth = xoauth2 or oauthbearer");
 	if (p->tls_none) {
 		/* Every host, so no plaintext ever leaves the machine. */
-		if (!host_is_loopback(a->imap.host))
+		if (a->type == ACCOUNT_IMAP && !host_is_loopback(a->imap.host))
 			return fail(p, kl[K_tls], "tls = none is only allowed "
 			    "for a loopback host, not '%s'", a->imap.host);
 		if (a->smtp.host != NULL && !host_is_loopback(a->smtp.host))
 			return fail(p, kl[K_tls], "tls = none is only allowed "
 			    "for a loopback host, not '%s'", a->smtp.host);
-		if (a->imap.tls == TLS_STARTTLS)
+		if (a->type == ACCOUNT_IMAP && a->imap.tls == TLS_STARTTLS)
 			a->imap.tls = TLS_PLAIN;
 		if (a->smtp.host != NULL && a->smtp.tls == TLS_STARTTLS)
 			a->smtp.tls = TLS_PLAIN;
 	}
 	user = p->user != NULL ? p->user : p->from_addr;
-	if (a->imap.user == NULL)
+	if (a->type == ACCOUNT_IMAP && a->imap.user == NULL)
 		a->imap.user = xstrdup(user);
 	if (a->smtp.host != NULL && a->smtp.user == NULL)
 		a->smtp.user = xstrdup(user);
@@ -787,6 +957,7 @@ section_clear(struct parser *p)
 	p->from_addr = p->user = NULL;
 	p->tls_none = 0;
 	p->acct = NULL;
+	p->keyctx = NULL;
 	p->sec = SEC_NONE;
 }
 
@@ -834,11 +1005,36 @@ account_begin(struct parser *p, const char *name)
 	return 0;
 }
 
-/* "[general]" or "[account NAME]", optionally followed by a comment. */
+/* "[keys]" or "[keys.CONTEXT]": each at most once. */
+static int
+keys_begin(struct parser *p, const char *word, const char *ctx,
+    const char *arg)
+{
+	static const char *const order[] = { "", "folders", "list", "pager" };
+	size_t	 i;
+
+	if (*arg != '\0')
+		return fail(p, p->line, "[%s] takes no name", word);
+	for (i = 0; i < 4 && strcmp(order[i], ctx) != 0; i++)
+		;
+	if (p->keys_line[i] != 0)
+		return fail(p, p->line, "duplicate [%s] section (first on line "
+		    "%d)", word, p->keys_line[i]);
+	p->keys_line[i] = p->line;
+	p->keyctx = ctx;
+	p->sec = SEC_KEYS;
+	return 0;
+}
+
+/*
+ * "[general]", "[account NAME]" or "[keys...]", optionally followed by a
+ * comment.
+ */
 static int
 parse_section(struct parser *p, char *s)
 {
-	char	*close, *rest, *word, *arg;
+	char		*close, *rest, *word, *arg;
+	const char	*ctx, *hint;
 
 	if ((close = strchr(s, ']')) == NULL)
 		return fail(p, p->line, "syntax error: missing ']'");
@@ -868,14 +1064,20 @@ parse_section(struct parser *p, char *s)
 	}
 	if (strcmp(word, "account") == 0)
 		return account_begin(p, arg);
+	if ((ctx = config_keys_context(word)) != NULL)
+		return keys_begin(p, word, ctx, arg);
+	if ((hint = config_keys_suggest(word)) != NULL)
+		return fail(p, p->line, "unknown section '%s' (did you mean "
+		    "'%s'?)", word, hint);
 	if (edit_distance(word, "account") <= 2)
 		return fail(p, p->line, "unknown section '%s' (did you mean "
 		    "'account'?)", word);
 	if (edit_distance(word, "general") <= 2)
 		return fail(p, p->line, "unknown section '%s' (did you mean "
 		    "'general'?)", word);
-	return fail(p, p->line, "unknown section '%s': use [general] or "
-	    "[account NAME]", word);
+	return fail(p, p->line, "unknown section '%s': use [general], "
+	    "[account NAME], [keys], [keys.folders], [keys.list] or "
+	    "[keys.pager]", word);
 }
 
 static int
@@ -987,6 +1189,8 @@ parse_assignment(struct parser *p, char *s)
 	if (p->sec == SEC_NONE)
 		return fail(p, p->line, "'%s' is outside a section: put it "
 		    "under [general] or [account NAME]", key);
+	if (p->sec == SEC_KEYS)
+		return fail(p, p->line, "syntax error");	/* not reached */
 	if ((k = find_key(section_names[p->sec], key)) == -1)
 		return unknown_key(p, section_names[p->sec], key);
 	if (p->keyline[k] != 0)
@@ -1004,7 +1208,7 @@ parse_assignment(struct parser *p, char *s)
 static int
 parse_line(struct parser *p, const char *raw, size_t len)
 {
-	char	 buf[CONFIG_LINE_MAX + 1], *s;
+	char	 buf[CONFIG_LINE_MAX + 1], *s, *why = NULL;
 	size_t	 i;
 
 	if (len > 0 && raw[len - 1] == '\r')
@@ -1031,6 +1235,13 @@ parse_line(struct parser *p, const char *raw, size_t len)
 		return 0;
 	if (*s == '[')
 		return parse_section(p, s);
+	if (p->sec == SEC_KEYS) {
+		if (config_keys_bind(p->cfg, p->keyctx, p->line, s, &why) == 0)
+			return 0;
+		fail(p, p->line, "%s", why);
+		free(why);
+		return -1;
+	}
 	return parse_assignment(p, s);
 }
 
@@ -1045,6 +1256,9 @@ config_parse(const char *buf, size_t len, const char *name, char **errp)
 	p.cfg = xcalloc(1, sizeof *p.cfg);
 	p.cfg->path = xstrdup(name);
 	p.cfg->theme = xstrdup("default");
+	p.cfg->layout = LAYOUT_AUTO;
+	p.cfg->sort = SORT_REVERSE_DATE;
+	p.cfg->folder_width = 24;
 	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
 		pos = 3;	/* a byte order mark some editors add */
 	while (pos < len) {
