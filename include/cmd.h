@@ -24,5 +24,7 @@ int	cmd_password(struct config *, int argc, char **argv);
 int	cmd_sync(struct config *, int argc, char **argv);
 int	cmd_search(struct config *, int argc, char **argv);
 int	cmd_mark(struct config *, int argc, char **argv);
+/* Prints one message file as the pager shows it; cfg may be NULL. */
+int	cmd_show(struct config *, int argc, char **argv);
 
 #endif

@@ -40,4 +40,114 @@ extern const char *const header_field_names[];
 int	 header_parse(const char *buf, size_t len, struct header_fields *);
 void	 header_fields_free(struct header_fields *);
 
+/* ---- header.c, for the pager: any header text as one line of UTF-8. ---- */
+
+/* Raw 8-bit or RFC 2047 encoded text (n bytes) decoded; caller frees. */
+char	*header_decode_text(const char *s, size_t n);
+
+/* ---- mime.c: the MIME structure of a message, bounded. ---- */
+#define MIME_DEPTH_MAX	50
+#define MIME_PARTS_MAX	500
+struct mime_part {
+	int	 depth;		/* 0 for the message itself */
+	char	*type;		/* lower-case "text/plain"; default per RFC 2045 */
+	char	*charset;	/* lower-case, "" if none */
+	char	*encoding;	/* lower-case Content-Transfer-Encoding, "" */
+	char	*disposition;	/* "inline", "attachment" or "" */
+	char	*filename;	/* RFC 2231/2047 decoded UTF-8, NOT sanitized, "" */
+	size_t	 hdr_off;	/* the part's header block in the buffer */
+	size_t	 body_off, body_len;	/* its raw (encoded) body */
+	int	 multipart;	/* 1 for multipart/ containers */
+};
+struct mime {
+	struct mime_part *parts;	/* depth-first order */
+	size_t		  nparts;
+	int		  truncated;	/* a limit was hit: marked, best effort */
+};
+/*
+ * Fills out with the parts of the message buf (never fails on hostile
+ * input; out->truncated says a limit was hit).  Strings are owned by out;
+ * offsets point into buf.  Returns 0.
+ */
+int	 mime_parse(const char *buf, size_t len, struct mime *out);
+void	 mime_free(struct mime *);
+/* The body of part with its transfer encoding removed (base64, QP, 7bit...); caller frees; *outlen set. */
+char	*mime_decode(const char *buf, const struct mime_part *, size_t *outlen);
+/*
+ * Iterates over the header fields of the block buf[*pos..len), stopping
+ * at the empty line, MAIL_HEADER_BLOCK_MAX or 10,000 fields: 1 with the
+ * field's name and raw (folded) value, 0 at the end.  A field longer than
+ * MAIL_HEADER_FIELD_MAX comes back with *vlen 0 and *toolong set.
+ */
+int	 mime_header_next(const char *buf, size_t len, size_t *pos,
+	    const char **name, size_t *nlen, const char **val, size_t *vlen,
+	    int *toolong);
+/* s converted from charset to UTF-8 (iconv); unknown charset or invalid bytes -> U+FFFD, never silently truncated. Caller frees. */
+char	*charset_to_utf8(const char *charset, const char *s, size_t len, size_t *outlen);
+
+/* ---- html.c: HTML to text. ---- */
+/*
+ * filter: a command reading HTML on stdin and writing text, split into
+ * argv words here (simple quotes understood), run without a shell; NULL =
+ * auto: `w3m -dump -T text/html -O UTF-8` or `lynx -dump -stdin
+ * -display_charset=UTF-8` if installed in PATH, else the built-in tag
+ * stripper; "" = the built-in stripper.  A filter that fails or runs
+ * longer than 5 s falls back to the built-in stripper.  Caller frees.
+ */
+char	*html_to_text(const char *html, size_t len, const char *filter, size_t *outlen);
+/* Like html_to_text(); *how is set to the program used, or "built-in" (static). */
+char	*html_convert(const char *html, size_t len, const char *filter,
+	    size_t *outlen, const char **how);
+/* The built-in tag stripper alone: entities decoded, scripts dropped, links kept. */
+char	*html_strip(const char *html, size_t len, size_t *outlen);
+
+/* ---- render.c: a message as pager lines. ---- */
+enum render_kind {
+	RENDER_HEADER,		/* "Name: value" */
+	RENDER_BODY,
+	RENDER_QUOTE,		/* level 1.. in level */
+	RENDER_SIGNATURE,	/* after "-- " */
+	RENDER_PART,		/* a line of the parts list; level: index in mime.parts */
+	RENDER_NOTE,		/* tern's own remark: truncated, html filtered, ... */
+	RENDER_BLANK
+};
+struct render_line {
+	enum render_kind kind;
+	int		 level;		/* quote level, or header name length for RENDER_HEADER */
+	char		*text;		/* sanitized UTF-8, one line, tabs expanded to spaces */
+};
+struct render_opts {
+	int		 full_headers;	/* every header field, decoded */
+	int		 raw;		/* the message source, sanitized, no decoding */
+	const char	*html_filter;	/* NULL: auto (see html_to_text) */
+};
+struct rendered {
+	struct render_line *lines;
+	size_t		    nlines;
+	struct mime	    mime;	/* the parts, for v/s in the pager */
+	char		  **urls;	/* http(s)/mailto/ftp URLs found in the text, in order, unique, sanitized */
+	size_t		    nurls;
+	int		    truncated;
+};
+/* Renders the message buf into out (owned by out; rendered_free()).  Returns 0. */
+int	 render_message(const char *buf, size_t len, const struct render_opts *, struct rendered *out);
+void	 rendered_free(struct rendered *);
+
+/* ---- attach.c: saving attachments safely (SECURITY.md "Files"). ---- */
+/*
+ * A safe file name for a decoded attachment name: its basename without
+ * '/', '\\', NUL, control characters or leading dots, not "." or "..",
+ * at most 255 bytes of valid UTF-8, "attachment" if nothing is left.
+ * Caller frees.
+ */
+char	*attach_safe_name(const char *decoded);
+/*
+ * Saves data in a new file (mode 0600) under dir named after
+ * attach_safe_name(name), adding "-1", "-2"... before the extension
+ * rather than overwriting anything.  0 and *path_out (absolute, caller
+ * frees), or -1 and *errp.
+ */
+int	 attach_save(const char *dir, const char *name, const void *data,
+	    size_t len, char **path_out, char **errp);
+
 #endif

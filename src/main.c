@@ -32,6 +32,8 @@ static const char usage_text[] =
 "                             queue a change (--read, --unread, --flag,\n"
 "                             --unflag, --delete, --move folder) for every\n"
 "                             matching message\n"
+"  show [--raw] [--headers] file|-\n"
+"                             print a message file as the pager shows it\n"
 "\n"
 "options:\n"
 "  -c file      configuration file (default $XDG_CONFIG_HOME/tern/config)\n"
@@ -60,6 +62,13 @@ load_config(const char *path)
 	return cfg;
 }
 
+/* Commands that work on files alone and run without a configuration. */
+static int
+needs_config(const char *name)
+{
+	return strcmp(name, "show") != 0;
+}
+
 /* The subcommands: adding one is adding a line here and a cmd_*.c. */
 static const struct command {
 	const char	*name;
@@ -70,6 +79,7 @@ static const struct command {
 	{ "sync", cmd_sync },
 	{ "search", cmd_search },
 	{ "mark", cmd_mark },
+	{ "show", cmd_show },
 	{ NULL, NULL }
 };
 
@@ -129,9 +139,19 @@ main(int argc, char *argv[])
 		return 2;
 	}
 
-	cfg = load_config(cfgpath);
 	level = verbose >= 3 ? LOG_TRACE : verbose == 2 ? LOG_DEBUG :
 	    verbose == 1 ? LOG_INFO : LOG_WARN;
+	if (!needs_config(cmd)) {
+		if (log_open(NULL, level, &err) == -1) {
+			say("cannot open the log: %s", err);
+			free(err);
+			return 2;
+		}
+		rc = c->exec(NULL, argc, argv);
+		log_close();
+		return rc;
+	}
+	cfg = load_config(cfgpath);
 	if (log_open(cfg->log_file, level, &err) == -1) {
 		say("cannot open log_file: %s", err);
 		free(err);

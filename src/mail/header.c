@@ -1190,3 +1190,18 @@ header_fields_free(struct header_fields *hf)
 	free(hf->references);
 	memset(hf, 0, sizeof *hf);
 }
+
+/*
+ * For the pager and MIME parameters (render.c, mime.c): any header text,
+ * raw 8-bit or RFC 2047 encoded, as one line of UTF-8.
+ */
+char *
+header_decode_text(const char *s, size_t n)
+{
+	char	*raw, *dec;
+
+	raw = raw_to_utf8(s, n);
+	dec = rfc2047_decode(raw, strlen(raw));
+	free(raw);
+	return one_line(dec);
+}
