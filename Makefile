@@ -85,3 +85,13 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 .PHONY: all options unit check check-unit deps bench clean install uninstall
+
+# How long threading a 100,000-message folder takes (a report, run by
+# hand: make thread-bench).
+tests/bench/thread_bench: tests/bench/thread_bench.c libtern.a $(HDR)
+	$(CC) $(TERN_CPPFLAGS) $(TERN_CFLAGS) -o $@ $< libtern.a $(TERN_LDFLAGS)
+
+thread-bench: tests/bench/thread_bench
+	./tests/bench/thread_bench
+
+.PHONY: thread-bench

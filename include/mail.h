@@ -11,6 +11,37 @@
 
 #include "core.h"
 
+/* ---- thread.c: JWZ threading (jwz.org/doc/threading.html). ---- */
+
+/* One message to thread; every string is borrowed for the call. */
+struct thread_in {
+	const char	*message_id;	/* without <>, "" if none (borrowed) */
+	const char	*in_reply_to;	/* without <>, "" */
+	const char	*references;	/* ids without <>, space-separated, "" */
+	const char	*subject;	/* decoded */
+	int64_t		 date;		/* for ordering */
+};
+
+/* One line of the threaded list. */
+struct thread_row {
+	size_t		 idx;		/* index into the input */
+	int		 depth;		/* 0 for a thread root */
+	size_t		 thread_size;	/* messages in this row's thread (same for all rows of a thread) */
+	char		 prefix[64];	/* tree drawing for the list, UTF-8, e.g. "", "├─>", "│ └─>"; capped */
+};
+
+/*
+ * Orders n messages as threads: threads sorted by their newest message
+ * (newest first when newest_first, else oldest first), messages inside a
+ * thread by date, oldest first, in tree order.  out has n rows, each
+ * input exactly once.  Returns 0, -1 on allocation trouble (never for
+ * bad input).  depth is exact; prefix draws the 12 nearest ancestor
+ * columns, with "…" in front when there are more.  Only the 128 nearest
+ * References of a message are used; subjects do not group threads.
+ */
+int	 thread_build(const struct thread_in *in, size_t n, int newest_first,
+	    struct thread_row *out);
+
 /* Limits checked before parsing (SECURITY.md). */
 #define MAIL_HEADER_BLOCK_MAX	(1024 * 1024)
 #define MAIL_HEADER_FIELD_MAX	(256 * 1024)
