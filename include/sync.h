@@ -21,7 +21,8 @@ enum engine_mode {
 enum engine_event_type {
 	EV_STATE,		/* text: connecting, syncing, idle, offline */
 	EV_PROGRESS,		/* folder, done of total messages */
-	EV_CHANGED,		/* folder_id changed in the store: re-query */
+	EV_CHANGED,		/* folder_id changed in the store: re-query
+				   (0: the folder list changed) */
 	EV_ERROR,		/* text: what failed (sanitize before showing) */
 	EV_LOG,			/* text: something worth telling */
 	EV_BODY_READY,		/* folder_id, uid: the body is cached (ok), or
@@ -93,5 +94,27 @@ int	 sync_replay(struct sync_ctx *, int64_t folder_id, uint32_t uidvalidity,
 	    char **errp);
 /* Posts an event (engine thread). */
 void	 engine_post(struct engine *, const struct engine_event *);
+
+/* ---- engine.c: what a driver running in the engine thread uses. ---- */
+
+/* 1 once engine_stop() was called. */
+int	 engine_stopping(struct engine *);
+/* 1 if engine_wake() was called since the last call (and clears it). */
+int	 engine_woken(struct engine *);
+/* Sleeps up to ms, returning early on a stop, wake or body request. */
+void	 engine_wait(struct engine *, int ms);
+/* Takes the next engine_fetch_body() request: 1, or 0 if none. */
+int	 engine_take_body(struct engine *, int64_t *folder_id, uint32_t *uid);
+
+/* ---- local.c: the driver of a type = maildir account. ---- */
+
+/*
+ * Indexes the account's Maildir tree into st and applies its pending
+ * operations to the files: once (ENGINE_ONCE) or until stopped, with
+ * the same events as the IMAP engine.  Engine thread; 0 if the last
+ * pass was ok.
+ */
+int	 local_run(struct engine *, struct store *st, const struct account *,
+	    enum engine_mode);
 
 #endif

@@ -334,7 +334,8 @@ html_strip(const char *s, size_t n, size_t *outlen)
 			i++;
 			continue;
 		}
-		for (k = i; k < n && s[k] != '<' && s[k] != '&' &&
+		/* At least one byte: a '<' or '&' that starts nothing. */
+		for (k = i + 1; k < n && s[k] != '<' && s[k] != '&' &&
 		    s[k] != ' ' && s[k] != '\t' && s[k] != '\r' && s[k] != '\n';
 		    k++)
 			;
@@ -342,7 +343,10 @@ html_strip(const char *s, size_t n, size_t *outlen)
 		i = k;
 	}
 	free(href);
-	if (b.len > 0 && b.nl == 0)
+	/* One line end at the end, whatever the markup left. */
+	while (b.len > 0 && b.p[b.len - 1] == '\n')
+		b.p[--b.len] = '\0';
+	if (b.len > 0)
 		hbuf_add(&b, "\n", 1);
 	if (b.p == NULL)
 		hbuf_add(&b, "", 0);

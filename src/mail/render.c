@@ -84,11 +84,13 @@ render_find_urls(struct render_ctx *c, const char *t)
 		for (k = i + pl; k < n && t[k] != ' ' && t[k] != '<' &&
 		    t[k] != '>' && t[k] != '"' && t[k] != '\'' && t[k] != '`';
 		    k++)
-			paren += t[k] == '(';
-		while (k > i + pl && strchr(".,;:!?]}*", t[k - 1]) != NULL)
+			paren += (t[k] == '(') - (t[k] == ')');
+		/* Trailing punctuation, and ')' that closes no '(' in it. */
+		while (k > i + pl && (strchr(".,;:!?]}*", t[k - 1]) != NULL ||
+		    (t[k - 1] == ')' && paren < 0))) {
+			paren += t[k - 1] == ')';
 			k--;
-		while (k > i + pl && t[k - 1] == ')' && paren == 0)
-			k--;
+		}
 		if (k > i + pl && k - i <= RENDER_URL_MAX)
 			render_url(c, t + i, k - i);
 		i = k > i ? k - 1 : i;

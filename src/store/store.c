@@ -977,9 +977,15 @@ store_folder_get_id(struct store *s, int64_t id, struct store_folder *out)
 	return store_folder_get1(s, NULL, id, out);
 }
 
+/*
+ * A local account's folder (src/sync/local.c) records the absolute path
+ * of the user's own Maildir folder instead of a cache path.
+ */
 char *
 store_folder_dir(struct store *s, const struct store_folder *f)
 {
+	if (f != NULL && f->path != NULL && f->path[0] == '/')
+		return xstrdup(f->path);
 	if (f == NULL || !store_path_ok(f->path)) {
 		log_msg(LOG_ERROR, "store %s: unsafe folder path \"%s\"",
 		    s->account, f != NULL && f->path != NULL ? f->path : "");
@@ -992,6 +998,10 @@ store_folder_dir(struct store *s, const struct store_folder *f)
  * The Maildir of folder id, its cache path and UIDVALIDITY: 0 (with
  * *dirp NULL if the recorded path is unsafe: logged, and no file of
  * the folder is touched), 1 if there is no such folder, -1 on error.
+ * The files of a local folder (an absolute path) are the user's mail,
+ * not a cache: *dirp is NULL for it too, so removing or re-flagging a
+ * row never unlinks or renames them; only local.c does, for the user's
+ * own pending operations.
  */
 int
 store_folder_dir_id(struct store *s, int64_t id, char **dirp, char **pathp,
@@ -1008,7 +1018,9 @@ store_folder_dir_id(struct store *s, int64_t id, char **dirp, char **pathp,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		path = (const char *)sqlite3_column_text(st, 0);
-		if (!store_path_ok(path))
+		if (path != NULL && path[0] == '/')
+			;	/* local: not ours to touch */
+		else if (!store_path_ok(path))
 			log_msg(LOG_ERROR, "store %s: unsafe folder path "
 			    "\"%s\"", s->account, path != NULL ? path : "");
 		else {

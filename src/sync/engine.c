@@ -4,7 +4,9 @@
  * INBOX in watch mode, reconnects with backoff, and reports everything
  * as events through a queue whose pipe the main thread polls.  Signals
  * are blocked in the thread; only engine_stop()/engine_wake() and the
- * event queue cross threads.
+ * event queue cross threads.  A type = maildir account runs the local
+ * driver (local.c) in the same thread instead, through the small
+ * driver interface at the end of this file.
  */
 #include <errno.h>
 #include <poll.h>
@@ -344,6 +346,11 @@ engine_main(void *arg)
 		free(err);
 		goto done;
 	}
+	if (e->acct->type == ACCOUNT_MAILDIR) {
+		e->ok = local_run(e, st, e->acct, e->mode) == 0;
+		store_close(st);
+		goto done;
+	}
 	s.acct = e->acct;
 	s.store = st;
 	s.engine = e;
@@ -465,4 +472,55 @@ engine_join(struct engine *e)
 	secret_free(e->secret);
 	free(e);
 	return ok ? 0 : -1;
+}
+
+/* ---- the driver interface (engine thread) ---- */
+
+int
+engine_stopping(struct engine *e)
+{
+	return e->stop;
+}
+
+int
+engine_woken(struct engine *e)
+{
+	int	 w = e->wake;
+
+	e->wake = 0;
+	return w;
+}
+
+void
+engine_wait(struct engine *e, int ms)
+{
+	struct pollfd	pfd;
+	char		buf[64];
+	int		busy;
+
+	pthread_mutex_lock(&e->lock);
+	busy = e->bodies != NULL;
+	pthread_mutex_unlock(&e->lock);
+	pfd.fd = e->wakepipe[0];
+	pfd.events = POLLIN;
+	if (!busy && !e->stop && !e->wake && poll(&pfd, 1, ms) > 0)
+		(void)!read(e->wakepipe[0], buf, sizeof buf);
+}
+
+int
+engine_take_body(struct engine *e, int64_t *folder_id, uint32_t *uid)
+{
+	struct body_req	*r;
+
+	pthread_mutex_lock(&e->lock);
+	r = e->bodies;
+	if (r != NULL)
+		e->bodies = r->next;
+	pthread_mutex_unlock(&e->lock);
+	if (r == NULL)
+		return 0;
+	*folder_id = r->folder_id;
+	*uid = r->uid;
+	free(r);
+	return 1;
 }
