@@ -27,4 +27,18 @@ int	cmd_mark(struct config *, int argc, char **argv);
 /* Prints one message file as the pager shows it; cfg may be NULL. */
 int	cmd_show(struct config *, int argc, char **argv);
 
+/* ---- demo.c: `tern --demo`, a sample mailbox and no config file. ---- */
+
+/*
+ * Writes a small sample Maildir into a new private (0700) directory
+ * under $TMPDIR or /tmp, points XDG_DATA_HOME into it (so the store is
+ * there too) and returns a configuration with one type = maildir
+ * account, "demo".  *cfgp (config_free) and *dirp (demo_cleanup, then
+ * free) are the caller's.  0, or -1 with *errp (caller frees).
+ */
+int	demo_setup(struct config **cfgp, char **dirp, char **errp);
+/* Removes the demo directory dir and everything in it (no symlink is
+ * followed); anything that is not a demo directory is left alone. */
+void	demo_cleanup(const char *dir);
+
 #endif

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "cmd.h"
 #include "store.h"
 #include "sync.h"
@@ -26,7 +28,7 @@
 Suite	*suite(void);
 
 static char		*root;		/* a fresh directory per test */
-static char		*mail;		/* root/Mail: the account's path */
+static char		*tree;		/* root/Mail: the account's path */
 static struct config	*cfg;
 static struct account	*the_acct;
 
@@ -42,7 +44,7 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 static void
 put(const char *rel, const char *text)
 {
-	char	*p = xasprintf("%s/%s", mail, rel);
+	char	*p = xasprintf("%s/%s", tree, rel);
 	FILE	*fp = fopen(p, "w");
 
 	ck_assert_msg(fp != NULL, "%s: %s", p, strerror(errno));
@@ -54,8 +56,8 @@ put(const char *rel, const char *text)
 static void
 mkmaildir(const char *rel)
 {
-	char	*p = rel[0] != '\0' ? xasprintf("%s/%s", mail, rel) :
-	    xstrdup(mail);
+	char	*p = rel[0] != '\0' ? xasprintf("%s/%s", tree, rel) :
+	    xstrdup(tree);
 	char	*err = NULL;
 
 	ck_assert_msg(maildir_ensure(p, &err) == 0, "%s", err);
@@ -66,7 +68,7 @@ static int
 exists(const char *rel)
 {
 	struct stat	 sb;
-	char		*p = xasprintf("%s/%s", mail, rel);
+	char		*p = xasprintf("%s/%s", tree, rel);
 	int		 r = lstat(p, &sb) == 0;
 
 	free(p);
@@ -80,7 +82,7 @@ setup(void)
 
 	root = xstrdup("/tmp/tern-check-local-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(root));
-	mail = xasprintf("%s/Mail", root);
+	tree = xasprintf("%s/Mail", root);
 	data = xasprintf("%s/data", root);
 	setenv("XDG_DATA_HOME", data, 1);
 	free(data);
@@ -115,22 +117,22 @@ setup(void)
 	    "Subject: archived\n\nx\n");
 	/* Not messages: a dot file, a directory, a symlink. */
 	put("cur/.hidden", "From: x\n\n");
-	text = xasprintf("%s/cur/subdir", mail);
+	text = xasprintf("%s/cur/subdir", tree);
 	mkdir(text, 0700);
 	free(text);
-	text = xasprintf("%s/cur/link:2,S", mail);
+	text = xasprintf("%s/cur/link:2,S", tree);
 	ck_assert_int_eq(symlink("/etc/passwd", text), 0);
 	free(text);
 	/* A symlink out of the tree is not followed. */
 	text = xasprintf("%s/outside", root);
 	ck_assert_msg(maildir_ensure(text, &err) == 0, "%s", err);
-	data = xasprintf("%s/.Evil", mail);
+	data = xasprintf("%s/.Evil", tree);
 	ck_assert_int_eq(symlink(text, data), 0);
 	free(data);
 	free(text);
 
 	text = xasprintf("[account t]\ntype = maildir\nfrom = t@example.com\n"
-	    "path = %s\n", mail);
+	    "path = %s\n", tree);
 	cfg = config_parse(text, strlen(text), "test", &err);
 	ck_assert_msg(cfg != NULL, "%s", err);
 	free(text);
@@ -142,7 +144,7 @@ teardown(void)
 {
 	config_free(cfg);
 	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(mail);
+	free(tree);
 	free(root);
 	unsetenv("XDG_DATA_HOME");
 }
@@ -205,6 +207,24 @@ folder_id(struct store *st, const char *name)
 	id = f.id;
 	store_folder_clear(&f);
 	return id;
+}
+
+/* The number of messages matching an SQL condition on m. */
+static int
+query_count(struct store *st, const char *where)
+{
+	sqlite3_stmt	*q;
+	char		*sql = xasprintf("SELECT COUNT(*) FROM messages m WHERE %s",
+			    where);
+	int		 n = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	free(sql);
+	return n;
 }
 
 /* The uid of the message of folder with subject, or 0. */
@@ -282,7 +302,7 @@ START_TEST(test_index)
 	ck_assert_int_eq(f.total, 4);
 	ck_assert_int_eq(f.unread, 2);
 	dir = store_folder_dir(st, &f);
-	ck_assert_str_eq(dir, mail);
+	ck_assert_str_eq(dir, tree);
 	free(dir);
 	store_folder_clear(&f);
 
@@ -339,12 +359,12 @@ START_TEST(test_other_mua)
 	store_close(st);
 
 	/* mutt replies to a and deletes b; a new message arrives. */
-	from = xasprintf("%s/cur/1000.a.host:2,S", mail);
-	to = xasprintf("%s/cur/1000.a.host:2,RS", mail);
+	from = xasprintf("%s/cur/1000.a.host:2,S", tree);
+	to = xasprintf("%s/cur/1000.a.host:2,RS", tree);
 	ck_assert_int_eq(rename(from, to), 0);
 	free(from);
 	free(to);
-	from = xasprintf("%s/cur/1001.b.host:2,FS", mail);
+	from = xasprintf("%s/cur/1001.b.host:2,FS", tree);
 	ck_assert_int_eq(unlink(from), 0);
 	free(from);
 	put("new/1005.e.host", "Subject: fresh\n\nx\n");
@@ -361,7 +381,7 @@ START_TEST(test_other_mua)
 	store_close(st);
 
 	/* A folder removed by another program leaves the store. */
-	from = xasprintf("%s/.Lists.Debian", mail);
+	from = xasprintf("%s/.Lists.Debian", tree);
 	nftw(from, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(from);
 	ck_assert_int_eq(run_once(NULL), 0);
@@ -464,8 +484,8 @@ START_TEST(test_pending_restart)
 	p.target = (char *)"Trash";
 	ck_assert_int_eq(pending_add(st, &p), 0);
 	/* Another MUA renames it meanwhile. */
-	from = xasprintf("%s/cur/1001.b.host:2,FS", mail);
-	to = xasprintf("%s/cur/1001.b.host:2,FRS", mail);
+	from = xasprintf("%s/cur/1001.b.host:2,FS", tree);
+	to = xasprintf("%s/cur/1001.b.host:2,FRS", tree);
 	ck_assert_int_eq(rename(from, to), 0);
 	free(from);
 	free(to);
@@ -481,7 +501,7 @@ START_TEST(test_pending_restart)
 }
 END_TEST
 
-/* Watch mode: new mail shows within the tick; bodies answer at once. */
+/* Watch mode: new tree shows within the tick; bodies answer at once. */
 START_TEST(test_watch)
 {
 	struct engine		*e;
@@ -524,7 +544,13 @@ START_TEST(test_watch)
 }
 END_TEST
 
-#ifdef TERN_DEMO
+/*
+ * The demo lives with the command line (src/), outside libtern.a:
+ * its two files are compiled into this test.
+ */
+#include "../src/demo.c"
+#include "../src/demo_data.c"
+
 /* The demo: a tree that indexes, and a cleanup that leaves nothing. */
 START_TEST(test_demo)
 {
@@ -536,6 +562,8 @@ START_TEST(test_demo)
 	struct pollfd	 pfd;
 	struct stat	 sb;
 	char		*dir = NULL, *err = NULL, *data;
+	struct store_msg m;
+	int64_t		 inbox;
 	size_t		 n, i, total = 0;
 	int		 done = 0, inbox_unread = 0;
 
@@ -562,7 +590,7 @@ START_TEST(test_demo)
 	st = store_open("demo", data, 0, &err);
 	ck_assert_msg(st != NULL, "%s", err);
 	ck_assert_int_eq(store_folders(st, &fs, &n), 0);
-	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(n, 6);
 	ck_assert_str_eq(fs[0].name, "INBOX");
 	for (i = 0; i < n; i++) {
 		total += (size_t)fs[i].total;
@@ -578,16 +606,35 @@ START_TEST(test_demo)
 	ck_assert_int_gt(inbox_unread, 0);
 	ck_assert_uint_ge(total, 18);
 	store_folders_free(fs, n);
+	/* Decoded names and subjects, and a thread four deep. */
+	inbox = folder_id(st, "INBOX");
+	ck_assert_uint_ne(uid_of(st, inbox, "\xe4\xbc\x9a\xe8\xad\xb0"), 0);
+	ck_assert_int_eq(store_msg_get(st, inbox, uid_of(st, inbox,
+	    "Photos"), &m), 0);
+	ck_assert_str_eq(m.from, "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m "
+	    "<zoe@example.org>");
+	store_msg_clear(&m);
+	ck_assert_int_eq(query_count(st, "m.refs = "
+	    "'plan-1@example.org plan-2@example.com plan-3@example.org'"), 1);
 	store_close(st);
 	free(data);
 	config_free(dcfg);
+	/* A link to something outside: the link goes, its target stays. */
+	data = xasprintf("%s/link", dir);
+	ck_assert_int_eq(symlink(root, data), 0);
+	free(data);
 	demo_cleanup(dir);
 	ck_assert_int_eq(lstat(dir, &sb), -1);
+	ck_assert_int_eq(lstat(root, &sb), 0);
+	/* Never anything but a demo directory. */
+	demo_cleanup(root);
+	demo_cleanup("relative");
+	demo_cleanup(NULL);
+	ck_assert_int_eq(lstat(root, &sb), 0);
 	free(dir);
 	unsetenv("XDG_DATA_HOME");
 }
 END_TEST
-#endif
 
 Suite *
 suite(void)
@@ -602,9 +649,7 @@ suite(void)
 	tcase_add_test(tc, test_pending);
 	tcase_add_test(tc, test_pending_restart);
 	tcase_add_test(tc, test_watch);
-#ifdef TERN_DEMO
 	tcase_add_test(tc, test_demo);
-#endif
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -395,6 +395,28 @@ START_TEST(test_html_strip)
 }
 END_TEST
 
+START_TEST(test_html_unclosed_many)	/* linear, however hostile */
+{
+	static const char *const tags[] = { "<script>", "<style>", "<head>",
+	    "<!--", "<a href=\"x\">", "<b", "&#x", "<pre>" };
+	size_t	 n = 200000, i, k, tl;
+	char	*h, *out;
+	size_t	 outn;
+
+	for (k = 0; k < sizeof tags / sizeof tags[0]; k++) {
+		tl = strlen(tags[k]);
+		h = xmalloc(n * tl + 1);
+		for (i = 0; i < n; i++)
+			memcpy(h + i * tl, tags[k], tl);
+		h[n * tl] = '\0';
+		out = html_strip(h, n * tl, &outn);
+		ck_assert(utf8_valid((const unsigned char *)out, outn));
+		free(out);
+		free(h);
+	}
+}
+END_TEST
+
 static const struct filt {
 	const char	*filter;
 	const char	*want;
@@ -682,6 +704,7 @@ suite(void)
 	tcase_add_loop_test(th, test_html_strip, 0, sizeof hrows / sizeof hrows[0]);
 	tcase_add_loop_test(th, test_html_filter, 0, sizeof filts / sizeof filts[0]);
 	tcase_add_test(th, test_html_filter_timeout);
+	tcase_add_test(th, test_html_unclosed_many);
 	tcase_add_test(th, test_html_auto_without_programs);
 	suite_add_tcase(s, th);
 

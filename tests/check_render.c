@@ -164,6 +164,13 @@ static const struct row {
 	    "Content-Type: multipart/mixed; boundary=\"\\\"\"\n\n--\"\n\n"
 	    "one\n--\"--\n",
 	    "_|\nB|one\n" },
+	{ "bad_date_as_written", "Date: next Tuesday\n\nx\n",
+	    "H|Date: next Tuesday\n_|\nB|x\n" },
+	{ "top_level_rfc822", "Subject: outer\nContent-Type: message/rfc822\n"
+	    "\nSubject: inner\n\nbody\n",
+	    "H|Subject: outer\n_|\nN|[-- attached message --]\n"
+	    "H|Subject: inner\n_|\nB|body\n_|\n"
+	    "P|[1] message/rfc822  -  21 B\nP|[2] text/plain  -  5 B\n" },
 	{ "empty", "", "_|\n" },
 };
 
@@ -500,6 +507,48 @@ START_TEST(test_many_lines)		/* SECURITY.md #24 */
 }
 END_TEST
 
+START_TEST(test_many_urls)		/* the URL list is capped, not the text */
+{
+	size_t		 n = 5000, i, len;
+	char		*m = xmalloc(n * 40 + 64);
+	struct rendered	 out;
+
+	len = (size_t)sprintf(m, "Subject: urls\n\n");
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(m + len, "https://x.example/%zu\n", i);
+	render_message(m, len, NULL, &out);
+	ck_assert_uint_eq(out.nurls, 1000);
+	ck_assert_str_eq(out.urls[999], "https://x.example/999");
+	ck_assert_uint_eq(out.nlines, 2 + n);
+	ck_assert_str_eq(out.lines[out.nlines - 1].text,
+	    "https://x.example/4999");
+	rendered_free(&out);
+	free(m);
+}
+END_TEST
+
+START_TEST(test_big_body_lines)		/* SECURITY.md #24 */
+{
+	size_t		 n = 40 * 1024 * 1024, hl, i;
+	char		*m = xmalloc(n + 64);
+	struct rendered	 out;
+
+	/* Over the size read of a part: cut, but its lines all shown. */
+	hl = (size_t)sprintf(m, "Subject: big\n\n");
+	for (i = 0; i < n; i += 64) {
+		memset(m + hl + i, 'y', 63);
+		m[hl + i + 63] = '\n';
+	}
+	render_message(m, hl + n, NULL, &out);
+	ck_assert(out.truncated);
+	ck_assert_uint_ge(out.nlines, 200000);
+	ck_assert_uint_le(out.nlines, 200000 + 4);
+	ck_assert(has_note(&out, "cut"));
+	rendered_free(&out);
+	free(m);
+}
+END_TEST
+
 START_TEST(test_big_header)		/* SECURITY.md #24 */
 {
 	size_t		 n = 10 * 1024 * 1024, len, i;
@@ -591,6 +640,8 @@ suite(void)
 	tcase_add_test(th, test_siblings);
 	tcase_add_test(th, test_big_body);
 	tcase_add_test(th, test_many_lines);
+	tcase_add_test(th, test_many_urls);
+	tcase_add_test(th, test_big_body_lines);
 	tcase_add_test(th, test_big_header);
 	tcase_add_test(th, test_random);
 	suite_add_tcase(s, th);

@@ -210,12 +210,15 @@ html_alpha(int c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* 1 + the index of name in list, or 0. */
 static int
 html_is(const char *name, const char *const *list)
 {
-	for (; *list != NULL; list++)
-		if (strcmp(name, *list) == 0)
-			return 1;
+	int	 i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strcmp(name, list[i]) == 0)
+			return i + 1;
 	return 0;
 }
 
@@ -233,8 +236,8 @@ html_strip(const char *s, size_t n, size_t *outlen)
 	char		 name[16], u[UTF8_CHAR_MAX], *href = NULL, *alt;
 	const char	*gt;
 	size_t		 i = 0, k, nn, tagend, linkstart = 0;
-	unsigned	 cp;
-	int		 pre = 0, close;
+	unsigned	 cp, noclose = 0;
+	int		 pre = 0, close, d;
 
 	while (i < n) {
 		if (s[i] == '<' && i + 3 < n && strncmp(s + i, "<!--", 4) == 0) {
@@ -258,9 +261,16 @@ html_strip(const char *s, size_t n, size_t *outlen)
 				name[nn++] = (char)(s[k] | 0x20);
 			name[nn] = '\0';
 			i = tagend + 1;
-			if (!close && html_is(name, drop)) {
-				/* Unclosed: the rest is shown, not lost. */
-				k = html_find_close(s, n, i, name);
+			if (!close && (d = html_is(name, drop)) > 0) {
+				/*
+				 * Unclosed: the rest is shown, not lost, and
+				 * not searched again (which would be
+				 * quadratic in the number of such tags).
+				 */
+				k = noclose & (1u << d) ? n :
+				    html_find_close(s, n, i, name);
+				if (k >= n)
+					noclose |= 1u << d;
 				if (k < n && (gt = memchr(s + k, '>', n - k)) !=
 				    NULL)
 					i = (size_t)(gt - s) + 1;
@@ -430,7 +440,7 @@ html_run(char **argv, const char *html, size_t len, size_t *outlen)
 	struct hbuf	 b = { 0 };
 	struct pollfd	 pfd;
 	char		*prog, chunk[65536];
-	int		 fds[2], devnull, status, ok = 0, done = 0;
+	int		 fds[2], devnull, status, ok = 0, done = 0, infd;
 	long long	 deadline = html_ms() + HTML_FILTER_TIMEOUT * 1000;
 	pid_t		 pid;
 	ssize_t		 r;
@@ -447,13 +457,16 @@ html_run(char **argv, const char *html, size_t len, size_t *outlen)
 		free(prog);
 		return NULL;
 	}
+	infd = fileno(in);
+	fcntl(infd, F_SETFD, FD_CLOEXEC);
 	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
 	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
 	fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if ((pid = fork()) == 0) {
 		setpgid(0, 0);
-		if (dup2(fileno(in), 0) == -1 || dup2(fds[1], 1) == -1 ||
+		/* Only async-signal-safe calls until exec. */
+		if (dup2(infd, 0) == -1 || dup2(fds[1], 1) == -1 ||
 		    (devnull >= 0 && dup2(devnull, 2) == -1))
 			_exit(127);
 		execv(prog, argv);

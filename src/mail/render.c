@@ -34,7 +34,8 @@ struct render_ctx {
 	const char		*buf;
 	size_t			 len;
 	size_t			 cap, ucap, text;
-	int			 cut_line, cut_text, cut_hdr, filters;
+	int			 cut_line, cut_text, cut_hdr, cut_body;
+	int			 filters;
 	int			 shown;		/* body parts shown */
 };
 
@@ -45,13 +46,11 @@ render_url(struct render_ctx *c, const char *s, size_t n)
 	struct rendered	*r = c->r;
 	size_t		 i;
 
+	if (r->nurls >= RENDER_URLS_MAX)
+		return;			/* enough to choose from */
 	for (i = 0; i < r->nurls; i++)
 		if (strlen(r->urls[i]) == n && memcmp(r->urls[i], s, n) == 0)
 			return;
-	if (r->nurls >= RENDER_URLS_MAX) {
-		c->cut_text = 1;
-		return;
-	}
 	if (r->nurls == c->ucap) {
 		c->ucap = c->ucap ? c->ucap * 2 : 16;
 		r->urls = xrealloc(r->urls, c->ucap * sizeof *r->urls);
@@ -268,6 +267,21 @@ render_full_headers(struct render_ctx *c, const char *h, size_t n)
 		c->cut_hdr = 1;
 }
 
+/* The first field called name in the block, decoded, or NULL. */
+static char *
+render_field(const char *h, size_t n, const char *want)
+{
+	const char	*name, *val;
+	size_t		 nlen, vlen, pos = 0;
+	int		 toolong;
+
+	while (mime_header_next(h, n, &pos, &name, &nlen, &val, &vlen,
+	    &toolong))
+		if (nlen == strlen(want) && strncasecmp(name, want, nlen) == 0)
+			return toolong ? NULL : header_decode_text(val, vlen);
+	return NULL;
+}
+
 /* The headers of the message (or an attached one) at buf[off..end). */
 static void
 render_headers(struct render_ctx *c, size_t off, size_t end)
@@ -276,7 +290,7 @@ render_headers(struct render_ctx *c, size_t off, size_t end)
 	    "contains an address; the real address is the one in <>]";
 	struct header_fields	 hf;
 	struct tm		 tm;
-	char			 date[64];
+	char			 date[64], *raw;
 
 	header_parse(c->buf + off, end - off, &hf);
 	if (c->o->full_headers) {
@@ -296,6 +310,10 @@ render_headers(struct render_ctx *c, size_t off, size_t end)
 	if (hf.date != 0 && localtime_r(&hf.date, &tm) != NULL &&
 	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M", &tm) > 0)
 		render_header(c, "Date", date);
+	else if ((raw = render_field(c->buf + off, end - off, "Date")) != NULL) {
+		render_header(c, "Date", raw);	/* as written */
+		free(raw);
+	}
 	render_header(c, "Subject", hf.subject);
 	header_fields_free(&hf);
 }
@@ -337,7 +355,7 @@ render_text_part(struct render_ctx *c, const struct mime_part *part)
 
 	if (pt.body_len > 2 * (size_t)RENDER_TEXT_MAX) {
 		pt.body_len = 2 * (size_t)RENDER_TEXT_MAX;
-		c->cut_text = 1;
+		c->cut_body = 1;
 	}
 	raw = mime_decode(c->buf, &pt, &rlen);
 	/* Undeclared 8-bit text that is not UTF-8 is Windows-1252. */
@@ -419,7 +437,7 @@ render_entity(struct render_ctx *c, size_t i)
 		}
 		return;
 	}
-	if (i > 0 && i + 1 < end && m->parts[i + 1].depth == pt->depth + 1 &&
+	if (i + 1 < end && m->parts[i + 1].depth == pt->depth + 1 &&
 	    strncmp(pt->type, "message/", 8) == 0 &&
 	    strcmp(pt->disposition, "attachment") != 0) {
 		if (c->shown++ > 0)
@@ -543,13 +561,13 @@ render_message(const char *buf, size_t len, const struct render_opts *o,
 		render_parts(&c);
 	}
 	out->truncated = c.cut_line || c.cut_text || c.cut_hdr ||
-	    out->mime.truncated;
+	    c.cut_body || out->mime.truncated;
 	/* The notes go last and past the limits, so they are never lost. */
 	if (out->mime.truncated)
 		render_push(&c, RENDER_NOTE, 0, mime_cut, strlen(mime_cut));
 	if (c.cut_line)
 		render_push(&c, RENDER_NOTE, 0, line_cut, strlen(line_cut));
-	if (c.cut_text)
+	if (c.cut_text || c.cut_body)
 		render_push(&c, RENDER_NOTE, 0, text_cut, strlen(text_cut));
 	return 0;
 }
