@@ -42,6 +42,30 @@ struct thread_row {
 int	 thread_build(const struct thread_in *in, size_t n, int newest_first,
 	    struct thread_row *out);
 
+/* ---- mailcap.c: viewers from mailcap files (RFC 1524), no shell. ---- */
+
+/*
+ * The viewer command for a MIME type from the mailcap files (RFC 1524):
+ * $MAILCAPS (colon-separated) or
+ * ~/.mailcap:/etc/mailcap:/usr/share/etc/mailcap:/usr/local/etc/mailcap.
+ * Returns the argv (NULL-terminated, caller frees with
+ * mailcap_argv_free) for viewing the file at path, with %s replaced by
+ * path as ONE argv word (never through a shell: the command is split
+ * into words here, honouring simple '...' and "..." quoting; a command
+ * that needs a shell (pipes, ;, &&, $(), no %s so the file goes to
+ * standard input) runs as /bin/sh -c 'CMD' sh PATH [TYPE], with %s
+ * written as "$1" and %t as "$2" in CMD).  %t is the type, %{name} is
+ * empty.  Entries with test= are skipped; needsterminal is reported in
+ * *needs_term (unless NULL); copiousoutput is fine.  NULL if no entry.
+ * type is matched case-insensitively; a subtype "*" in a mailcap entry
+ * matches every subtype.
+ */
+char	**mailcap_viewer(const char *type, const char *path, int *needs_term);
+void	  mailcap_argv_free(char **);
+/* The same lookup from the given file list (colon-separated), for tests. */
+char	**mailcap_viewer_in(const char *files, const char *type,
+	    const char *path, int *needs_term);
+
 /* Limits checked before parsing (SECURITY.md). */
 #define MAIL_HEADER_BLOCK_MAX	(1024 * 1024)
 #define MAIL_HEADER_FIELD_MAX	(256 * 1024)

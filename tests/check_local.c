@@ -501,7 +501,116 @@ START_TEST(test_pending_restart)
 }
 END_TEST
 
-/* Watch mode: new tree shows within the tick; bodies answer at once. */
+/*
+ * A move to a folder that does not exist is given up after a few
+ * attempts, with an error, and the message shows again: nothing lost.
+ */
+START_TEST(test_pending_fails)
+{
+	struct store		*st;
+	struct pending		 p;
+	struct engine		*e;
+	struct engine_event	 ev;
+	struct pollfd		 pfd;
+	char			*err = NULL;
+	int64_t			 inbox;
+	int			 i, errors = 0, done;
+
+	ck_assert_int_eq(run_once(NULL), 0);
+	st = open_store();
+	inbox = folder_id(st, "INBOX");
+	memset(&p, 0, sizeof p);
+	p.folder_id = inbox;
+	p.op = PENDING_MOVE;
+	p.uid = uid_of(st, inbox, "flagged");
+	p.target = (char *)"Nowhere";
+	ck_assert_int_eq(pending_add(st, &p), 0);
+	ck_assert_uint_eq(uid_of(st, inbox, "flagged"), 0);
+	for (i = 0; i < 3; i++) {
+		e = engine_start(the_acct, NULL, ENGINE_ONCE, &err);
+		ck_assert_ptr_nonnull(e);
+		pfd.fd = engine_event_fd(e);
+		pfd.events = POLLIN;
+		for (done = 0; !done;) {
+			ck_assert_int_gt(poll(&pfd, 1, 20000), 0);
+			while (engine_next_event(e, &ev)) {
+				if (ev.type == EV_ERROR) {
+					ck_assert_ptr_nonnull(strstr(ev.text,
+					    "Nowhere"));
+					errors++;
+				}
+				if (ev.type == EV_DONE)
+					done = 1;
+			}
+		}
+		ck_assert_int_eq(engine_join(e), -1);
+	}
+	ck_assert_int_eq(errors, 3);
+	ck_assert_int_eq(pending_count(st), 0);
+	ck_assert(exists("cur/1001.b.host:2,FS"));
+	ck_assert_uint_ne(uid_of(st, inbox, "flagged"), 0);
+	store_close(st);
+}
+END_TEST
+
+/*
+ * path may be a symlink; inside the tree, links, FIFOs and anything
+ * deeper than 20 levels are left alone, and two folders whose names
+ * differ only in case do not break the index.
+ */
+START_TEST(test_bounds)
+{
+	struct store		*st;
+	struct store_folder	*fs;
+	struct config		*c2;
+	char			*link, *text, *err = NULL, *p;
+	size_t			 n, i, depth;
+	int			 deepest = 0;
+	const char		*c;
+
+	link = xasprintf("%s/link-to-mail", root);
+	ck_assert_int_eq(symlink(tree, link), 0);
+	text = xasprintf("[account t]\ntype = maildir\nfrom = t@example.com\n"
+	    "path = %s\n", link);
+	c2 = config_parse(text, strlen(text), "test", &err);
+	ck_assert_msg(c2 != NULL, "%s", err);
+	free(text);
+	config_free(cfg);
+	cfg = c2;
+	the_acct = &cfg->accounts[0];
+	p = xasprintf("%s/cur/fifo:2,S", tree);
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	free(p);
+	mkmaildir(".Foo");
+	mkmaildir(".foo");
+	p = xstrdup("deep");
+	for (i = 0; i < 25; i++) {
+		mkmaildir(p);
+		text = xasprintf("%s/d", p);
+		free(p);
+		p = text;
+	}
+	free(p);
+	ck_assert_int_eq(run_once(NULL), 0);
+	st = open_store();
+	ck_assert_int_eq(store_folders(st, &fs, &n), 0);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(strncmp(fs[i].path, link, strlen(link)), 0);
+		for (depth = 0, c = fs[i].name; *c != '\0'; c++)
+			depth += *c == '/';
+		if (strncmp(fs[i].name, "deep", 4) == 0 && (int)depth > deepest)
+			deepest = (int)depth;
+	}
+	/* "deep" is level 1; levels 1 to 20 are read. */
+	ck_assert_int_eq(deepest, 19);
+	ck_assert_uint_eq(count(st, folder_id(st, "INBOX")), 4);
+	store_folders_free(fs, n);
+	store_close(st);
+	free(link);
+}
+END_TEST
+
+/* Watch mode: new mail shows within the tick; bodies answer at once. */
 START_TEST(test_watch)
 {
 	struct engine		*e;
@@ -648,6 +757,8 @@ suite(void)
 	tcase_add_test(tc, test_other_mua);
 	tcase_add_test(tc, test_pending);
 	tcase_add_test(tc, test_pending_restart);
+	tcase_add_test(tc, test_pending_fails);
+	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_watch);
 	tcase_add_test(tc, test_demo);
 	suite_add_tcase(s, tc);

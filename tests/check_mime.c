@@ -219,6 +219,8 @@ static const struct frow {
 	{ "quoted_escapes", "Content-Disposition: attachment; "
 	    "filename=\"a\\\"b\\\\c\"", "a\"b\\c" },
 	{ "none", "Content-Type: text/plain", "" },
+	{ "rfc2231_empty", "Content-Disposition: attachment; "
+	    "filename*=iso-8859-1''", "" },
 };
 
 START_TEST(test_filenames)
@@ -312,6 +314,9 @@ static const struct crow {
 	{ "iso-2022-jp", L("\x1b$B%F%9%H\x1b(B"), "テスト" },
 	{ "shift_jis", L("\x83\x65\x83\x58\x83\x67"), "テスト" },
 	{ "windows-1252", L("a\0b"), "a" FFFD "b" },
+	{ "iso-8859-1", L(""), "" },		/* found by fuzzing */
+	{ "utf-8", L(""), "" },
+	{ "x-unknown", L(""), "" },
 };
 
 START_TEST(test_charset)
@@ -474,12 +479,16 @@ START_TEST(test_html_auto_without_programs)
 	char	*out;
 	size_t	 n;
 
+	char	*path = xstrdup(getenv("PATH") ? getenv("PATH") : "/bin");
+
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	setenv("PATH", dir, 1);		/* no w3m, no lynx */
 	out = html_to_text("<p>x</p>", 8, NULL, &n);
 	ck_assert_str_eq(out, "x\n");
 	free(out);
 	rmdir(dir);
+	setenv("PATH", path, 1);
+	free(path);
 }
 END_TEST
 

@@ -1,6 +1,7 @@
 /*
  * config_int.h - private to src/core/config*.c: what config.c (the file,
- * its sections and keys) and config_keys.c (the [keys] sections) share.
+ * its sections and keys), config_keys.c (the [keys] sections) and
+ * config_url.c (server URLs) share.
  * Main thread, during config_parse().
  */
 #ifndef TERN_CONFIG_INT_H
@@ -24,5 +25,12 @@ int		 config_keys_bind(struct config *cfg, const char *context,
 		    int line, char *s, char **why);
 /* Frees cfg->keys. */
 void		 config_keys_free(struct config *cfg);
+
+/*
+ * Parses an imap or smtp (key) URL into sv; -1 with *why (caller frees)
+ * if it is malformed.
+ */
+int		 config_url_parse(const char *key, const char *v,
+		    struct server *sv, char **why);
 
 #endif

@@ -31,6 +31,7 @@ cbuf_grow(struct cbuf *b, size_t n)
 	while (b->len + n + 1 > b->cap)
 		b->cap = b->cap ? b->cap * 2 : 256;
 	b->p = xrealloc(b->p, b->cap);
+	b->p[b->len] = '\0';	/* a string even when nothing is added */
 }
 
 static void
@@ -154,7 +155,7 @@ charset_to_utf8(const char *charset, const char *s, size_t len,
 	free(conv.p);
 done:
 	if (b.p == NULL)
-		cbuf_grow(&b, 0), b.p[0] = '\0';
+		cbuf_grow(&b, 0);
 	if (outlen != NULL)
 		*outlen = b.len;
 	return b.p;

@@ -78,7 +78,7 @@ local_add_dir(struct local *l, const char *path)
 {
 	struct stat	 sb;
 
-	if (lstat(path, &sb) == -1)
+	if (stat(path, &sb) == -1)
 		return;
 	l->dirs = xrealloc(l->dirs, (l->ndirs + 1) * sizeof *l->dirs);
 	l->dirs[l->ndirs].path = xstrdup(path);
@@ -185,7 +185,10 @@ local_walk(struct local *l, struct local_walk *w, char **errp)
 	memset(w, 0, sizeof *w);
 	w->l = l;
 	local_dirs_free(l);
-	if (lstat(root, &sb) == -1 || !S_ISDIR(sb.st_mode) ||
+	l->walked = time(NULL);
+	/* path itself may be a link the user made; nothing below it. */
+	errno = 0;
+	if (stat(root, &sb) == -1 || !S_ISDIR(sb.st_mode) ||
 	    (d = opendir(root)) == NULL) {
 		seterr(errp, "%s: %s", root, errno != 0 ? strerror(errno) :
 		    "not a directory");
@@ -382,9 +385,11 @@ local_tree_changed(struct local *l)
 	size_t		 i;
 
 	for (i = 0; i < l->ndirs; i++)
-		if (lstat(l->dirs[i].path, &sb) == -1 ||
+		if (stat(l->dirs[i].path, &sb) == -1 ||
 		    sb.st_mtim.tv_sec != l->dirs[i].mt.tv_sec ||
-		    sb.st_mtim.tv_nsec != l->dirs[i].mt.tv_nsec)
+		    sb.st_mtim.tv_nsec != l->dirs[i].mt.tv_nsec ||
+		    /* changed within the tick of the walk: look again */
+		    l->dirs[i].mt.tv_sec >= l->walked - 1)
 			return 1;
 	return 0;
 }

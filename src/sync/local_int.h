@@ -50,6 +50,7 @@ struct local {
 	size_t			 nf;
 	struct local_dir	*dirs;		/* watched for new folders */
 	size_t			 ndirs;
+	time_t			 walked;	/* when dirs were read */
 	int			 ok;		/* the last pass went well */
 };
 

@@ -28,6 +28,7 @@
 
 #define LOCAL_TXN_BATCH		2000	/* writes per store transaction */
 #define LOCAL_READ_CHUNK	16384
+#define LOCAL_PROGRESS		1000	/* new messages between EV_PROGRESS */
 
 void
 local_post(struct local *l, enum engine_event_type type, int64_t folder,
@@ -42,6 +43,22 @@ local_post(struct local *l, enum engine_event_type type, int64_t folder,
 	va_start(ap, fmt);
 	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
 	va_end(ap);
+	engine_post(l->e, &ev);
+}
+
+/* How far the first indexing of a large folder is. */
+static void
+local_progress(struct local *l, struct local_folder *f, size_t done,
+    size_t total)
+{
+	struct engine_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = EV_PROGRESS;
+	ev.folder_id = f->id;
+	ev.done = done;
+	ev.total = total;
+	snprintf(ev.folder, sizeof ev.folder, "%s", f->name);
 	engine_post(l->e, &ev);
 }
 
@@ -464,7 +481,7 @@ local_scan(struct local *l, struct local_folder *f, int force)
 {
 	struct local_file	*disk, *old, *d;
 	struct local_row	*rows, *row, key;
-	size_t			 ndisk, nrows, i, writes = 0, kept = 0;
+	size_t			 ndisk, nrows, i, writes = 0, kept = 0, put = 0;
 	int			 changed = 0, r, dirty = f->dirty;
 
 	f->dirty = 0;
@@ -504,8 +521,12 @@ local_scan(struct local *l, struct local_folder *f, int force)
 				r = local_renamed(l, f, d->uid, d->rel);
 				changed = 1;
 			}
-		} else if ((r = local_put(l, f, d)) == 1)
-			changed = 1;
+		} else {
+			if ((r = local_put(l, f, d)) == 1)
+				changed = 1;
+			if (++put % LOCAL_PROGRESS == 0)
+				local_progress(l, f, i, ndisk);
+		}
 		if (r == -1)
 			goto fail;
 		if (r != 0 || row == NULL)
