@@ -51,6 +51,11 @@ int	 hexval(int c);
 int	 mkdir_p(const char *path, mode_t mode, char **errp);
 /* pipe() with both ends non-blocking and close-on-exec; -1 and errno. */
 int	 pipe_nonblock(int fds[2]);
+/* Microseconds on the monotonic clock. */
+int64_t	 clock_us(void);
+/* Microseconds since the first call of clock_start() (main's start). */
+void	 clock_start(void);
+int64_t	 clock_since_start_us(void);
 
 /* ---- utf8.c: strict UTF-8 (RFC 3629), decoded in one place. ---- */
 

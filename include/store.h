@@ -218,6 +218,42 @@ int	 query_run(struct store *, const struct query *,
 	    int (*cb)(const struct store_msg *, const struct store_folder *,
 	    void *), void *ctx, char **errp);
 
+/* ---- store_list.c: the message list, windowed. ---- */
+
+enum store_sort {
+	STORE_SORT_DATE,	/* arrival (INTERNALDATE), the index's order */
+	STORE_SORT_FROM,
+	STORE_SORT_SUBJECT,
+	STORE_SORT_SIZE
+};
+
+/* What threading needs of one message; strings owned. */
+struct store_key {
+	int64_t		 id;
+	char		*message_id;
+	char		*in_reply_to;
+	char		*references;
+	char		*subject;
+	int64_t		 date;
+};
+
+/*
+ * The ids of folder's messages (matching filter, if not NULL) in sort
+ * order, ascending or reversed; *idsp is owned by the caller.
+ */
+int	 store_list_ids(struct store *, int64_t folder, enum store_sort,
+	    int reverse, const struct query *filter, int64_t **idsp,
+	    size_t *np);
+/* The threading fields of the same messages, oldest first. */
+int	 store_list_keys(struct store *, int64_t folder,
+	    const struct query *filter, struct store_key **, size_t *);
+void	 store_keys_free(struct store_key *, size_t);
+/* The message with row id; 0 found, 1 gone, -1 error. */
+int	 store_msg_by_id(struct store *, int64_t id, struct store_msg *out);
+/* The absolute path of m's cached file; NULL if it has none.  Caller
+ * frees. */
+char	*store_msg_path(struct store *, const struct store_msg *m);
+
 /* ---- pending.c: the offline queue and crash journal. ---- */
 
 enum pending_op {

@@ -43,4 +43,19 @@ void		 theme_monochrome(struct theme *);
 /* Finds a theme by name: an absolute/relative path if it contains '/', else $XDG_CONFIG_HOME/tern/themes/NAME, then DATADIR "/themes/" NAME (DATADIR is a -D macro from config.mk), then ./themes/NAME (for running from the source tree). Caller frees; NULL if none. */
 char		*theme_find(const char *name);
 
+/* ---- ui.c: the loop. ---- */
+
+struct config;
+struct engine;
+
+/*
+ * Runs the terminal UI over cfg's accounts until the user quits.
+ * engines[i] is account i's engine (borrowed; NULL entries or a NULL
+ * array: offline) and notes[i] why it is missing (or NULL), shown in
+ * the status line.  Returns the exit status: 0, or 1 (2 for a bad
+ * [keys] line) with *errp saying why.
+ */
+int	 ui_run(struct config *cfg, struct engine **engines, char **notes,
+	    char **errp);
+
 #endif

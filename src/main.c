@@ -15,9 +15,11 @@
 #include "net.h"
 
 static const char usage_text[] =
-"usage: tern [-v] [-c file] [command [args]]\n"
+"usage: tern [-v] [-c file] [--demo] [command [args]]\n"
 "\n"
-"tern is a terminal mail client.  Commands:\n"
+"tern is a terminal mail client.  Without a command it opens the\n"
+"terminal UI over every account (--demo: over a built-in demo\n"
+"mailbox, offline, no configuration needed).  Commands:\n"
 "  check [account ...]        connect, authenticate and report on the\n"
 "                             IMAP and SMTP servers of each account\n"
 "  password account           ask for a password and store it in the\n"
@@ -83,21 +85,46 @@ static const struct command {
 	{ NULL, NULL }
 };
 
+/* tern without a command: the terminal UI. */
+static int
+run_ui(const char *cfgpath, int verbose)
+{
+	struct config	*cfg = load_config(cfgpath);
+	char		*err = NULL;
+	int		 rc;
+
+	/* The screen is the UI's: the log goes to log_file or nowhere. */
+	if (log_open(cfg->log_file != NULL ? cfg->log_file : "/dev/null",
+	    verbose >= 3 ? LOG_TRACE : verbose == 2 ? LOG_DEBUG :
+	    verbose == 1 ? LOG_INFO : LOG_WARN, &err) == -1) {
+		say("cannot open log_file: %s", err);
+		free(err);
+		config_free(cfg);
+		return 2;
+	}
+	rc = cmd_ui(cfg);
+	log_close();
+	config_free(cfg);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "demo", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct command *c;
 	struct config	*cfg;
 	const char	*cfgpath = NULL, *cmd;
 	char		*err = NULL;
-	int		 ch, verbose = 0, rc;
+	int		 ch, verbose = 0, rc, demo = 0;
 	enum log_level	 level;
 
+	clock_start();
 	while ((ch = getopt_long(argc, argv, "+c:hvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -112,6 +139,9 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("tern %s\n", VERSION);
 			return 0;
+		case 'D':
+			demo = 1;
+			break;
 		default:
 			fputs(usage_text, stderr);
 			return 2;
@@ -119,11 +149,20 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
-		/* Until the TUI exists, tern without a command explains itself. */
-		fputs(usage_text, stdout);
-		return 0;
+	if (demo) {
+		/* The engines must not write on the screen: no log unless -v. */
+		if (log_open(verbose ? "tern-demo.log" : "/dev/null", verbose ?
+		    LOG_DEBUG : LOG_ERROR, &err) == -1) {
+			say("%s", err);
+			free(err);
+			return 1;
+		}
+		rc = cmd_demo();
+		log_close();
+		return rc;
 	}
+	if (argc == 0)
+		return run_ui(cfgpath, verbose);
 	cmd = argv[0];
 	argc--;
 	argv++;

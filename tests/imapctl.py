@@ -11,10 +11,13 @@ store.  Loopback only.
                                       the server (inside the window), else
                                       print the differences and exit 1
     append FOLDER SUBJECT [--days-ago N] [--flags F] [--msgid ID]
+    append-file FOLDER FILE [--days-ago N] [--flags F]
+                                      append a whole message file
     flag FOLDER UID (+|-)FLAG
     expunge FOLDER UID
     move FOLDER UID DEST
     create NAME | delete NAME | rename OLD NEW
+    empty FOLDER                      expunge every message of FOLDER
     recreate NAME                     delete + create + re-append (new UIDVALIDITY)
     uids FOLDER                       print the UIDs, one per line
 """
@@ -179,6 +182,18 @@ def main():
         when = imaplib.Time2Internaldate(time.time() - a.days_ago * 86400)
         flags = '(%s)' % a.flags if a.flags else None
         typ, data = m.append(q(args[0]), flags, when, make_message(args[1], msgid, a.days_ago))
+        rc = typ != 'OK'
+    elif c == 'append-file':
+        with open(args[1], 'rb') as fp:
+            body = fp.read().replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')
+        when = imaplib.Time2Internaldate(time.time() - a.days_ago * 86400)
+        flags = '(%s)' % a.flags if a.flags else None
+        typ, data = m.append(q(args[0]), flags, when, body)
+        rc = typ != 'OK'
+    elif c == 'empty':
+        m.select(q(args[0]))
+        m.uid('STORE', '1:*', '+FLAGS', '(\\Deleted)')
+        typ, _ = m.expunge()
         rc = typ != 'OK'
     elif c == 'flag':
         m.select(q(args[0]))

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -288,4 +289,29 @@ pipe_nonblock(int fds[2])
 	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
 	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
 	return 0;
+}
+
+int64_t
+clock_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Set once by main() before any thread starts; read-only afterwards. */
+static int64_t	clock_t0;
+
+void
+clock_start(void)
+{
+	if (clock_t0 == 0)
+		clock_t0 = clock_us();
+}
+
+int64_t
+clock_since_start_us(void)
+{
+	return clock_us() - clock_t0;
 }

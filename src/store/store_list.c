@@ -1,0 +1,200 @@
+/*
+ * store_list.c - what the message list shows: a folder's message ids
+ * in display order, the rows of a visible window by id, and the fields
+ * threading needs.  Run by the UI thread on its own connection.
+ *
+ * The list holds ids only (8 bytes a message); the rows themselves are
+ * read a screenful at a time, so a 100,000-message folder costs the UI
+ * under a megabyte and the first frame one indexed query.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store_int.h"
+
+/* ORDER BY per store_sort; id breaks ties so the order is stable. */
+static const char *const sort_sql[] = {
+	[STORE_SORT_DATE] = "m.internaldate %s, m.id %s",
+	[STORE_SORT_FROM] = "m.from_addr COLLATE NOCASE %s, m.id %s",
+	[STORE_SORT_SUBJECT] = "m.subject COLLATE NOCASE %s, m.id %s",
+	[STORE_SORT_SIZE] = "m.size %s, m.id %s",
+};
+
+/* "SELECT cols ... WHERE folder [AND filter] ORDER BY ..."; caller frees. */
+static char *
+list_sql(const char *cols, enum store_sort sort, int reverse,
+    const struct query *filter)
+{
+	const char	*dir = reverse ? "DESC" : "ASC";
+	char		*order, *sql;
+
+	if ((unsigned)sort >= sizeof sort_sql / sizeof sort_sql[0])
+		sort = STORE_SORT_DATE;
+	order = xasprintf(sort_sql[sort], dir, dir);
+	/*
+	 * The folder is the last parameter and comes last in the text: the
+	 * filter's anonymous '?'s are numbered from 1 in order of
+	 * appearance, but after the largest ?N seen before them.
+	 */
+	sql = xasprintf("SELECT %s FROM messages m JOIN folders f ON "
+	    "f.id = m.folder_id WHERE %s%s%sm.folder_id = ?%zu ORDER BY %s",
+	    cols, filter != NULL ? "(" : "", filter != NULL ? filter->where :
+	    "", filter != NULL ? ") AND " : "",
+	    (filter != NULL ? filter->nparams : 0) + 1, order);
+	free(order);
+	return sql;
+}
+
+static sqlite3_stmt *
+list_prepare(struct store *s, const char *cols, int64_t folder,
+    enum store_sort sort, int reverse, const struct query *filter)
+{
+	sqlite3_stmt	*st;
+	char		*sql;
+	size_t		 i, n = filter != NULL ? filter->nparams : 0;
+
+	sql = list_sql(cols, sort, reverse, filter);
+	st = store_prepare(s, sql);
+	free(sql);
+	if (st == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (filter->params[i].is_int)
+			sqlite3_bind_int64(st, (int)i + 1, filter->params[i].i);
+		else
+			sqlite3_bind_text(st, (int)i + 1, filter->params[i].s,
+			    -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, (int)n + 1, folder);
+	return st;
+}
+
+int
+store_list_ids(struct store *s, int64_t folder, enum store_sort sort,
+    int reverse, const struct query *filter, int64_t **idsp, size_t *np)
+{
+	sqlite3_stmt	*st;
+	int64_t		*ids = NULL;
+	size_t		 n = 0, cap = 0;
+	int		 rc;
+
+	*idsp = NULL;
+	*np = 0;
+	if ((st = list_prepare(s, "m.id", folder, sort, reverse, filter)) ==
+	    NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			ids = xrealloc(ids, cap * sizeof *ids);
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, "listing a folder");
+		free(ids);
+		return -1;
+	}
+	*idsp = ids;
+	*np = n;
+	return 0;
+}
+
+int
+store_list_keys(struct store *s, int64_t folder, const struct query *filter,
+    struct store_key **keysp, size_t *np)
+{
+	sqlite3_stmt		*st;
+	struct store_key	*k = NULL;
+	size_t			 n = 0, cap = 0;
+	int			 rc;
+
+	*keysp = NULL;
+	*np = 0;
+	if ((st = list_prepare(s, "m.id, m.message_id, m.in_reply_to, m.refs, "
+	    "m.subject, m.internaldate", folder, STORE_SORT_DATE, 0,
+	    filter)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			k = xrealloc(k, cap * sizeof *k);
+		}
+		k[n].id = sqlite3_column_int64(st, 0);
+		k[n].message_id = store_col_str(st, 1);
+		k[n].in_reply_to = store_col_str(st, 2);
+		k[n].references = store_col_str(st, 3);
+		k[n].subject = store_col_str(st, 4);
+		k[n].date = sqlite3_column_int64(st, 5);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, "reading thread keys");
+		store_keys_free(k, n);
+		return -1;
+	}
+	*keysp = k;
+	*np = n;
+	return 0;
+}
+
+void
+store_keys_free(struct store_key *k, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(k[i].message_id);
+		free(k[i].in_reply_to);
+		free(k[i].references);
+		free(k[i].subject);
+	}
+	free(k);
+}
+
+int
+store_msg_by_id(struct store *s, int64_t id, struct store_msg *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	if ((st = store_prepare(s, "SELECT " MSG_COLS " FROM messages m "
+	    "WHERE m.id = ?1")) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_msg_fill(st, out, store_col_str);
+	else if (rc != SQLITE_DONE)
+		store_sqlerr(s, "reading a message");
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+char *
+store_msg_path(struct store *s, const struct store_msg *m)
+{
+	struct store_folder	 f;
+	char			*dir, *name, *path = NULL;
+
+	if (!m->cached || m->file == NULL || *m->file == '\0' ||
+	    store_folder_get_id(s, m->folder_id, &f) != 0)
+		return NULL;
+	/* Reading only: a local folder's directory (the user's) is fine. */
+	dir = store_folder_dir(s, &f);
+	store_folder_clear(&f);
+	if (dir == NULL)
+		return NULL;
+	/* Another MUA may have renamed it (flags): find it by its base. */
+	if ((name = store_file_find(dir, m->file)) != NULL) {
+		path = xasprintf("%s/%s", dir, name);
+		free(name);
+	}
+	free(dir);
+	return path;
+}

@@ -1,0 +1,374 @@
+/*
+ * ui_act.c - what the user does to messages and parts: flag changes,
+ * moves and deletes (applied to the store at once as pending
+ * operations, then the engine is woken to replay them), viewing and
+ * saving parts, opening URLs.  The UI thread.
+ *
+ * Nothing runs without a keypress (SECURITY.md): viewers and the URL
+ * opener are started here only, with an argv (no shell), on a mkstemp
+ * file in a 0700 directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sync.h"
+#include "ui_int.h"
+
+/* Queues one pending operation for message id and wakes the engine. */
+static int
+ui_act_queue(struct ui *ui, int64_t id, struct pending *p)
+{
+	struct ui_acct		*a = ui_cur(ui);
+	struct store_msg	 m;
+	int			 rc;
+
+	if (a == NULL || a->store == NULL || id == 0)
+		return -1;
+	if (store_msg_by_id(a->store, id, &m) != 0)
+		return -1;
+	p->folder_id = m.folder_id;
+	p->uid = m.uid;
+	rc = pending_add(a->store, p);
+	store_msg_clear(&m);
+	if (rc == -1) {
+		ui_status(ui, 1, "%s: %s", a->acct->name,
+		    store_error(a->store));
+		return -1;
+	}
+	a->pending = pending_count(a->store);
+	if (a->engine != NULL)
+		engine_wake(a->engine);
+	return 0;
+}
+
+void
+ui_act_flags(struct ui *ui, int64_t id, unsigned set, unsigned clear)
+{
+	struct pending	 p;
+
+	memset(&p, 0, sizeof p);
+	p.op = PENDING_FLAGS;
+	p.set = set;
+	p.clear = clear;
+	if (ui_act_queue(ui, id, &p) == 0) {
+		ui_folders_reload(ui);
+		ui->dirty = 1;
+	}
+}
+
+/* The folder of the open account with role (e.g. "trash"); or NULL. */
+static const struct store_folder *
+ui_act_role(struct ui *ui, const char *role)
+{
+	struct ui_acct	*a = ui_cur(ui);
+	size_t		 i;
+
+	for (i = 0; a != NULL && i < a->nfolders; i++)
+		if (strcmp(a->folders[i].role, role) == 0)
+			return &a->folders[i];
+	return NULL;
+}
+
+void
+ui_act_move(struct ui *ui, int64_t id, const char *name, int copy)
+{
+	struct ui_acct			*a = ui_cur(ui);
+	const struct store_folder	*t = NULL;
+	struct pending			 p;
+	ssize_t				 fi;
+	int				 in_pager = ui->pager.open;
+
+	if (a == NULL || id == 0)
+		return;
+	memset(&p, 0, sizeof p);
+	if (name == NULL) {			/* delete */
+		t = ui_act_role(ui, "trash");
+		if (a->acct->delete_expunges || (t != NULL &&
+		    t->id == ui->cur_folder))
+			p.op = PENDING_EXPUNGE;
+		else if (t == NULL) {
+			ui_status(ui, 1, "%s: no Trash folder; set 'delete = "
+			    "expunge' to delete for good", a->acct->name);
+			return;
+		} else {
+			p.op = PENDING_MOVE;
+			p.target = t->name;
+		}
+	} else {
+		if ((fi = ui_folders_find(ui, (size_t)ui->cur_acct, name)) ==
+		    -1) {
+			ui_status(ui, 1, "no folder \"%s\" in %s", name,
+			    a->acct->name);
+			return;
+		}
+		t = &a->folders[fi];
+		if (t->id == ui->cur_folder && !copy) {
+			ui_status(ui, 0, "already in %s", t->display);
+			return;
+		}
+		p.op = copy ? PENDING_COPY : PENDING_MOVE;
+		p.target = t->name;
+	}
+	if (ui_act_queue(ui, id, &p) == -1)
+		return;
+	ui_status(ui, 0, "%s%s%s", copy ? "copied to " : p.op ==
+	    PENDING_EXPUNGE ? "deleted" : "moved to ",
+	    p.op == PENDING_EXPUNGE ? "" : t->display, "");
+	ui_folders_reload(ui);
+	ui_list_reload(ui);
+	/* In the pager, go on to the message that took its place. */
+	if (in_pager && !copy) {
+		if (ui->nids > 0)
+			ui_pager_show(ui, ui_list_selected(ui));
+		else
+			ui_pager_close(ui);
+	}
+}
+
+/* Runs argv; on the terminal (curses suspended) when fg, else detached. */
+static int
+ui_act_spawn(char **argv, int fg)
+{
+	pid_t	 pid;
+	int	 status = 0, fd;
+
+	if (fg)
+		tty_suspend();
+	if ((pid = fork()) == -1) {
+		if (fg)
+			tty_resume();
+		return -1;
+	}
+	if (pid == 0) {
+		if (!fg && (fd = open("/dev/null", O_RDWR)) != -1) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			setsid();
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (fg) {
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		tty_resume();
+		return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	}
+	return 0;
+}
+
+/* The argv of a command line: words split on blanks, then arg. */
+static char **
+ui_act_argv(const char *cmd, const char *arg)
+{
+	char	**v = NULL, *copy = xstrdup(cmd), *w, *save = NULL;
+	size_t	  n = 0;
+
+	for (w = strtok_r(copy, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save)) {
+		v = xrealloc(v, (n + 3) * sizeof *v);
+		v[n++] = xstrdup(w);
+	}
+	v = xrealloc(v, (n + 2) * sizeof *v);
+	v[n++] = xstrdup(arg);
+	v[n] = NULL;
+	free(copy);
+	return v;
+}
+
+static void
+ui_act_argv_free(char **v)
+{
+	size_t	 i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Part n (1-based, as in the parts list) of the open message. */
+static const struct mime_part *
+ui_act_part(struct ui *ui, const char *arg)
+{
+	struct ui_pager	*p = &ui->pager;
+	long		 n;
+	char		*end;
+
+	if (!p->open || !p->have || p->file == NULL) {
+		ui_status(ui, 1, "no message with parts is open");
+		return NULL;
+	}
+	n = strtol(arg != NULL ? arg : "", &end, 10);
+	if (end == arg || n < 1 || (size_t)n > p->r.mime.nparts) {
+		ui_status(ui, 1, "no part %s (the parts list is at the end of "
+		    "the message)", arg != NULL ? arg : "");
+		return NULL;
+	}
+	return &p->r.mime.parts[n - 1];
+}
+
+/* The decoded bytes of a part of the open message; caller frees. */
+static char *
+ui_act_part_data(struct ui *ui, const struct mime_part *part, size_t *lenp)
+{
+	char	*buf, *data;
+	size_t	 len;
+	int	 fd;
+	struct stat sb;
+
+	if ((fd = open(ui->pager.file, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1) {
+		if (fd != -1)
+			close(fd);
+		ui_status(ui, 1, "cannot read the message: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc((size_t)sb.st_size + 1);
+	len = 0;
+	while (len < (size_t)sb.st_size) {
+		ssize_t r = read(fd, buf + len, (size_t)sb.st_size - len);
+
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (part->body_off + part->body_len > len) {
+		free(buf);
+		ui_status(ui, 1, "the message changed on disk");
+		return NULL;
+	}
+	data = mime_decode(buf, part, lenp);
+	free(buf);
+	return data;
+}
+
+void
+ui_act_save_part(struct ui *ui, const char *arg)
+{
+	const struct mime_part	*part;
+	char			*data, *path = NULL, *err = NULL, *dir, *clean;
+	char			*num = NULL;
+	const char		*sp;
+	size_t			 len;
+
+	if (arg == NULL)
+		return;
+	/* "N" or "N DIR" */
+	sp = strchr(arg, ' ');
+	num = sp != NULL ? xstrndup(arg, (size_t)(sp - arg)) : xstrdup(arg);
+	if ((part = ui_act_part(ui, num)) == NULL) {
+		free(num);
+		return;
+	}
+	free(num);
+	if (sp != NULL && sp[1] != '\0')
+		dir = xstrdup(sp + 1);
+	else
+		dir = xstrdup(ui->cfg->save_dir != NULL ? ui->cfg->save_dir :
+		    ".");
+	if ((data = ui_act_part_data(ui, part, &len)) != NULL) {
+		if (attach_save(dir, part->filename, data, len, &path,
+		    &err) == -1) {
+			ui_status(ui, 1, "%s", err);
+			free(err);
+		} else {
+			clean = sanitize_for_display(path, strlen(path), 0);
+			ui_status(ui, 0, "saved %s (%zu bytes)", clean, len);
+			free(clean);
+		}
+	}
+	free(path);
+	free(data);
+	free(dir);
+}
+
+void
+ui_act_view_part(struct ui *ui, const char *arg)
+{
+	const struct mime_part	*part;
+	char			 dir[] = "/tmp/tern-view.XXXXXX", *data, *file;
+	char			**argv;
+	const char		*tmp = getenv("TMPDIR");
+	size_t			 len;
+	int			 fd, needs_term = 0;
+
+	(void)tmp;
+	if ((part = ui_act_part(ui, arg)) == NULL)
+		return;
+	argv = mailcap_viewer(part->type, "/dev/null", &needs_term);
+	if (argv == NULL) {
+		ui_status(ui, 1, "no viewer for %s in mailcap; save it with s",
+		    part->type);
+		return;
+	}
+	mailcap_argv_free(argv);
+	if ((data = ui_act_part_data(ui, part, &len)) == NULL)
+		return;
+	/* Never named after the part: a mkstemp file in a 0700 dir. */
+	if (mkdtemp(dir) == NULL) {
+		ui_status(ui, 1, "mkdtemp: %s", strerror(errno));
+		free(data);
+		return;
+	}
+	file = xasprintf("%s/part.XXXXXX", dir);
+	if ((fd = mkstemp(file)) == -1 || write(fd, data, len) !=
+	    (ssize_t)len) {
+		ui_status(ui, 1, "cannot write a temporary file: %s",
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		free(file);
+		free(data);
+		return;
+	}
+	close(fd);
+	free(data);
+	argv = mailcap_viewer(part->type, file, &needs_term);
+	if (argv != NULL && ui_act_spawn(argv, 1) == -1)
+		ui_status(ui, 1, "the viewer %s failed", argv[0]);
+	else
+		ui_status(ui, 0, "viewed part %s", arg);
+	mailcap_argv_free(argv);
+	/* The viewer has returned: the file is not needed any more. */
+	unlink(file);
+	rmdir(dir);
+	free(file);
+	ui->dirty = 1;
+	tty_clear();
+}
+
+void
+ui_act_open_url(struct ui *ui, const char *arg)
+{
+	struct ui_pager	*p = &ui->pager;
+	char		**argv, *end;
+	long		 n;
+
+	if (!p->open || !p->have || p->r.nurls == 0) {
+		ui_status(ui, 1, "no URLs in this message");
+		return;
+	}
+	n = strtol(arg != NULL ? arg : "", &end, 10);
+	if (arg == NULL || end == arg || n < 1 || (size_t)n > p->r.nurls) {
+		ui_status(ui, 1, "no URL %s (1 to %zu)", arg ? arg : "",
+		    p->r.nurls);
+		return;
+	}
+	argv = ui_act_argv(ui->cfg->opener != NULL ? ui->cfg->opener :
+	    "xdg-open", p->r.urls[n - 1]);
+	if (ui_act_spawn(argv, 0) == -1)
+		ui_status(ui, 1, "cannot run %s", argv[0]);
+	else
+		ui_status(ui, 0, "opening %s", p->r.urls[n - 1]);
+	ui_act_argv_free(argv);
+}

@@ -1,0 +1,259 @@
+/*
+ * ui_int.h - private to src/ui/: the state of the terminal UI that the
+ * panes share, and the functions they call on each other.  Everything
+ * here runs on the UI thread (the main thread); nothing else touches
+ * it.
+ *
+ * The shape (tmux's): key handlers and engine events change this model
+ * and set dirty; ui_draw() redraws the whole screen once per loop turn
+ * from the model and the store.  Only tty.c calls curses for output.
+ */
+#ifndef TERN_UI_INT_H
+#define TERN_UI_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core.h"
+#include "mail.h"
+#include "store.h"
+#include "ui.h"
+
+struct engine;
+
+enum ui_pane { PANE_FOLDERS, PANE_LIST, PANE_PAGER, PANE_NPANES };
+
+/* One account: its engine (if any) and the UI's own store connection. */
+struct ui_acct {
+	const struct account	*acct;		/* borrowed from the config */
+	struct engine		*engine;	/* borrowed; NULL: not started */
+	struct store		*store;		/* NULL: could not be opened */
+	struct store_folder	*folders;	/* display order */
+	size_t			 nfolders;
+	char			 state[160];	/* "online", "syncing INBOX 3/9" */
+	int			 error;		/* the state is an error */
+	int64_t			 pending;	/* queued operations */
+};
+
+/* A line of the folder pane: an account heading or one of its folders. */
+struct ui_frow {
+	size_t		 acct;
+	ssize_t		 folder;	/* index in accts[acct].folders; -1 heading */
+	int		 depth;		/* nesting by delimiter */
+	const char	*label;		/* borrowed: last path component */
+};
+
+/* The open message in the pager. */
+struct ui_pager {
+	int		 open;
+	int64_t		 id;		/* messages row id */
+	int64_t		 folder;
+	uint32_t	 uid;
+	int		 have;		/* r holds a rendering */
+	struct rendered	 r;
+	size_t		 top;		/* first visual line shown */
+	int		 full_headers;
+	int		 raw;
+	int		 waiting;	/* asked the engine for the body */
+	char		 note[256];	/* "fetching...", "offline: ..." */
+	char		*find;		/* the last / text, or NULL */
+	char		*file;		/* the cached message file, or NULL */
+};
+
+/* The prompt line: a question whose answer runs a callback. */
+struct ui;
+typedef void (*ui_prompt_fn)(struct ui *, const char *answer, void *arg);
+
+struct ui_prompt {
+	int		 active;
+	char		 label[64];
+	char		 buf[1024];
+	size_t		 len;		/* bytes in buf */
+	size_t		 cur;		/* cursor, a byte offset */
+	ui_prompt_fn	 fn;
+	void		*arg;
+};
+
+/* A key binding: (pane or all) key -> action with an argument. */
+struct ui_bind {
+	int		 pane;		/* enum ui_pane, or -1 for every pane */
+	int		 key;		/* TKEY code */
+	int		 action;	/* index in ui_actions */
+	char		*arg;		/* owned; NULL if none */
+};
+
+struct ui {
+	struct config		*cfg;		/* borrowed */
+	struct theme		 theme;
+	struct ui_acct		*accts;
+	size_t			 naccts;
+
+	struct ui_frow		*frows;
+	size_t			 nfrows;
+	size_t			 fsel, ftop;
+
+	/* The open folder and its list (ids in display order). */
+	ssize_t			 cur_acct;	/* -1: none */
+	int64_t			 cur_folder;
+	int64_t			*ids;
+	struct thread_row	*trows;		/* NULL when flat */
+	size_t			 nids;
+	size_t			 lsel, ltop;
+	int			 threads;
+	enum store_sort		 sort;
+	int			 reverse;
+	struct query		*filter;
+	char			*filter_text;
+	int64_t			*collapsed;	/* thread roots folded */
+	size_t			 ncollapsed;
+
+	struct ui_pager		 pager;
+	struct ui_prompt	 prompt;
+
+	enum ui_pane		 focus;
+	int			 rows, cols;
+	int			 wide;		/* all three panes side by side */
+	int			 show_folders;	/* folder pane visible */
+	int			 list_h;	/* rows of the list at the last draw */
+	int			 pager_h, pager_w;
+	int			 help;		/* the help overlay is shown */
+	size_t			 help_top;
+	int			 urls;		/* the URL overlay is shown */
+
+	char			 msg[256];	/* the last status message */
+	int			 msg_err;
+
+	struct ui_bind		*binds;
+	size_t			 nbinds;
+
+	int			 dirty;
+	int			 quit;
+};
+
+/* ---- ui.c ---- */
+/* Sets the status message (printf-like); err makes it an error. */
+void	 ui_status(struct ui *, int err, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Recomputes the pane geometry for rows x cols. */
+void	 ui_layout(struct ui *);
+/* Redraws everything. */
+void	 ui_draw(struct ui *);
+/* The account of the open folder (NULL if none). */
+struct ui_acct *ui_cur(struct ui *);
+
+/* ---- ui_folders.c ---- */
+/* Re-reads every account's folders and rebuilds the pane's rows. */
+void	 ui_folders_reload(struct ui *);
+/* Opens the folder on row fsel in the list. */
+void	 ui_folders_open(struct ui *, size_t row);
+void	 ui_folders_draw(struct ui *, int y, int x, int h, int w);
+/* Moves the folder selection by n rows (skipping nothing). */
+void	 ui_folders_move(struct ui *, long n);
+/* Finds a folder by display or server name in the open account; -1. */
+ssize_t	 ui_folders_find(struct ui *, size_t acct, const char *name);
+
+/* ---- ui_list.c ---- */
+/* Re-reads the open folder's ids, keeping the selection on its message. */
+void	 ui_list_reload(struct ui *);
+void	 ui_list_draw(struct ui *, int y, int x, int h, int w);
+void	 ui_list_move(struct ui *, long n, int h);
+/* The selected message's id, or 0. */
+int64_t	 ui_list_selected(struct ui *);
+/* Toggles the fold of the selected message's thread. */
+void	 ui_list_fold(struct ui *);
+/* Frees the list. */
+void	 ui_list_clear(struct ui *);
+
+/* ---- ui_pager.c ---- */
+/* Shows message id in the pager (rendering it, or asking for the body). */
+void	 ui_pager_show(struct ui *, int64_t id);
+/* Re-renders if the event is about the message waiting for its body. */
+void	 ui_pager_body_ready(struct ui *, int64_t folder, uint32_t uid,
+	    int ok, const char *why);
+void	 ui_pager_draw(struct ui *, int y, int x, int h, int w);
+void	 ui_pager_scroll(struct ui *, long n, int h);
+void	 ui_pager_close(struct ui *);
+/* The number of visual lines at width w (wrapped). */
+size_t	 ui_pager_height(struct ui *, int w);
+/* Finds text from the line after top; 0 found. */
+int	 ui_pager_find(struct ui *, const char *text, int w);
+
+/* ---- ui_prompt.c ---- */
+/* Opens the prompt line with label and initial text. */
+void	 ui_prompt_open(struct ui *, const char *label, const char *init,
+	    ui_prompt_fn, void *arg);
+/* Feeds a key to the open prompt. */
+void	 ui_prompt_key(struct ui *, int key);
+void	 ui_prompt_draw(struct ui *, int y, int w);
+
+/* ---- ui_keys.c: the actions (keys and : commands share them). ---- */
+struct ui_action {
+	const char	*name;
+	const char	*help;
+	void		(*fn)(struct ui *, const char *arg);
+	int		 needs_arg;	/* prompts for one if not given */
+};
+extern const struct ui_action ui_actions[];
+extern const size_t ui_nactions;
+/* The action called name; -1 if none. */
+int	 ui_action_find(const char *name);
+/* Builds the default bindings and applies the config's [keys]. */
+int	 ui_keys_init(struct ui *, char **errp);
+void	 ui_keys_free(struct ui *);
+/* Runs the action bound to key in the focused pane; 0 if none. */
+int	 ui_keys_dispatch(struct ui *, int key);
+/* Runs a ":" command line ("move Archive"). */
+void	 ui_command(struct ui *, const char *line);
+/* Draws the help overlay for the focused pane. */
+void	 ui_help_draw(struct ui *, int y, int x, int h, int w);
+/* Draws the numbered URLs of the open message. */
+void	 ui_urls_draw(struct ui *, int y, int x, int h, int w);
+
+/* ---- ui_act.c: the user actions on messages. ---- */
+/* Queues a flag change (set, clear) for the selected message. */
+void	 ui_act_flags(struct ui *, int64_t id, unsigned set, unsigned clear);
+/* Moves the message to folder name; delete when name is NULL. */
+void	 ui_act_move(struct ui *, int64_t id, const char *name, int copy);
+/* Saves part "N [DIR]" of the open message under DIR or save_dir. */
+void	 ui_act_save_part(struct ui *, const char *arg);
+/* Shows part N with its mailcap viewer on the terminal. */
+void	 ui_act_view_part(struct ui *, const char *arg);
+/* Opens URL N of the open message with the opener. */
+void	 ui_act_open_url(struct ui *, const char *arg);
+
+/* ---- tty.c: the only code that draws with curses. ---- */
+int	 tty_init(struct ui *, char **errp);
+/* Colours the terminal has (0: none), once tty_init() ran. */
+int	 tty_max_colors(void);
+/* Maps the theme's styles to colour pairs and attributes. */
+void	 tty_set_theme(const struct theme *);
+void	 tty_end(void);
+/* Suspends curses to run a program on the terminal, and back. */
+void	 tty_suspend(void);
+void	 tty_resume(void);
+/* The next key (TKEY code), or -1 if none is waiting. */
+int	 tty_key(struct ui *);
+/* The mouse event that tty_key() reported as TKEY_MOUSE. */
+int	 tty_mouse(int *y, int *x, int *button);
+/* Fills a rectangle with spaces in obj's style. */
+void	 tty_fill(int y, int x, int h, int w, enum theme_obj);
+/*
+ * Draws text (UTF-8, already sanitized) at y, x in at most w columns,
+ * padded with spaces to w when pad; wide and combining characters are
+ * measured.  Returns the columns used.
+ */
+int	 tty_text(int y, int x, int w, const char *s, enum theme_obj, int pad);
+/* The same with an extra attribute (bold for unread, reverse for the
+ * selection) on top of obj. */
+int	 tty_text_attr(int y, int x, int w, const char *s, enum theme_obj,
+	    unsigned extra, int pad);
+/* Display columns of s (UTF-8). */
+int	 tty_width(const char *s);
+/* Bytes of s that fit in w columns. */
+size_t	 tty_fit(const char *s, int w);
+void	 tty_cursor(int y, int x, int visible);
+void	 tty_refresh(void);
+void	 tty_size(int *rows, int *cols);
+void	 tty_clear(void);
+
+#endif

@@ -1,0 +1,841 @@
+/*
+ * ui_keys.c - the actions of the UI, their default key bindings, the
+ * configuration's [keys] sections on top of them, the ":" command line
+ * (which runs the same actions by name) and the help overlay.  The UI
+ * thread.
+ *
+ * Adding an action is adding a function and a line to ui_actions[];
+ * binding it by default is a line in default_binds[]; tern(1) lists
+ * both (a test keeps the man page and this table in sync).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync.h"
+#include "ui_int.h"
+
+/* Rows a page moves: the pane's height less one line of context. */
+static long
+page(struct ui *ui)
+{
+	int	 h = ui->focus == PANE_PAGER ? ui->pager_h : ui->list_h;
+
+	return h > 2 ? h - 1 : 1;
+}
+
+static void
+a_quit(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui->quit = 1;
+}
+
+static void
+a_close(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	if (ui->focus == PANE_PAGER && ui->pager.open)
+		ui_pager_close(ui);
+	else
+		ui->quit = 1;
+}
+
+static void
+a_help(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui->help = !ui->help;
+	ui->help_top = 0;
+	ui->dirty = 1;
+}
+
+/* Moves in the focused pane by n rows (pager: lines). */
+static void
+move_by(struct ui *ui, long n)
+{
+	switch (ui->focus) {
+	case PANE_FOLDERS:
+		ui_folders_move(ui, n);
+		break;
+	case PANE_LIST:
+		ui_list_move(ui, n, ui->list_h);
+		break;
+	case PANE_PAGER:
+		ui_pager_scroll(ui, n, ui->pager_h);
+		break;
+	default:
+		break;
+	}
+}
+
+static void a_next(struct ui *ui, const char *a) { (void)a; move_by(ui, 1); }
+static void a_prev(struct ui *ui, const char *a) { (void)a; move_by(ui, -1); }
+static void
+a_page_down(struct ui *ui, const char *a)
+{
+	(void)a;
+	move_by(ui, page(ui));
+}
+static void
+a_page_up(struct ui *ui, const char *a)
+{
+	(void)a;
+	move_by(ui, -page(ui));
+}
+static void
+a_half_down(struct ui *ui, const char *a)
+{
+	(void)a;
+	move_by(ui, page(ui) / 2 + 1);
+}
+static void
+a_half_up(struct ui *ui, const char *a)
+{
+	(void)a;
+	move_by(ui, -(page(ui) / 2 + 1));
+}
+static void
+a_top(struct ui *ui, const char *a)
+{
+	(void)a;
+	move_by(ui, -(1L << 40));
+}
+static void
+a_bottom(struct ui *ui, const char *a)
+{
+	(void)a;
+	move_by(ui, 1L << 40);
+}
+
+static void
+a_open(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	switch (ui->focus) {
+	case PANE_FOLDERS:
+		ui_folders_open(ui, ui->fsel);
+		ui->focus = PANE_LIST;
+		if (!ui->wide && ui->cols < 80)
+			ui->show_folders = 0;
+		break;
+	case PANE_LIST:
+		ui_pager_show(ui, ui_list_selected(ui));
+		break;
+	case PANE_PAGER:
+		ui_pager_scroll(ui, 1, ui->pager_h);
+		break;
+	default:
+		break;
+	}
+	ui->dirty = 1;
+}
+
+/* The panes Tab cycles through: the visible ones. */
+static int
+pane_visible(struct ui *ui, enum ui_pane p)
+{
+	switch (p) {
+	case PANE_FOLDERS:
+		return ui->show_folders;
+	case PANE_LIST:
+		return ui->wide || !ui->pager.open;
+	case PANE_PAGER:
+		return ui->pager.open;
+	default:
+		return 0;
+	}
+}
+
+static void
+focus_step(struct ui *ui, int step)
+{
+	int	 i, p = (int)ui->focus;
+
+	for (i = 0; i < PANE_NPANES; i++) {
+		p = (p + step + PANE_NPANES) % PANE_NPANES;
+		if (pane_visible(ui, (enum ui_pane)p)) {
+			ui->focus = (enum ui_pane)p;
+			break;
+		}
+	}
+	ui->dirty = 1;
+}
+
+static void a_focus_next(struct ui *ui, const char *a) { (void)a; focus_step(ui, 1); }
+static void a_focus_prev(struct ui *ui, const char *a) { (void)a; focus_step(ui, -1); }
+
+static void
+a_focus_folders(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui->show_folders = 1;
+	ui->focus = PANE_FOLDERS;
+	ui->dirty = 1;
+}
+
+static void
+a_toggle_folders(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui->show_folders = !ui->show_folders;
+	if (ui->show_folders)
+		ui->focus = PANE_FOLDERS;
+	else if (ui->focus == PANE_FOLDERS)
+		ui->focus = ui->pager.open ? PANE_PAGER : PANE_LIST;
+	ui->dirty = 1;
+}
+
+/* Opens the next (n = 1) or previous folder row that is a folder. */
+static void
+folder_step(struct ui *ui, int n)
+{
+	long	 r = (long)ui->fsel;
+
+	for (;;) {
+		r += n;
+		if (r < 0 || r >= (long)ui->nfrows)
+			return;
+		if (ui->frows[r].folder >= 0)
+			break;
+	}
+	ui->fsel = (size_t)r;
+	ui_folders_open(ui, ui->fsel);
+	ui->focus = PANE_LIST;
+}
+
+static void a_next_folder(struct ui *ui, const char *a) { (void)a; folder_step(ui, 1); }
+static void a_prev_folder(struct ui *ui, const char *a) { (void)a; folder_step(ui, -1); }
+
+static void
+a_folder(struct ui *ui, const char *arg)
+{
+	size_t	 i, acct = ui->cur_acct >= 0 ? (size_t)ui->cur_acct : 0;
+	ssize_t	 f;
+
+	if (ui->naccts == 0)
+		return;
+	if ((f = ui_folders_find(ui, acct, arg)) == -1) {
+		ui_status(ui, 1, "no folder \"%s\"", arg);
+		return;
+	}
+	for (i = 0; i < ui->nfrows; i++)
+		if (ui->frows[i].acct == acct && ui->frows[i].folder == f) {
+			ui->fsel = i;
+			ui_folders_open(ui, i);
+			ui->focus = PANE_LIST;
+		}
+}
+
+/* The message actions work on the pager's message, else the selection. */
+static int64_t
+target(struct ui *ui)
+{
+	if (ui->focus == PANE_PAGER && ui->pager.open)
+		return ui->pager.id;
+	return ui->focus == PANE_FOLDERS ? 0 : ui_list_selected(ui);
+}
+
+static void
+toggle_flag(struct ui *ui, unsigned flag)
+{
+	struct ui_acct		*a = ui_cur(ui);
+	struct store_msg	 m;
+	int64_t			 id = target(ui);
+
+	if (a == NULL || a->store == NULL || id == 0 ||
+	    store_msg_by_id(a->store, id, &m) != 0)
+		return;
+	if (m.flags & flag)
+		ui_act_flags(ui, id, 0, flag);
+	else
+		ui_act_flags(ui, id, flag, 0);
+	store_msg_clear(&m);
+}
+
+static void a_toggle_read(struct ui *ui, const char *a) { (void)a; toggle_flag(ui, FLAG_SEEN); }
+static void a_toggle_flag(struct ui *ui, const char *a) { (void)a; toggle_flag(ui, FLAG_FLAGGED); }
+
+static void
+a_delete(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_act_move(ui, target(ui), NULL, 0);
+}
+
+static void
+a_move(struct ui *ui, const char *arg)
+{
+	ui_act_move(ui, target(ui), arg, 0);
+}
+
+static void
+a_copy(struct ui *ui, const char *arg)
+{
+	ui_act_move(ui, target(ui), arg, 1);
+}
+
+static void
+a_archive(struct ui *ui, const char *arg)
+{
+	struct ui_acct	*a = ui_cur(ui);
+	size_t		 i;
+
+	(void)arg;
+	for (i = 0; a != NULL && i < a->nfolders; i++)
+		if (strcmp(a->folders[i].role, "archive") == 0) {
+			ui_act_move(ui, target(ui), a->folders[i].name, 0);
+			return;
+		}
+	ui_status(ui, 1, "no Archive folder in this account");
+}
+
+static void
+a_sync(struct ui *ui, const char *arg)
+{
+	size_t	 i;
+
+	(void)arg;
+	for (i = 0; i < ui->naccts; i++)
+		if (ui->accts[i].engine != NULL)
+			engine_wake(ui->accts[i].engine);
+	ui_status(ui, 0, "syncing");
+}
+
+static void
+a_filter(struct ui *ui, const char *arg)
+{
+	struct query	*q;
+	char		*err = NULL;
+
+	if (ui->focus == PANE_PAGER) {
+		free(ui->pager.find);
+		ui->pager.find = xstrdup(arg);
+		if (ui_pager_find(ui, arg, ui->pager_w) == -1)
+			ui_status(ui, 1, "not found: %s", arg);
+		return;
+	}
+	if (ui->filter != NULL) {
+		query_free(ui->filter);
+		free(ui->filter);
+		ui->filter = NULL;
+	}
+	free(ui->filter_text);
+	ui->filter_text = NULL;
+	if (arg != NULL && *arg != '\0') {
+		q = xcalloc(1, sizeof *q);
+		if (query_compile(arg, time(NULL), q, &err) == -1) {
+			ui_status(ui, 1, "%s", err);
+			free(err);
+			free(q);
+		} else {
+			ui->filter = q;
+			ui->filter_text = xstrdup(arg);
+		}
+	}
+	ui->lsel = 0;
+	ui_list_reload(ui);
+}
+
+static void
+a_find_next(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	if (ui->pager.find == NULL)
+		ui_status(ui, 0, "nothing to find yet: /");
+	else if (ui_pager_find(ui, ui->pager.find, ui->pager_w) == -1)
+		ui_status(ui, 1, "no more: %s", ui->pager.find);
+}
+
+static void
+a_threads(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui->threads = !ui->threads;
+	ui_list_reload(ui);
+	ui_status(ui, 0, "%s", ui->threads ? "threaded" : "flat");
+}
+
+static void
+a_fold(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_list_fold(ui);
+}
+
+static void
+a_sort(struct ui *ui, const char *arg)
+{
+	static const struct { const char *name; enum store_sort s; } v[] = {
+		{ "date", STORE_SORT_DATE }, { "from", STORE_SORT_FROM },
+		{ "subject", STORE_SORT_SUBJECT }, { "size", STORE_SORT_SIZE },
+	};
+	const char	*name = arg;
+	size_t		 i;
+	int		 rev = 0;
+
+	if (strncmp(name, "reverse-", 8) == 0) {
+		rev = 1;
+		name += 8;
+	}
+	for (i = 0; i < sizeof v / sizeof v[0]; i++)
+		if (strcmp(name, v[i].name) == 0) {
+			ui->sort = v[i].s;
+			ui->reverse = rev;
+			ui->threads = 0;
+			ui_list_reload(ui);
+			ui_status(ui, 0, "sorted by %s", arg);
+			return;
+		}
+	ui_status(ui, 1, "sort by date, from, subject or size (reverse-date "
+	    "for newest first)");
+}
+
+static void
+a_headers(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	if (!ui->pager.open)
+		return;
+	ui->pager.full_headers = !ui->pager.full_headers;
+	ui_pager_show(ui, ui->pager.id);
+}
+
+static void
+a_raw(struct ui *ui, const char *arg)
+{
+	int	 full = ui->pager.full_headers, raw = !ui->pager.raw;
+
+	(void)arg;
+	if (!ui->pager.open)
+		return;
+	ui_pager_show(ui, ui->pager.id);
+	ui->pager.full_headers = full;
+	ui->pager.raw = raw;
+	ui_pager_show(ui, ui->pager.id);
+	ui->pager.raw = raw;
+}
+
+static void
+msg_step(struct ui *ui, long n)
+{
+	ui_list_move(ui, n, ui->list_h);
+	if (ui->pager.open)
+		ui_pager_show(ui, ui_list_selected(ui));
+}
+
+static void a_next_msg(struct ui *ui, const char *a) { (void)a; msg_step(ui, 1); }
+static void a_prev_msg(struct ui *ui, const char *a) { (void)a; msg_step(ui, -1); }
+
+static void
+a_next_unread(struct ui *ui, const char *arg)
+{
+	struct ui_acct		*a = ui_cur(ui);
+	struct store_msg	 m;
+	size_t			 i;
+
+	(void)arg;
+	for (i = ui->lsel + 1; a != NULL && i < ui->nids; i++) {
+		if (store_msg_by_id(a->store, ui->ids[i], &m) != 0)
+			continue;
+		if (!(m.flags & FLAG_SEEN)) {
+			store_msg_clear(&m);
+			ui->lsel = i;
+			if (ui->pager.open)
+				ui_pager_show(ui, ui->ids[i]);
+			ui->dirty = 1;
+			return;
+		}
+		store_msg_clear(&m);
+	}
+	ui_status(ui, 0, "no more unread messages here");
+}
+
+static void a_view(struct ui *ui, const char *a) { ui_act_view_part(ui, a); }
+static void a_save(struct ui *ui, const char *a) { ui_act_save_part(ui, a); }
+static void
+a_open_url(struct ui *ui, const char *arg)
+{
+	ui->urls = 0;
+	ui_act_open_url(ui, arg);
+	ui->dirty = 1;
+}
+
+static void
+url_answer(struct ui *ui, const char *answer, void *arg)
+{
+	(void)arg;
+	ui->urls = 0;
+	if (answer != NULL && *answer != '\0')
+		ui_act_open_url(ui, answer);
+	ui->dirty = 1;
+}
+
+static void
+a_urls(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	if (!ui->pager.open || !ui->pager.have || ui->pager.r.nurls == 0) {
+		ui_status(ui, 0, "no URLs in this message");
+		return;
+	}
+	ui->urls = 1;
+	ui_prompt_open(ui, "open URL number: ", "", url_answer, NULL);
+}
+
+static void
+command_answer(struct ui *ui, const char *answer, void *arg)
+{
+	(void)arg;
+	if (answer != NULL && *answer != '\0')
+		ui_command(ui, answer);
+}
+
+static void
+a_command(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_prompt_open(ui, ":", "", command_answer, NULL);
+}
+
+static void
+a_redraw(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_layout(ui);
+	tty_clear();
+}
+
+static void
+a_suspend(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	tty_suspend();
+	raise(SIGSTOP);
+	tty_resume();
+	ui_layout(ui);
+}
+
+const struct ui_action ui_actions[] = {
+	{ "quit", "leave tern", a_quit, 0 },
+	{ "close", "close the pager; in the list, leave tern", a_close, 0 },
+	{ "help", "show the keys of this pane", a_help, 0 },
+	{ "next", "next line", a_next, 0 },
+	{ "prev", "previous line", a_prev, 0 },
+	{ "page-down", "one page down", a_page_down, 0 },
+	{ "page-up", "one page up", a_page_up, 0 },
+	{ "half-down", "half a page down", a_half_down, 0 },
+	{ "half-up", "half a page up", a_half_up, 0 },
+	{ "top", "first line", a_top, 0 },
+	{ "bottom", "last line", a_bottom, 0 },
+	{ "open", "open the folder or message", a_open, 0 },
+	{ "focus-next", "next pane", a_focus_next, 0 },
+	{ "focus-prev", "previous pane", a_focus_prev, 0 },
+	{ "focus-folders", "go to the folder pane", a_focus_folders, 0 },
+	{ "toggle-folders", "show or hide the folder pane", a_toggle_folders,
+	    0 },
+	{ "next-folder", "open the next folder", a_next_folder, 0 },
+	{ "prev-folder", "open the previous folder", a_prev_folder, 0 },
+	{ "folder", "open the folder NAME", a_folder, 1 },
+	{ "toggle-read", "mark read or unread", a_toggle_read, 0 },
+	{ "toggle-flag", "flag or unflag", a_toggle_flag, 0 },
+	{ "delete", "move to Trash (or expunge: delete = expunge)", a_delete,
+	    0 },
+	{ "move", "move to the folder NAME", a_move, 1 },
+	{ "copy", "copy to the folder NAME", a_copy, 1 },
+	{ "archive", "move to the Archive folder", a_archive, 0 },
+	{ "sync", "sync every account now", a_sync, 0 },
+	{ "search", "list: show only messages matching QUERY (empty: all); "
+	    "pager: find TEXT", a_filter, 1 },
+	{ "find-next", "find the pager text again", a_find_next, 0 },
+	{ "toggle-threads", "threaded or flat list", a_threads, 0 },
+	{ "fold", "fold or unfold the thread", a_fold, 0 },
+	{ "sort", "sort by date, from, subject or size (reverse-...)",
+	    a_sort, 1 },
+	{ "toggle-headers", "all header fields or the usual few", a_headers,
+	    0 },
+	{ "toggle-raw", "the message source or its rendering", a_raw, 0 },
+	{ "next-message", "next message", a_next_msg, 0 },
+	{ "prev-message", "previous message", a_prev_msg, 0 },
+	{ "next-unread", "next unread message", a_next_unread, 0 },
+	{ "view-part", "open part N with its mailcap viewer", a_view, 1 },
+	{ "save-part", "save part N (to save_dir, or N DIR)", a_save, 1 },
+	{ "urls", "list the URLs and open one", a_urls, 0 },
+	{ "open-url", "open URL N with the opener", a_open_url, 1 },
+	{ "command", "type a command (an action and its argument)",
+	    a_command, 0 },
+	{ "redraw", "redraw the screen", a_redraw, 0 },
+	{ "suspend", "suspend tern (fg to come back)", a_suspend, 0 },
+};
+const size_t ui_nactions = sizeof ui_actions / sizeof ui_actions[0];
+
+/* The defaults: NeoMutt's and vim's habits.  Pane -1 is every pane. */
+static const struct {
+	int		 pane;
+	const char	*key;
+	const char	*action;
+} default_binds[] = {
+	{ -1, "q", "close" }, { -1, "Q", "quit" }, { -1, "?", "help" },
+	{ -1, ":", "command" }, { -1, "<Tab>", "focus-next" },
+	{ -1, "<BTab>", "focus-prev" }, { -1, "B", "toggle-folders" },
+	{ -1, "C-l", "redraw" }, { -1, "C-z", "suspend" }, { -1, "$", "sync" },
+	{ -1, "j", "next" }, { -1, "<Down>", "next" }, { -1, "k", "prev" },
+	{ -1, "<Up>", "prev" }, { -1, "<PgDn>", "page-down" },
+	{ -1, "<PgUp>", "page-up" }, { -1, "C-f", "page-down" },
+	{ -1, "C-b", "page-up" }, { -1, "C-d", "half-down" },
+	{ -1, "C-u", "half-up" }, { -1, "g", "top" }, { -1, "<Home>", "top" },
+	{ -1, "G", "bottom" }, { -1, "<End>", "bottom" },
+	{ -1, "<Enter>", "open" }, { -1, "/", "search" },
+
+	{ PANE_FOLDERS, "l", "open" }, { PANE_FOLDERS, "<Right>", "open" },
+	{ PANE_FOLDERS, "<Space>", "open" },
+
+	{ PANE_LIST, "l", "open" }, { PANE_LIST, "<Right>", "open" },
+	{ PANE_LIST, "<Space>", "open" },
+	{ PANE_LIST, "h", "focus-folders" }, { PANE_LIST, "<Left>",
+	    "focus-folders" },
+	{ PANE_LIST, "J", "next-folder" }, { PANE_LIST, "K", "prev-folder" },
+	{ PANE_LIST, "c", "folder" },
+	{ PANE_LIST, "N", "toggle-read" }, { PANE_LIST, "F", "toggle-flag" },
+	{ PANE_LIST, "d", "delete" }, { PANE_LIST, "m", "move" },
+	{ PANE_LIST, "C", "copy" }, { PANE_LIST, "a", "archive" },
+	{ PANE_LIST, "T", "toggle-threads" }, { PANE_LIST, "z", "fold" },
+	{ PANE_LIST, "o", "sort" }, { PANE_LIST, "<F1>", "help" },
+	{ PANE_LIST, "<Tab>", "next-unread" },
+
+	{ PANE_PAGER, "<Space>", "page-down" }, { PANE_PAGER, "-", "page-up" },
+	{ PANE_PAGER, "i", "close" }, { PANE_PAGER, "<Left>", "close" },
+	{ PANE_PAGER, "J", "next-message" }, { PANE_PAGER, "K",
+	    "prev-message" },
+	{ PANE_PAGER, "N", "toggle-read" }, { PANE_PAGER, "F", "toggle-flag" },
+	{ PANE_PAGER, "d", "delete" }, { PANE_PAGER, "m", "move" },
+	{ PANE_PAGER, "a", "archive" }, { PANE_PAGER, "h", "toggle-headers" },
+	{ PANE_PAGER, "R", "toggle-raw" }, { PANE_PAGER, "v", "view-part" },
+	{ PANE_PAGER, "s", "save-part" }, { PANE_PAGER, "u", "urls" },
+	{ PANE_PAGER, "n", "find-next" }, { PANE_PAGER, "<Tab>",
+	    "next-unread" },
+};
+
+static const char *const pane_names[] = { "folders", "list", "pager" };
+
+int
+ui_action_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui_nactions; i++)
+		if (strcmp(ui_actions[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Adds or replaces the binding of (pane, key). */
+static void
+bind(struct ui *ui, int pane, int key, int action, const char *arg)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nbinds; i++)
+		if (ui->binds[i].pane == pane && ui->binds[i].key == key)
+			break;
+	if (i == ui->nbinds) {
+		ui->binds = xrealloc(ui->binds, (i + 1) * sizeof *ui->binds);
+		ui->nbinds++;
+	} else
+		free(ui->binds[i].arg);
+	ui->binds[i].pane = pane;
+	ui->binds[i].key = key;
+	ui->binds[i].action = action;
+	ui->binds[i].arg = arg != NULL && *arg != '\0' ? xstrdup(arg) : NULL;
+}
+
+int
+ui_keys_init(struct ui *ui, char **errp)
+{
+	size_t	 i, j;
+	int	 key, act, pane;
+	char	*name, *sp;
+
+	for (i = 0; i < sizeof default_binds / sizeof default_binds[0]; i++) {
+		if (keyname_parse(default_binds[i].key, &key) == -1 ||
+		    (act = ui_action_find(default_binds[i].action)) == -1) {
+			seterr(errp, "internal: bad default binding %s",
+			    default_binds[i].key);
+			return -1;
+		}
+		bind(ui, default_binds[i].pane, key, act, NULL);
+	}
+	for (i = 0; i < ui->cfg->nkeys; i++) {
+		const struct keybind *kb = &ui->cfg->keys[i];
+
+		pane = -1;
+		for (j = 0; j < PANE_NPANES; j++)
+			if (strcmp(kb->context, pane_names[j]) == 0)
+				pane = (int)j;
+		name = xstrdup(kb->action);
+		if ((sp = strchr(name, ' ')) != NULL)
+			*sp++ = '\0';
+		if ((act = ui_action_find(name)) == -1) {
+			seterr(errp, "%s:%d: unknown action \"%s\" (see KEYS "
+			    "in tern(1))", ui->cfg->path, kb->line, name);
+			free(name);
+			return -1;
+		}
+		bind(ui, pane, kb->key, act, sp);
+		free(name);
+	}
+	return 0;
+}
+
+void
+ui_keys_free(struct ui *ui)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->nbinds; i++)
+		free(ui->binds[i].arg);
+	free(ui->binds);
+	ui->binds = NULL;
+	ui->nbinds = 0;
+}
+
+static void
+run_answer(struct ui *ui, const char *answer, void *arg)
+{
+	int	 act = (int)(intptr_t)arg;
+
+	if (answer == NULL)
+		return;
+	ui_actions[act].fn(ui, answer);
+	ui->dirty = 1;
+}
+
+/* Runs action act with arg, prompting for the argument it needs. */
+static void
+run(struct ui *ui, int act, const char *arg)
+{
+	const struct ui_action *a = &ui_actions[act];
+	char	 label[64];
+
+	if (a->needs_arg && (arg == NULL || *arg == '\0')) {
+		if (strcmp(a->name, "search") == 0)
+			snprintf(label, sizeof label, "/");
+		else
+			snprintf(label, sizeof label, "%s: ", a->name);
+		ui_prompt_open(ui, label, "", run_answer,
+		    (void *)(intptr_t)act);
+		return;
+	}
+	a->fn(ui, arg);
+	ui->dirty = 1;
+}
+
+int
+ui_keys_dispatch(struct ui *ui, int key)
+{
+	size_t	 i;
+	ssize_t	 any = -1;
+
+	if (ui->help) {
+		if (key == 'j' || key == TKEY_DOWN)
+			ui->help_top++;
+		else if ((key == 'k' || key == TKEY_UP) && ui->help_top > 0)
+			ui->help_top--;
+		ui->dirty = 1;
+		return 1;
+	}
+	for (i = 0; i < ui->nbinds; i++) {
+		if (ui->binds[i].key != key)
+			continue;
+		if (ui->binds[i].pane == (int)ui->focus) {
+			run(ui, ui->binds[i].action, ui->binds[i].arg);
+			return 1;
+		}
+		if (ui->binds[i].pane == -1)
+			any = (ssize_t)i;
+	}
+	if (any == -1)
+		return 0;
+	run(ui, ui->binds[any].action, ui->binds[any].arg);
+	return 1;
+}
+
+void
+ui_command(struct ui *ui, const char *line)
+{
+	char	*name = xstrdup(line), *arg, *p;
+	int	 act;
+
+	for (p = name; *p == ' '; p++)
+		;
+	if ((arg = strchr(p, ' ')) != NULL) {
+		*arg++ = '\0';
+		while (*arg == ' ')
+			arg++;
+	}
+	if (strcmp(p, "q") == 0)
+		p = "quit";
+	if ((act = ui_action_find(p)) == -1)
+		ui_status(ui, 1, "unknown command \"%s\" (? lists them)", p);
+	else
+		run(ui, act, arg);
+	free(name);
+}
+
+void
+ui_help_draw(struct ui *ui, int y, int x, int h, int w)
+{
+	size_t	 i, j, row = 0;
+	char	 line[512], kb[32];
+	int	 pane = (int)ui->focus, r = 0;
+
+	tty_fill(y, x, h, w, THEME_HELP);
+	snprintf(line, sizeof line, " keys of the %s pane (q to close, "
+	    "j/k to scroll)", pane_names[pane]);
+	tty_text(y + r++, x, w, line, THEME_TITLE, 1);
+	for (j = 0; j < 2; j++) {
+		for (i = 0; i < ui->nbinds && r < h; i++) {
+			const struct ui_bind *b = &ui->binds[i];
+
+			if (j == 0 ? b->pane != pane : b->pane != -1)
+				continue;
+			if (j == 1) {	/* hidden by a pane binding? */
+				size_t	 k;
+				int	 shadow = 0;
+
+				for (k = 0; k < ui->nbinds; k++)
+					if (ui->binds[k].pane == pane &&
+					    ui->binds[k].key == b->key)
+						shadow = 1;
+				if (shadow)
+					continue;
+			}
+			if (row++ < ui->help_top)
+				continue;
+			snprintf(line, sizeof line, " %-12s %-16s %s%s%s",
+			    keyname_format(b->key, kb, sizeof kb),
+			    ui_actions[b->action].name,
+			    b->arg != NULL ? b->arg : "",
+			    b->arg != NULL ? "  " : "",
+			    ui_actions[b->action].help);
+			tty_text(y + r++, x, w, line, THEME_HELP, 1);
+		}
+	}
+}
+
+void
+ui_urls_draw(struct ui *ui, int y, int x, int h, int w)
+{
+	size_t	 i;
+	char	 line[1024];
+	int	 r = 0;
+
+	tty_fill(y, x, h, w, THEME_HELP);
+	tty_text(y + r++, x, w, " URLs in this message", THEME_TITLE, 1);
+	for (i = 0; i < ui->pager.r.nurls && r < h; i++) {
+		snprintf(line, sizeof line, " %3zu  %s", i + 1,
+		    ui->pager.r.urls[i]);
+		tty_text(y + r++, x, w, line, THEME_PAGER_URL, 1);
+	}
+}

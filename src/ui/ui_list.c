@@ -1,0 +1,330 @@
+/*
+ * ui_list.c - the message list: one line per message (flags, date,
+ * sender, subject, size when wide), flat in the chosen sort order or
+ * threaded (JWZ), with folded threads.  The UI thread.
+ *
+ * The list keeps only the ids in display order; the rows on screen are
+ * read from the store at each redraw, so a folder of any size costs one
+ * indexed query to open and a screenful of lookups to draw.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ui_int.h"
+
+void
+ui_list_clear(struct ui *ui)
+{
+	free(ui->ids);
+	free(ui->trows);
+	ui->ids = NULL;
+	ui->trows = NULL;
+	ui->nids = 0;
+}
+
+static int
+ui_list_folded(struct ui *ui, int64_t root)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->ncollapsed; i++)
+		if (ui->collapsed[i] == root)
+			return 1;
+	return 0;
+}
+
+/* Orders the folder as threads; folded threads show their root only. */
+static int
+ui_list_threads(struct ui *ui, struct store *s)
+{
+	struct store_key	*k;
+	struct thread_in	*in;
+	struct thread_row	*rows;
+	size_t			 n, i, out = 0;
+	int64_t			 root = 0;
+	int			 folded = 0;
+
+	if (store_list_keys(s, ui->cur_folder, ui->filter, &k, &n) == -1)
+		return -1;
+	in = xcalloc(n ? n : 1, sizeof *in);
+	rows = xcalloc(n ? n : 1, sizeof *rows);
+	for (i = 0; i < n; i++) {
+		in[i].message_id = k[i].message_id;
+		in[i].in_reply_to = k[i].in_reply_to;
+		in[i].references = k[i].references;
+		in[i].subject = k[i].subject;
+		in[i].date = k[i].date;
+	}
+	if (thread_build(in, n, ui->reverse, rows) == -1) {
+		free(in);
+		free(rows);
+		store_keys_free(k, n);
+		return -1;
+	}
+	ui->ids = xcalloc(n ? n : 1, sizeof *ui->ids);
+	ui->trows = rows;
+	for (i = 0; i < n; i++) {
+		if (rows[i].depth == 0) {
+			root = k[rows[i].idx].id;
+			folded = ui_list_folded(ui, root);
+		} else if (folded)
+			continue;
+		ui->ids[out] = k[rows[i].idx].id;
+		rows[out] = rows[i];
+		out++;
+	}
+	ui->nids = out;
+	free(in);
+	store_keys_free(k, n);
+	return 0;
+}
+
+void
+ui_list_reload(struct ui *ui)
+{
+	struct ui_acct	*a = ui_cur(ui);
+	int64_t		 keep = ui_list_selected(ui);
+	size_t		 i;
+	int		 rc;
+
+	ui_list_clear(ui);
+	if (a == NULL || a->store == NULL)
+		return;
+	if (ui->threads)
+		rc = ui_list_threads(ui, a->store);
+	else
+		rc = store_list_ids(a->store, ui->cur_folder, ui->sort,
+		    ui->reverse, ui->filter, &ui->ids, &ui->nids);
+	if (rc == -1) {
+		ui_status(ui, 1, "%s: %s", a->acct->name,
+		    store_error(a->store));
+		return;
+	}
+	/* Stay on the same message when the list changes under it. */
+	if (keep != 0)
+		for (i = 0; i < ui->nids; i++)
+			if (ui->ids[i] == keep) {
+				ui->lsel = i;
+				break;
+			}
+	if (ui->lsel >= ui->nids)
+		ui->lsel = ui->nids ? ui->nids - 1 : 0;
+	ui->dirty = 1;
+}
+
+int64_t
+ui_list_selected(struct ui *ui)
+{
+	return ui->lsel < ui->nids ? ui->ids[ui->lsel] : 0;
+}
+
+void
+ui_list_move(struct ui *ui, long n, int h)
+{
+	long	 s = (long)ui->lsel + n;
+
+	(void)h;
+	if (ui->nids == 0)
+		return;
+	if (s < 0)
+		s = 0;
+	if (s >= (long)ui->nids)
+		s = (long)ui->nids - 1;
+	ui->lsel = (size_t)s;
+	ui->dirty = 1;
+}
+
+void
+ui_list_fold(struct ui *ui)
+{
+	size_t	 i, r;
+	int64_t	 root;
+
+	if (ui->trows == NULL || ui->nids == 0) {
+		ui_status(ui, 0, "folding needs the threaded view (T)");
+		return;
+	}
+	for (r = ui->lsel; r > 0 && ui->trows[r].depth > 0; r--)
+		;
+	root = ui->ids[r];
+	for (i = 0; i < ui->ncollapsed; i++)
+		if (ui->collapsed[i] == root) {
+			ui->collapsed[i] = ui->collapsed[--ui->ncollapsed];
+			goto done;
+		}
+	ui->collapsed = xrealloc(ui->collapsed,
+	    (ui->ncollapsed + 1) * sizeof *ui->collapsed);
+	ui->collapsed[ui->ncollapsed++] = root;
+done:
+	ui->lsel = r;
+	ui_list_reload(ui);
+}
+
+/* The date column: today's time, this year's day, or the full date. */
+static void
+ui_list_date(struct ui *ui, int64_t t, char *buf, size_t size)
+{
+	struct tm	 tm, now;
+	time_t		 tt = (time_t)t, nt = time(NULL);
+	const char	*fmt;
+
+	localtime_r(&tt, &tm);
+	localtime_r(&nt, &now);
+	if (ui->cfg->date_format != NULL)
+		fmt = ui->cfg->date_format;
+	else if (tm.tm_year == now.tm_year && tm.tm_yday == now.tm_yday)
+		fmt = "%H:%M";
+	else if (tm.tm_year == now.tm_year)
+		fmt = "%b %d";
+	else
+		fmt = "%Y-%m-%d";
+	if (t <= 0 || strftime(buf, size, fmt, &tm) == 0)
+		snprintf(buf, size, "-");
+}
+
+/*
+ * The sender column: the display name of the first address, or its
+ * address.  A display name holding an '@' could pass for an address
+ * it is not (SECURITY.md #15), so then the real address is shown.
+ */
+static char *
+ui_list_sender(const char *from)
+{
+	const char	*lt = strchr(from, '<'), *gt;
+	char		*name, *p;
+	size_t		 n;
+
+	if (lt == NULL)
+		return sanitize_for_display(from, strcspn(from, ","), 0);
+	n = (size_t)(lt - from);
+	name = xstrndup(from, n);
+	for (p = name + strlen(name); p > name && (p[-1] == ' ' ||
+	    p[-1] == '"'); )
+		*--p = '\0';
+	p = name;
+	while (*p == ' ' || *p == '"')
+		p++;
+	if (*p == '\0' || strchr(p, '@') != NULL) {
+		gt = strchr(lt, '>');
+		free(name);
+		return sanitize_for_display(lt + 1, gt != NULL ?
+		    (size_t)(gt - lt - 1) : strlen(lt + 1), 0);
+	}
+	p = sanitize_for_display(p, strlen(p), 0);
+	free(name);
+	return p;
+}
+
+static void
+ui_list_size(int64_t size, char *buf, size_t n)
+{
+	if (size < 1024)
+		snprintf(buf, n, "%lld", (long long)size);
+	else if (size < 1024 * 1024)
+		snprintf(buf, n, "%lldK", (long long)(size + 1023) / 1024);
+	else
+		snprintf(buf, n, "%.1fM", (double)size / (1024 * 1024));
+}
+
+/* One message line. */
+static void
+ui_list_line(struct ui *ui, int y, int x, int w, size_t i,
+    const struct store_msg *m)
+{
+	enum theme_obj	 obj = THEME_LIST;
+	unsigned	 extra = 0;
+	char		 flags[8], date[64], size[32], *from, *subj;
+	char		 line[1024];
+	int		 fw, sel = i == ui->lsel, used;
+	const char	*prefix = ui->trows != NULL ? ui->trows[i].prefix : "";
+
+	snprintf(flags, sizeof flags, "%c%c%c",
+	    (m->flags & FLAG_SEEN) ? ' ' : 'N',
+	    (m->flags & FLAG_FLAGGED) ? '!' : ' ',
+	    (m->flags & FLAG_DELETED) ? 'D' :
+	    (m->flags & FLAG_ANSWERED) ? 'r' : ' ');
+	ui_list_date(ui, m->date != 0 ? m->date : m->internaldate, date,
+	    sizeof date);
+	from = ui_list_sender(m->from);
+	subj = sanitize_for_display(m->subject, strlen(m->subject), 0);
+	if (m->flags & FLAG_DELETED)
+		obj = THEME_LIST_DELETED;
+	else if (m->flags & FLAG_FLAGGED)
+		obj = THEME_LIST_FLAGGED;
+	else if (!(m->flags & FLAG_SEEN))
+		obj = THEME_LIST_UNREAD;
+	if (sel) {
+		if (!(m->flags & FLAG_SEEN))
+			extra = THEME_ATTR_BOLD;
+		obj = THEME_LIST_SELECTED;
+	}
+	fw = w / 4 < 10 ? 10 : w / 4 > 28 ? 28 : w / 4;
+	tty_fill(y, x, 1, w, obj);
+	used = tty_text_attr(y, x, w, flags, obj, extra, 0);
+	used += tty_text_attr(y, x + used, w - used, " ", obj, extra, 0);
+	snprintf(line, sizeof line, "%-10s ", date);
+	used += tty_text_attr(y, x + used, w - used, line, obj, extra, 0);
+	if (w - used > fw) {
+		tty_text_attr(y, x + used, fw - 1, from, obj, extra, 1);
+		used += fw;
+	}
+	if (w >= 100) {
+		ui_list_size(m->size, size, sizeof size);
+		snprintf(line, sizeof line, "%6s", size);
+		tty_text_attr(y, x + w - 6, 6, line, obj, extra, 0);
+		w -= 7;
+	}
+	if (w > used && *prefix != '\0') {
+		used += tty_text_attr(y, x + used, w - used, prefix,
+		    sel ? obj : THEME_LIST_THREAD, extra, 0);
+	}
+	if (w > used) {
+		if (ui->trows != NULL && ui->trows[i].depth == 0 &&
+		    ui->trows[i].thread_size > 1 &&
+		    ui_list_folded(ui, ui->ids[i])) {
+			char	*t = xasprintf("(%zu) %s",
+			    ui->trows[i].thread_size, subj);
+
+			tty_text_attr(y, x + used, w - used, t, obj, extra, 0);
+			free(t);
+		} else
+			tty_text_attr(y, x + used, w - used, subj, obj, extra,
+			    0);
+	}
+	free(from);
+	free(subj);
+}
+
+void
+ui_list_draw(struct ui *ui, int y, int x, int h, int w)
+{
+	struct ui_acct		*a = ui_cur(ui);
+	struct store_msg	 m;
+	size_t			 i;
+	int			 row;
+
+	tty_fill(y, x, h, w, THEME_LIST);
+	if (a == NULL || a->store == NULL) {
+		tty_text(y, x + 1, w - 1, "no folder open", THEME_LIST, 0);
+		return;
+	}
+	if (ui->nids == 0) {
+		tty_text(y, x + 1, w - 1, ui->filter != NULL ?
+		    "no message matches" : "no messages (yet)", THEME_LIST, 0);
+		return;
+	}
+	if (ui->lsel < ui->ltop)
+		ui->ltop = ui->lsel;
+	if (h > 0 && ui->lsel >= ui->ltop + (size_t)h)
+		ui->ltop = ui->lsel - (size_t)h + 1;
+	if (ui->ltop + (size_t)h > ui->nids && ui->nids > (size_t)h)
+		ui->ltop = ui->nids - (size_t)h;
+	for (row = 0, i = ui->ltop; row < h && i < ui->nids; row++, i++) {
+		if (store_msg_by_id(a->store, ui->ids[i], &m) != 0)
+			continue;	/* gone since the reload: next event */
+		ui_list_line(ui, y + row, x, w, i, &m);
+		store_msg_clear(&m);
+	}
+}

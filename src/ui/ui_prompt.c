@@ -1,0 +1,165 @@
+/*
+ * ui_prompt.c - the prompt line at the bottom: ":" commands, "/"
+ * searches and the arguments actions ask for.  A small line editor
+ * (UTF-8 aware: the cursor moves by characters).  While it is open the
+ * rest of the UI keeps running: engine events still arrive and redraw.
+ * The UI thread.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_int.h"
+
+void
+ui_prompt_open(struct ui *ui, const char *label, const char *init,
+    ui_prompt_fn fn, void *arg)
+{
+	struct ui_prompt *p = &ui->prompt;
+
+	memset(p, 0, sizeof *p);
+	p->active = 1;
+	snprintf(p->label, sizeof p->label, "%s", label);
+	snprintf(p->buf, sizeof p->buf, "%s", init);
+	p->len = p->cur = strlen(p->buf);
+	p->fn = fn;
+	p->arg = arg;
+	ui->dirty = 1;
+}
+
+/* The start of the character before off. */
+static size_t
+prev_char(const char *s, size_t off)
+{
+	while (off > 0 && ((unsigned char)s[--off] & 0xc0) == 0x80)
+		;
+	return off;
+}
+
+static size_t
+next_char(const char *s, size_t len, size_t off)
+{
+	if (off < len)
+		off++;
+	while (off < len && ((unsigned char)s[off] & 0xc0) == 0x80)
+		off++;
+	return off;
+}
+
+static void
+finish(struct ui *ui, int ok)
+{
+	struct ui_prompt *p = &ui->prompt;
+	ui_prompt_fn	 fn = p->fn;
+	void		*arg = p->arg;
+	char		 answer[sizeof p->buf];
+
+	snprintf(answer, sizeof answer, "%s", p->buf);
+	p->active = 0;
+	ui->urls = 0;
+	ui->dirty = 1;
+	if (ok && fn != NULL)
+		fn(ui, answer, arg);
+}
+
+void
+ui_prompt_key(struct ui *ui, int key)
+{
+	struct ui_prompt *p = &ui->prompt;
+	char		 enc[UTF8_CHAR_MAX];
+	size_t		 n, at;
+
+	ui->dirty = 1;
+	switch (key) {
+	case TKEY_ENTER:
+		finish(ui, 1);
+		return;
+	case TKEY_ESC:
+	case TKEY_CTRL('g'):
+		finish(ui, 0);
+		return;
+	case TKEY_BACKSPACE:
+		if (p->cur == 0) {
+			if (p->len == 0)
+				finish(ui, 0);
+			return;
+		}
+		at = prev_char(p->buf, p->cur);
+		memmove(p->buf + at, p->buf + p->cur, p->len - p->cur + 1);
+		p->len -= p->cur - at;
+		p->cur = at;
+		return;
+	case TKEY_DELETE:
+	case TKEY_CTRL('d'):
+		at = next_char(p->buf, p->len, p->cur);
+		memmove(p->buf + p->cur, p->buf + at, p->len - at + 1);
+		p->len -= at - p->cur;
+		return;
+	case TKEY_LEFT:
+	case TKEY_CTRL('b'):
+		p->cur = prev_char(p->buf, p->cur);
+		return;
+	case TKEY_RIGHT:
+	case TKEY_CTRL('f'):
+		p->cur = next_char(p->buf, p->len, p->cur);
+		return;
+	case TKEY_HOME:
+	case TKEY_CTRL('a'):
+		p->cur = 0;
+		return;
+	case TKEY_END:
+	case TKEY_CTRL('e'):
+		p->cur = p->len;
+		return;
+	case TKEY_CTRL('u'):
+		memmove(p->buf, p->buf + p->cur, p->len - p->cur + 1);
+		p->len -= p->cur;
+		p->cur = 0;
+		return;
+	case TKEY_CTRL('k'):
+		p->buf[p->cur] = '\0';
+		p->len = p->cur;
+		return;
+	case TKEY_SPACE:
+		key = ' ';
+		break;
+	default:
+		break;
+	}
+	/* Printable characters only: no control reaches the buffer. */
+	if (key < 0x20 || key >= 0x110000 || (key >= 0x7f && key < 0xa0))
+		return;
+	n = utf8_encode((unsigned)key, enc);
+	if (p->len + n >= sizeof p->buf)
+		return;
+	memmove(p->buf + p->cur + n, p->buf + p->cur, p->len - p->cur + 1);
+	memcpy(p->buf + p->cur, enc, n);
+	p->len += n;
+	p->cur += n;
+}
+
+void
+ui_prompt_draw(struct ui *ui, int y, int w)
+{
+	struct ui_prompt *p = &ui->prompt;
+	char		*clean, before[sizeof p->buf];
+	int		 lw, cx, skip = 0;
+
+	tty_fill(y, 0, 1, w, THEME_PROMPT);
+	lw = tty_text(y, 0, w, p->label, THEME_PROMPT, 0);
+	memcpy(before, p->buf, p->cur);
+	before[p->cur] = '\0';
+	cx = tty_width(before);
+	/* Keep the cursor on screen: scroll the text left if needed. */
+	if (lw + cx >= w)
+		skip = lw + cx - w + 1;
+	clean = sanitize_for_display(p->buf, p->len, 0);
+	{
+		const char	*s = clean;
+		size_t		 k = tty_fit(s, skip);
+
+		tty_text(y, lw, w - lw, s + k, THEME_PROMPT, 1);
+	}
+	free(clean);
+	tty_cursor(y, lw + cx - skip, 1);
+}
