@@ -8,7 +8,9 @@ LIB_SRC = $(wildcard src/core/*.c src/net/*.c src/store/*.c src/mail/*.c src/syn
 LIB_OBJ = $(LIB_SRC:.c=.o)
 # The command line: main.c, the subcommands (src/cmd*.c) and the demo.
 CMD_OBJ = $(patsubst %.c,%.o,$(wildcard src/*.c))
-HDR = $(wildcard include/*.h)
+# Private headers (src/*/*_int.h) too: a struct that changes must
+# rebuild every object that lays it out.
+HDR = $(wildcard include/*.h src/*/*.h)
 
 UNIT_SRC = $(wildcard tests/check_*.c)
 UNIT_BIN = $(UNIT_SRC:.c=)

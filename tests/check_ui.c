@@ -6,6 +6,7 @@
  */
 #include "check_main.h"
 
+#include <locale.h>
 #include <string.h>
 
 #include "../src/ui/ui_int.h"
@@ -200,13 +201,17 @@ START_TEST(config_unknown_action)
 END_TEST
 
 static char	answer[1024];
-static int	answered;
+static int	answered, cancelled;
 
 static void
 on_answer(struct ui *ui, const char *a, void *arg)
 {
 	(void)ui;
 	(void)arg;
+	if (a == NULL) {
+		cancelled++;
+		return;
+	}
 	snprintf(answer, sizeof answer, "%s", a);
 	answered++;
 }
@@ -261,16 +266,46 @@ START_TEST(prompt_cancel)
 	struct config	 cfg;
 
 	ui_with_keys(&ui, &cfg, NULL, 0);
-	answered = 0;
+	answered = cancelled = 0;
 	ui_prompt_open(&ui, ":", "sync", on_answer, NULL);
 	ui_prompt_key(&ui, TKEY_CTRL('u'));
 	type(&ui, "quit");
 	ui_prompt_key(&ui, TKEY_ESC);
 	ck_assert_int_eq(answered, 0);
+	ck_assert_int_eq(cancelled, 1);
+	/* What was typed is gone from memory once the prompt closes. */
+	for (size_t i = 0; i < sizeof ui.prompt.buf; i++)
+		ck_assert_int_eq(ui.prompt.buf[i], 0);
 	ck_assert_int_eq(ui.prompt.active, 0);
 	ui_prompt_open(&ui, ":", "sync", on_answer, NULL);
 	ui_prompt_key(&ui, TKEY_ENTER);
 	ck_assert_str_eq(answer, "sync");
+}
+END_TEST
+
+/* Display columns, as the list and pager line text up with them. */
+START_TEST(widths)
+{
+	static const struct { const char *s; int w; size_t fit5; } t[] = {
+		{ "abc", 3, 3 },
+		{ "日本語の件名", 12, 6 },		/* wide: 2 columns each */
+		{ "Zoe\xcc\x88 Angstro\xcc\x88m", 12, 7 },	/* combining */
+		{ "Grüße", 5, 7 },
+		{ "a日b", 4, 5 },
+		{ "", 0, 0 },
+	};
+	size_t	 i;
+
+	ck_assert_ptr_nonnull(setlocale(LC_CTYPE, "C.UTF-8"));
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		ck_assert_msg(tty_width(t[i].s) == t[i].w, "width of %s: %d",
+		    t[i].s, tty_width(t[i].s));
+		ck_assert_msg(tty_fit(t[i].s, 5) == t[i].fit5,
+		    "bytes of %s in 5 columns: %zu", t[i].s,
+		    tty_fit(t[i].s, 5));
+	}
+	/* A wide character never straddles the edge. */
+	ck_assert_uint_eq(tty_fit("日本", 3), 3);
 }
 END_TEST
 
@@ -286,6 +321,7 @@ suite(void)
 	tcase_add_test(tc, config_unknown_action);
 	tcase_add_test(tc, prompt_edits_characters);
 	tcase_add_test(tc, prompt_cancel);
+	tcase_add_test(tc, widths);
 	suite_add_tcase(s, tc);
 	return s;
 }

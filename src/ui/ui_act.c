@@ -199,6 +199,7 @@ ui_act_part(struct ui *ui, const char *arg)
 {
 	struct ui_pager	*p = &ui->pager;
 	long		 n;
+	size_t		 i;
 	char		*end;
 
 	if (!p->open || !p->have || p->file == NULL) {
@@ -206,12 +207,13 @@ ui_act_part(struct ui *ui, const char *arg)
 		return NULL;
 	}
 	n = strtol(arg != NULL ? arg : "", &end, 10);
-	if (end == arg || n < 1 || (size_t)n > p->r.mime.nparts) {
-		ui_status(ui, 1, "no part %s (the parts list is at the end of "
-		    "the message)", arg != NULL ? arg : "");
-		return NULL;
-	}
-	return &p->r.mime.parts[n - 1];
+	/* The list numbers the leaf parts; containers have no number. */
+	for (i = 0; end != arg && n >= 1 && i < p->r.mime.nparts; i++)
+		if (!p->r.mime.parts[i].multipart && --n == 0)
+			return &p->r.mime.parts[i];
+	ui_status(ui, 1, "no part %s (the parts list is at the end of the "
+	    "message)", arg != NULL ? arg : "");
+	return NULL;
 }
 
 /* The decoded bytes of a part of the open message; caller frees. */

@@ -70,6 +70,7 @@ struct ui_prompt {
 	char		 buf[1024];
 	size_t		 len;		/* bytes in buf */
 	size_t		 cur;		/* cursor, a byte offset */
+	int		 secret;	/* a password: shown as '*', wiped */
 	ui_prompt_fn	 fn;
 	void		*arg;
 };

@@ -46,6 +46,16 @@ next_char(const char *s, size_t len, size_t off)
 	return off;
 }
 
+/* Overwrites memory the compiler must not skip (a typed password). */
+static void
+wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n-- > 0)
+		*v++ = 0;
+}
+
 static void
 finish(struct ui *ui, int ok)
 {
@@ -55,11 +65,13 @@ finish(struct ui *ui, int ok)
 	char		 answer[sizeof p->buf];
 
 	snprintf(answer, sizeof answer, "%s", p->buf);
+	wipe(p->buf, sizeof p->buf);
 	p->active = 0;
 	ui->urls = 0;
 	ui->dirty = 1;
-	if (ok && fn != NULL)
-		fn(ui, answer, arg);
+	if (fn != NULL)
+		fn(ui, ok ? answer : NULL, arg);
+	wipe(answer, sizeof answer);
 }
 
 void
@@ -149,6 +161,23 @@ ui_prompt_draw(struct ui *ui, int y, int w)
 	lw = tty_text(y, 0, w, p->label, THEME_PROMPT, 0);
 	memcpy(before, p->buf, p->cur);
 	before[p->cur] = '\0';
+	if (p->secret) {
+		/* One '*' per character, never the text. */
+		size_t	 i, n = 0;
+		char	 stars[sizeof p->buf];
+
+		for (i = 0; i < p->len; i++)
+			if (((unsigned char)p->buf[i] & 0xc0) != 0x80)
+				stars[n++] = '*';
+		stars[n] = '\0';
+		tty_text(y, lw, w - lw, stars, THEME_PROMPT, 1);
+		for (i = 0, n = 0; i < p->cur; i++)
+			if (((unsigned char)p->buf[i] & 0xc0) != 0x80)
+				n++;
+		wipe(before, sizeof before);
+		tty_cursor(y, lw + (int)n < w ? lw + (int)n : w - 1, 1);
+		return;
+	}
 	cx = tty_width(before);
 	/* Keep the cursor on screen: scroll the text left if needed. */
 	if (lw + cx >= w)

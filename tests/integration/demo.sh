@@ -49,6 +49,9 @@ keys "subject:digest" Enter
 check_screen "/ filters the list with a search query" 5 "filter: subject:digest"
 keys Enter
 check_screen "an HTML-only mail is rendered as text" 5 "HTML-only message: tern shows it as text"
+keys u
+check_screen "u lists the message's URLs" 5 "1 +https://example.com/1"
+keys Escape
 if screen | grep -q "<p>\|<ul>"; then fail "no HTML tags reach the screen" "$(screen)"
 else pass "no HTML tags reach the screen"; fi
 keys q
@@ -61,6 +64,18 @@ keys /
 keys "subject:photos" Enter
 keys Enter
 check_screen "the parts list names the attachment" 5 "image/png +sky.png"
+mkdir -p "$T_DIR/saved"
+keys s
+keys "2 $T_DIR/saved" Enter
+check_screen "s saves a part and says where" 5 "saved .*sky.png"
+if [ -f "$T_DIR/saved/sky.png" ] && [ "$(head -c 4 "$T_DIR/saved/sky.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then
+	pass "the saved part is the decoded attachment"
+else fail "the saved part is the decoded attachment" "$(ls -la "$T_DIR/saved")"; fi
+keys s
+keys "2 $T_DIR/saved" Enter
+if [ -f "$T_DIR/saved/sky-1.png" ] && [ -f "$T_DIR/saved/sky.png" ]; then
+	pass "saving again never overwrites (sky-1.png)"
+else fail "saving again never overwrites (sky-1.png)" "$(ls -la "$T_DIR/saved")"; fi
 keys q
 keys /
 keys Enter
