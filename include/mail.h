@@ -63,6 +63,7 @@ int	 thread_build(const struct thread_in *in, size_t n, int newest_first,
  * matches every subtype.
  */
 char	**mailcap_viewer(const char *type, const char *path, int *needs_term);
+/* Frees an argv of mailcap_viewer*(); NULL is a no-op. */
 void	  mailcap_argv_free(char **);
 /* The same lookup from the given file list (colon-separated), for tests. */
 char	**mailcap_viewer_in(const char *files, const char *type,
