@@ -561,7 +561,8 @@ thread_build(const struct thread_in *in, size_t n, int newest_first,
 			s = 1;
 		max += s < THREAD_REFS_MAX ? s : THREAD_REFS_MAX;
 	}
-	if (max >= NONE) {
+	if (max >= NONE || max > SIZE_MAX / sizeof *t.c ||
+	    n > SIZE_MAX / sizeof *spans) {
 		free(nrefs);
 		return -1;
 	}
