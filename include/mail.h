@@ -37,7 +37,9 @@ struct thread_row {
  * input exactly once.  Returns 0, -1 on allocation trouble (never for
  * bad input).  depth is exact; prefix draws the 12 nearest ancestor
  * columns, with "…" in front when there are more.  Only the 128 nearest
- * References of a message are used; subjects do not group threads.
+ * References of a message are used.  A thread root whose subject is a
+ * reply's ("Re: x", also Fwd:, AW:) joins the thread of a root called
+ * "x"; roots with the same plain subject stay apart.
  */
 int	 thread_build(const struct thread_in *in, size_t n, int newest_first,
 	    struct thread_row *out);
@@ -61,6 +63,7 @@ int	 thread_build(const struct thread_in *in, size_t n, int newest_first,
  * matches every subtype.
  */
 char	**mailcap_viewer(const char *type, const char *path, int *needs_term);
+/* Frees an argv of mailcap_viewer*(); NULL is a no-op. */
 void	  mailcap_argv_free(char **);
 /* The same lookup from the given file list (colon-separated), for tests. */
 char	**mailcap_viewer_in(const char *files, const char *type,

@@ -37,6 +37,7 @@ const char	*theme_obj_name(enum theme_obj);
 void		 theme_default(struct theme *);
 /* Loads path over the built-in default. Bad lines are skipped and reported as "FILE:LINE: reason" strings in *warnings (caller frees with theme_warnings_free); returns -1 only if the file can't be read (errp). */
 int		 theme_load(const char *path, struct theme *, char ***warnings, size_t *nwarnings, char **errp);
+/* Frees the warnings of theme_load(); NULL is a no-op. */
 void		 theme_warnings_free(char **, size_t);
 /* Attributes only (for NO_COLOR or a terminal without colour): drops every fg/bg, keeps attrs; the selected/unread objects keep a visible attribute (reverse/bold). */
 void		 theme_monochrome(struct theme *);

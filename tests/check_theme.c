@@ -141,6 +141,14 @@ static const struct row {
 	{ "one_then_w", "pager_quote_1.fg = 3\npager_quote_*.fg = 2\n",
 	    "pager_quote_1", 2, D, 0, NULL },
 	{ "w_star_star", "**.fg = 5\n", "help", 5, 235, 0, NULL },
+	/* The example in tern-themes(5). */
+	{ "manual_example", "# a darker background everywhere, quotes in "
+	    "shades of green\n*.bg = 234\npager_quote_*.fg = #87af87\n"
+	    "pager_quote_1.fg = 108\nlist_selected.bg = bright-blue\n"
+	    "list_selected.bold = yes\n", "pager_quote_2", 108, 234, 0, NULL },
+	{ "manual_example_2", "*.bg = 234\nlist_selected.bg = bright-blue\n"
+	    "list_selected.bold = yes\n", "list_selected", 255, 12,
+	    THEME_ATTR_BOLD, NULL },
 	/* Layout: comments, blanks, CR LF, spaces. */
 	{ "comments", "# a theme\n\n   # indented\n\t\npager.fg = 3 # yellow\n",
 	    "pager", 3, D, 0, NULL },

@@ -159,6 +159,75 @@ START_TEST(test_table)
 }
 END_TEST
 
+/* Subjects: a reply that lost its references joins its thread. */
+static const struct srow {
+	const char	*name;
+	struct {
+		const char	*id, *refs;
+		int64_t		 date;
+		const char	*subject;
+	}		 m[MSGS_MAX];	/* ends at the first id == NULL */
+	const char	*want;
+} srows[] = {
+	{ "subj_re", { { "a", "", 1, "Lunch" },
+	    { "b", "", 2, "Re: Lunch" } }, "0/0 1/1" },
+	{ "subj_re_older", { { "a", "", 5, "Lunch" },
+	    { "b", "", 2, "RE: Lunch" } }, "0/0 1/1" },
+	{ "subj_prefixes", { { "a", "", 1, " Lunch " },
+	    { "b", "", 2, "Re: re:Lunch" }, { "c", "", 3, "Fwd: Lunch" },
+	    { "d", "", 4, "AW: Lunch" }, { "e", "", 5, "Re[2]: Lunch" },
+	    { "f", "", 6, "fw: RE: Lunch" } },
+	    "0/0 1/1 2/1 3/1 4/1 5/1" },
+	{ "subj_only_replies", { { "a", "", 2, "Re: Lunch" },
+	    { "b", "", 1, "Re: Lunch" }, { "c", "", 3, "Re: Re: Lunch" } },
+	    "1/0 0/1 2/1" },
+	{ "subj_plain_apart", { { "a", "", 1, "Hello" },
+	    { "b", "", 2, "Hello" } }, "0/0 1/0" },
+	{ "subj_plain_oldest", { { "a", "", 3, "Hello" },
+	    { "b", "", 1, "Hello" }, { "c", "", 4, "Re: Hello" } },
+	    "0/0 1/0 2/1" },
+	{ "subj_empty", { { "a", "", 1, "Re:" }, { "b", "", 2, "Re: " },
+	    { "c", "", 3, "" }, { "d", "", 4, NULL } },
+	    "0/0 1/0 2/0 3/0" },
+	{ "subj_not_prefix", { { "a", "", 1, "Lunch" },
+	    { "b", "", 2, "Reply: Lunch" }, { "c", "", 3, "Re Lunch" },
+	    { "d", "", 4, "Re: lunch" } }, "0/0 1/0 2/0 3/0" },
+	{ "subj_keeps_refs", { { "a", "", 1, "Lunch" },
+	    { "x", "", 2, "Other" }, { "b", "x", 3, "Re: Lunch" } },
+	    "0/0 1/0 2/1" },
+	{ "subj_missing_parent", { { "a", "", 1, "Lunch" },
+	    { "b", "gone", 2, "Re: Lunch" } }, "0/0 1/1" },
+};
+
+START_TEST(test_subjects)
+{
+	const struct srow *r = &srows[_i];
+	struct thread_in in[MSGS_MAX] = { { 0 } };
+	struct thread_row out[MSGS_MAX];
+	size_t		 n = 0, i;
+	char		 got[256] = "", tmp[32];
+
+	while (n < MSGS_MAX && r->m[n].id != NULL)
+		n++;
+	for (i = 0; i < n; i++) {
+		in[i].message_id = r->m[i].id;
+		in[i].in_reply_to = "";
+		in[i].references = r->m[i].refs;
+		in[i].subject = r->m[i].subject;
+		in[i].date = r->m[i].date;
+	}
+	ck_assert_int_eq(thread_build(in, n, 0, out), 0);
+	check_rows(out, n);
+	for (i = 0; i < n; i++) {
+		snprintf(tmp, sizeof tmp, "%s%zu/%d", i ? " " : "", out[i].idx,
+		    out[i].depth);
+		strcat(got, tmp);
+	}
+	ck_assert_msg(strcmp(got, r->want) == 0, "%s: got \"%s\", want "
+	    "\"%s\"", r->name, got, r->want);
+}
+END_TEST
+
 START_TEST(test_empty)
 {
 	struct thread_row out[1];
@@ -337,6 +406,8 @@ suite(void)
 	TCase	*tc = tcase_create("thread");
 
 	tcase_add_loop_test(tc, test_table, 0, sizeof rows / sizeof rows[0]);
+	tcase_add_loop_test(tc, test_subjects, 0,
+	    sizeof srows / sizeof srows[0]);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_null_strings);
 	tcase_add_loop_test(tc, test_deep, 0, 3);

@@ -11,12 +11,17 @@
  * Differences from JWZ: a missing root (a dummy container at the top
  * with several children) is replaced by its oldest child, which adopts
  * its siblings, since the list shows no row for a message we do not
- * have; roots are not grouped by subject (the optional step 5).
+ * have.  Step 5 (subjects) is the cautious half: a root whose subject
+ * says it is a reply ("Re: x", "Fwd: x", "AW: x") joins the thread whose
+ * root has the subject "x" (or the oldest reply root of that subject);
+ * two roots both called "x" stay apart, since they are often unrelated
+ * ("Hello", "Question").
  */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mail.h"
 
@@ -83,6 +88,20 @@ thread_token(const char *s, size_t *len, uint32_t *hash, const char **next)
 	*hash = (uint32_t)(h ^ (h >> 32));
 	*next = (const char *)e;
 	return *len > 0 ? (const char *)p : NULL;
+}
+
+/* FNV-1a, for subjects. */
+static uint32_t
+thread_hash(const char *s, size_t len)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+	size_t		 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 /* How many ids s holds. */
@@ -319,6 +338,111 @@ thread_prune(struct thread_ctx *t)
 	}
 }
 
+/*
+ * The subject without reply prefixes ("Re:", "RE[2]:", "Fwd:", "Fw:",
+ * "AW:", repeated); *reply says whether there was one.
+ */
+static const char *
+thread_subject(const char *s, size_t *len, int *reply)
+{
+	static const char *const pre[] = { "re", "fwd", "fw", "aw" };
+	const char	*p;
+	size_t		 i, n;
+
+	*reply = 0;
+	if (s == NULL)
+		s = "";
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		for (i = 0; i < sizeof pre / sizeof pre[0]; i++) {
+			n = strlen(pre[i]);
+			if (strncasecmp(s, pre[i], n) != 0)
+				continue;
+			p = s + n;
+			if (*p == '[') {
+				p += 1 + strspn(p + 1, "0123456789");
+				if (*p++ != ']')
+					continue;
+			}
+			if (*p == ':')
+				break;
+		}
+		if (i == sizeof pre / sizeof pre[0])
+			break;
+		s = p + 1;
+		*reply = 1;
+	}
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	*len = n;
+	return s;
+}
+
+/*
+ * Step 5, the cautious half: a root whose subject is a reply's joins
+ * the thread of the root with the same plain subject, or else of the
+ * oldest reply root with it.  Only parent links change.
+ */
+static int
+thread_subjects(struct thread_ctx *t)
+{
+	struct { const char *s; size_t len; uint32_t hash; tidx k; int reply; }
+			*tab, *e;
+	const char	*subj;
+	size_t		 size = 16, nroots = 0, h, len;
+	tidx		 k;
+	int		 reply;
+
+	for (k = 0; k < t->nc; k++)
+		if (t->c[k].msg != NONE && t->c[k].parent == NONE)
+			nroots++;
+	while (size < 2 * nroots)
+		size *= 2;
+	if ((tab = calloc(size, sizeof *tab)) == NULL)
+		return -1;
+	for (h = 0; h < size; h++)
+		tab[h].k = NONE;
+	/* The thread each subject joins: plain beats reply, then oldest. */
+	for (k = 0; k < t->nc; k++) {
+		if (t->c[k].msg == NONE || t->c[k].parent != NONE)
+			continue;
+		subj = thread_subject(t->in[t->c[k].msg].subject, &len, &reply);
+		if (len == 0)
+			continue;
+		for (h = thread_hash(subj, len) & (size - 1); tab[h].k != NONE;
+		    h = (h + 1) & (size - 1))
+			if (tab[h].len == len && memcmp(tab[h].s, subj, len) == 0)
+				break;
+		e = &tab[h];
+		if (e->k == NONE || (e->reply && !reply) ||
+		    (e->reply == reply && thread_cmp_date(t, k, e->k) < 0)) {
+			e->s = subj;
+			e->len = len;
+			e->k = k;
+			e->reply = reply;
+		}
+	}
+	/* Replies that lost their references join that thread. */
+	for (k = 0; k < t->nc; k++) {
+		if (t->c[k].msg == NONE || t->c[k].parent != NONE)
+			continue;
+		subj = thread_subject(t->in[t->c[k].msg].subject, &len, &reply);
+		if (len == 0 || !reply)
+			continue;
+		for (h = thread_hash(subj, len) & (size - 1); tab[h].k != NONE;
+		    h = (h + 1) & (size - 1))
+			if (tab[h].len == len && memcmp(tab[h].s, subj, len) == 0)
+				break;
+		/* Never the entry itself; entries never move, so no loop. */
+		if (tab[h].k != NONE && tab[h].k != k)
+			t->c[k].parent = tab[h].k;
+	}
+	free(tab);
+	return 0;
+}
+
 static int
 thread_cmp_key(const void *a, const void *b)
 {
@@ -437,7 +561,8 @@ thread_build(const struct thread_in *in, size_t n, int newest_first,
 			s = 1;
 		max += s < THREAD_REFS_MAX ? s : THREAD_REFS_MAX;
 	}
-	if (max >= NONE) {
+	if (max >= NONE || max > SIZE_MAX / sizeof *t.c ||
+	    n > SIZE_MAX / sizeof *spans) {
 		free(nrefs);
 		return -1;
 	}
@@ -452,6 +577,8 @@ thread_build(const struct thread_in *in, size_t n, int newest_first,
 		if (thread_add(&t, (tidx)i, nrefs[i]) == -1)
 			goto out;
 	thread_prune(&t);
+	if (thread_subjects(&t) == -1)
+		goto out;
 
 	/* Child lists again, in date order: append in sorted order. */
 	for (k = 0, i = 0; k < t.nc; k++) {
