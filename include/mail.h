@@ -1,7 +1,9 @@
 /*
- * mail.h - message handling: header parsing and decoding to UTF-8.
- * Pure functions, any thread.  Mail is hostile: every input is bounded
- * before libetpan sees it (SECURITY.md, "Parsing budget").
+ * mail.h - message handling: header parsing and decoding to UTF-8,
+ * threading, MIME structure, charsets, HTML to text, the pager's
+ * rendering, mailcap viewers and safe attachment saving.  Pure
+ * functions, any thread.  Mail is hostile: every input is bounded
+ * before it is parsed (SECURITY.md, "Parsing budget").
  */
 #ifndef TERN_MAIL_H
 #define TERN_MAIL_H
