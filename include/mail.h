@@ -131,34 +131,44 @@ struct mime {
  */
 int	 mime_parse(const char *buf, size_t len, struct mime *out);
 void	 mime_free(struct mime *);
-/* The body of part with its transfer encoding removed (base64, QP, 7bit...); caller frees; *outlen set. */
+/*
+ * The body of part with its transfer encoding removed (base64, QP,
+ * 7bit...), best effort on broken input; caller frees; *outlen set.
+ */
 char	*mime_decode(const char *buf, const struct mime_part *, size_t *outlen);
 /*
- * Iterates over the header fields of the block buf[*pos..len), stopping
- * at the empty line, MAIL_HEADER_BLOCK_MAX or 10,000 fields: 1 with the
- * field's name and raw (folded) value, 0 at the end.  A field longer than
- * MAIL_HEADER_FIELD_MAX comes back with *vlen 0 and *toolong set.
+ * Iterates over the header fields of the block buf[*pos..len) (start
+ * with *pos 0), stopping at the empty line or MAIL_HEADER_BLOCK_MAX
+ * bytes: 1 with the field's name and raw (folded) value borrowed from
+ * buf, 0 at the end.  A field longer than MAIL_HEADER_FIELD_MAX comes
+ * back with *vlen 0 and *toolong set.
  */
 int	 mime_header_next(const char *buf, size_t len, size_t *pos,
 	    const char **name, size_t *nlen, const char **val, size_t *vlen,
 	    int *toolong);
-/* s converted from charset to UTF-8 (iconv); unknown charset or invalid bytes -> U+FFFD, never silently truncated. Caller frees. */
-char	*charset_to_utf8(const char *charset, const char *s, size_t len, size_t *outlen);
+/*
+ * s converted from charset to UTF-8 (iconv); unknown charset or invalid
+ * bytes -> U+FFFD, never silently truncated.  Caller frees.
+ */
+char	*charset_to_utf8(const char *charset, const char *s, size_t len,
+	    size_t *outlen);
 
 /* ---- html.c: HTML to text. ---- */
 /*
  * filter: a command reading HTML on stdin and writing text, split into
  * argv words here (simple quotes understood), run without a shell; NULL =
- * auto: `w3m -dump -T text/html -O UTF-8` or `lynx -dump -stdin
- * -display_charset=UTF-8` if installed in PATH, else the built-in tag
+ * auto: `w3m -dump -T text/html -I UTF-8 -O UTF-8` or `lynx -dump -stdin
+ * -assume_charset=UTF-8 -display_charset=UTF-8` if installed in PATH (the
+ * HTML given is UTF-8), else the built-in tag
  * stripper; "" = the built-in stripper.  A filter that fails or runs
  * longer than 5 s falls back to the built-in stripper.  Caller frees.
  */
-char	*html_to_text(const char *html, size_t len, const char *filter, size_t *outlen);
-/* Like html_to_text(); *how is set to the program used, or "built-in" (static). */
+char	*html_to_text(const char *html, size_t len, const char *filter,
+	    size_t *outlen);
+/* Like html_to_text(); *how: the program used, or "built-in" (static). */
 char	*html_convert(const char *html, size_t len, const char *filter,
 	    size_t *outlen, const char **how);
-/* The built-in tag stripper alone: entities decoded, scripts dropped, links kept. */
+/* The built-in stripper alone: entities decoded, scripts dropped, links kept. */
 char	*html_strip(const char *html, size_t len, size_t *outlen);
 
 /* ---- render.c: a message as pager lines. ---- */
@@ -185,12 +195,18 @@ struct rendered {
 	struct render_line *lines;
 	size_t		    nlines;
 	struct mime	    mime;	/* the parts, for v/s in the pager */
-	char		  **urls;	/* http(s)/mailto/ftp URLs found in the text, in order, unique, sanitized */
+	/* http(s)/mailto/ftp URLs found in the text, in order, unique, sanitized */
+	char		  **urls;
 	size_t		    nurls;
 	int		    truncated;
 };
-/* Renders the message buf into out (owned by out; rendered_free()).  Returns 0. */
-int	 render_message(const char *buf, size_t len, const struct render_opts *, struct rendered *out);
+/*
+ * Renders the message buf (len bytes) into out; everything in out is
+ * owned by out until rendered_free().  Never fails on hostile input
+ * (over a limit: out->truncated and a RENDER_NOTE).  Returns 0.
+ */
+int	 render_message(const char *buf, size_t len, const struct render_opts *,
+	    struct rendered *out);
 void	 rendered_free(struct rendered *);
 
 /* ---- attach.c: saving attachments safely (SECURITY.md "Files"). ---- */

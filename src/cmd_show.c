@@ -3,8 +3,11 @@
  * printed exactly as the pager shows it (render.c), for scripts and
  * tests.  The main thread.  Needs no configuration file.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +22,17 @@
 static char *
 show_read(int fd, size_t *lenp)
 {
-	char	*buf = NULL;
-	size_t	 len = 0, cap = 0;
-	ssize_t	 r;
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0, cap = 0;
+	ssize_t		 r;
 
+	/* A file's size is known: one allocation, not a doubling series. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size < SHOW_FILE_MAX) {
+		cap = (size_t)st.st_size + 65536 + 1;
+		buf = xmalloc(cap);
+	}
 	for (;;) {
 		if (cap - len < 65536) {
 			if (cap >= SHOW_FILE_MAX) {

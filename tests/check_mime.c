@@ -473,6 +473,58 @@ START_TEST(test_html_filter_timeout)
 }
 END_TEST
 
+/* Writes an executable script dir/name. */
+static void
+script(const char *dir, const char *name, const char *body)
+{
+	char	*p = xasprintf("%s/%s", dir, name);
+	FILE	*fp = fopen(p, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "#!/bin/sh\n%s\n", body);
+	fclose(fp);
+	ck_assert_int_eq(chmod(p, 0700), 0);
+	free(p);
+}
+
+START_TEST(test_html_auto_programs)
+{
+	char		 dir[] = "/tmp/tern-check-XXXXXX", *path, *cmd;
+	const char	*how;
+	char		*out;
+	size_t		 n;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = xasprintf("%s:/usr/bin:/bin", dir);
+	setenv("PATH", path, 1);
+	/* lynx alone: lynx is used, with its arguments. */
+	script(dir, "lynx", "cat >/dev/null; echo \"lynx $*\"");
+	out = html_convert("<p>x</p>", 8, NULL, &n, &how);
+	ck_assert_str_eq(how, "lynx");
+	ck_assert_str_eq(out, "lynx -dump -stdin -assume_charset=UTF-8 "
+	    "-display_charset=UTF-8\n");
+	free(out);
+	/* w3m is preferred; its output is made valid UTF-8. */
+	script(dir, "w3m", "cat >/dev/null; printf 'w3m %s \\377\\n' \"$*\"");
+	out = html_convert("<p>x</p>", 8, NULL, &n, &how);
+	ck_assert_str_eq(how, "w3m");
+	ck_assert_str_eq(out, "w3m -dump -T text/html -I UTF-8 -O UTF-8 "
+	    FFFD "\n");
+	free(out);
+	/* A w3m that fails: the built-in stripper. */
+	script(dir, "w3m", "exit 1");
+	out = html_convert("<p>x</p>", 8, NULL, &n, &how);
+	ck_assert_str_eq(how, "built-in");
+	ck_assert_str_eq(out, "x\n");
+	free(out);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	setenv("PATH", "/usr/bin:/bin", 1);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_html_auto_without_programs)
 {
 	char	 dir[] = "/tmp/tern-check-XXXXXX";
@@ -715,6 +767,7 @@ suite(void)
 	tcase_add_test(th, test_html_filter_timeout);
 	tcase_add_test(th, test_html_unclosed_many);
 	tcase_add_test(th, test_html_auto_without_programs);
+	tcase_add_test(th, test_html_auto_programs);
 	suite_add_tcase(s, th);
 
 	tcase_add_loop_test(ta, test_safe_name, 0, sizeof nrows / sizeof nrows[0]);

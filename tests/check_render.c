@@ -171,6 +171,8 @@ static const struct row {
 	    "H|Subject: outer\n_|\nN|[-- attached message --]\n"
 	    "H|Subject: inner\n_|\nB|body\n_|\n"
 	    "P|[1] message/rfc822  -  21 B\nP|[2] text/plain  -  5 B\n" },
+	{ "mbox_from_line", "From alice@example.com Sat Nov 28 10:55:00 2026\n"
+	    "Subject: hi\n\nbody\n", "H|Subject: hi\n_|\nB|body\n" },
 	{ "empty", "", "_|\n" },
 };
 

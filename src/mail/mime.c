@@ -277,13 +277,16 @@ mime_body_start(const char *buf, size_t off, size_t end, int *truncated)
 {
 	const char	*nl;
 	size_t		 p = off, i, ll, le;
+	int		 mbox;
 
 	for (i = off; i < end && buf[i] > ' ' && buf[i] < 0x7F &&
 	    buf[i] != ':'; i++)
 		;
 	while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
 		i++;
-	if (i == off || i >= end || buf[i] != ':') {
+	/* (An mbox "From " line before the header is read as header.) */
+	mbox = off == 0 && end >= 5 && memcmp(buf, "From ", 5) == 0;
+	if (!mbox && (i == off || i >= end || buf[i] != ':')) {
 		/* Not a header: an empty line, or text without headers. */
 		if (off < end && buf[off] == '\n')
 			return off + 1;

@@ -22,6 +22,7 @@
 #define RENDER_LINE_MAX		(64 * 1024)
 #define RENDER_TEXT_MAX		(16 * 1024 * 1024)
 #define RENDER_LINES_MAX	200000
+#define RENDER_READ_MAX		(RENDER_TEXT_MAX / 3 * 4 + 4)
 #define RENDER_HEADERS_MAX	10000	/* lines of full headers */
 #define RENDER_URLS_MAX		1000
 #define RENDER_URL_MAX		2048
@@ -353,8 +354,9 @@ render_text_part(struct render_ctx *c, const struct mime_part *part)
 	char		*raw, *u, *h, *note;
 	size_t		 rlen, ulen, hlen;
 
-	if (pt.body_len > 2 * (size_t)RENDER_TEXT_MAX) {
-		pt.body_len = 2 * (size_t)RENDER_TEXT_MAX;
+	/* No more is read than could be shown (base64 is 4/3 the text). */
+	if (pt.body_len > RENDER_READ_MAX) {
+		pt.body_len = RENDER_READ_MAX;
 		c->cut_body = 1;
 	}
 	raw = mime_decode(c->buf, &pt, &rlen);

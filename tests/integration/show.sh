@@ -31,6 +31,15 @@ expect "show: an HTML-only message is converted, with a note" 0 \
 printf '%s\n' "$OUT" | grep -q "alert" &&
     fail "scripts in HTML are not shown" "$OUT" || pass "scripts in HTML are not shown"
 
+# With w3m in PATH, HTML goes through it (a stand-in here) and says so.
+mkdir -p "$T_DIR/bin"
+printf '#!/bin/sh\ncat >/dev/null\necho "converted by w3m"\n' >"$T_DIR/bin/w3m"
+chmod 755 "$T_DIR/bin/w3m"
+OUT=$(PATH="$T_DIR/bin:$PATH" "$TERN" show "$MAIL/html.eml" 2>&1)
+RC=$?
+expect "show: HTML goes through w3m when it is installed" 0 \
+    '^\[html rendered by w3m\]$' '^converted by w3m$'
+
 run_tern show "$MAIL/forwarded.eml"
 expect "show: an attached message is shown with its headers" 0 \
     '^\[-- attached message --\]$' '^From: Carol <carol@example.com>$' \
