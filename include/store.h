@@ -139,6 +139,9 @@ void		 store_rollback(struct store *);
 
 /* Folders; returned structs are filled with owned strings. */
 int		 store_folders(struct store *, struct store_folder **, size_t *);
+/* The same with unread counted but total -1 (the UI's folder pane). */
+int		 store_folders_unread(struct store *, struct store_folder **,
+		    size_t *);
 void		 store_folders_free(struct store_folder *, size_t);
 /* 0 and *out filled if found, 1 if not found, -1 on error. */
 int		 store_folder_get(struct store *, const char *name,
@@ -239,11 +242,12 @@ struct store_key {
 
 /*
  * The ids of folder's messages (matching filter, if not NULL) in sort
- * order, ascending or reversed; *idsp is owned by the caller.
+ * order, ascending or reversed: all, or the first limit (> 0); *idsp
+ * is owned by the caller.
  */
 int	 store_list_ids(struct store *, int64_t folder, enum store_sort,
-	    int reverse, const struct query *filter, int64_t **idsp,
-	    size_t *np);
+	    int reverse, const struct query *filter, size_t limit,
+	    int64_t **idsp, size_t *np);
 /* The threading fields of the same messages, oldest first. */
 int	 store_list_keys(struct store *, int64_t folder,
 	    const struct query *filter, struct store_key **, size_t *);

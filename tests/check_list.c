@@ -119,13 +119,20 @@ START_TEST(sorts)
 
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
 		ck_assert_int_eq(store_list_ids(s, inbox, t[i].sort,
-		    t[i].reverse, NULL, &ids, &n), 0);
+		    t[i].reverse, NULL, 0, &ids, &n), 0);
 		got = subjects(ids, n);
 		ck_assert_msg(strcmp(got, t[i].want) == 0, "sort %d/%d: %s",
 		    t[i].sort, t[i].reverse, got);
 		free(got);
 		free(ids);
 	}
+	/* The first screenful only: the same order, cut. */
+	ck_assert_int_eq(store_list_ids(s, inbox, STORE_SORT_DATE, 1, NULL, 2,
+	    &ids, &n), 0);
+	got = subjects(ids, n);
+	ck_assert_str_eq(got, "delta digest,beta release");
+	free(got);
+	free(ids);
 }
 END_TEST
 
@@ -147,7 +154,7 @@ START_TEST(filter)
 		ck_assert_int_eq(query_compile(t[i].q, time(NULL), &q, &err),
 		    0);
 		ck_assert_int_eq(store_list_ids(s, inbox, STORE_SORT_DATE, 1,
-		    &q, &ids, &n), 0);
+		    &q, 0, &ids, &n), 0);
 		got = subjects(ids, n);
 		ck_assert_msg(strcmp(got, t[i].want) == 0, "%s: %s", t[i].q,
 		    got);
@@ -155,6 +162,26 @@ START_TEST(filter)
 		free(ids);
 		query_free(&q);
 	}
+}
+END_TEST
+
+/* The folder pane's counts: unread from the index, total not counted. */
+START_TEST(unread_counts)
+{
+	struct store_folder	*f;
+	size_t			 n, i;
+
+	ck_assert_int_eq(store_folders_unread(s, &f, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(f[i].unread, 2);
+		ck_assert_int_eq(f[i].total, -1);
+	}
+	store_folders_free(f, n);
+	ck_assert_int_eq(store_folders(s, &f, &n), 0);
+	ck_assert_int_eq(f[0].total, 4);
+	ck_assert_int_eq(f[0].unread, 2);
+	store_folders_free(f, n);
 }
 END_TEST
 
@@ -202,6 +229,7 @@ suite(void)
 	tcase_add_test(tc, sorts);
 	tcase_add_test(tc, filter);
 	tcase_add_test(tc, keys_and_paths);
+	tcase_add_test(tc, unread_counts);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -1,4 +1,4 @@
--- schema.sql - tern's index, version 2 (PRAGMA user_version): the
+-- schema.sql - tern's index, version 3 (PRAGMA user_version): the
 -- readable copy of the upgrade steps in src/store/store.c (version 1,
 -- then each later step at the end); keep them in sync.
 CREATE TABLE folders(
@@ -57,3 +57,5 @@ CREATE TABLE pending(
 CREATE INDEX pending_by_folder ON pending(folder_id, uid);
 -- version 2: the folder counts (total, unread) from the index alone
 CREATE INDEX messages_by_flags ON messages(folder_id, flags);
+-- version 3: the folder pane's unread counts read only the unread
+CREATE INDEX messages_unread ON messages(folder_id) WHERE (flags & 1) = 0;

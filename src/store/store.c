@@ -113,8 +113,11 @@ static const struct store_step {
 	{ 1, store_schema_v1 },
 	/* The folder counts (total, unread) from the index alone. */
 	{ 2, "CREATE INDEX messages_by_flags ON messages(folder_id, flags);\n" },
+	/* The folder pane's unread counts: only the unread are read. */
+	{ 3, "CREATE INDEX messages_unread ON messages(folder_id) "
+	    "WHERE (flags & 1) = 0;\n" },
 };
-#define STORE_VERSION	2
+#define STORE_VERSION	3
 #define STORE_NSTEPS	(sizeof store_steps / sizeof store_steps[0])
 
 /* The SQL below names operations by number. */
@@ -139,6 +142,14 @@ _Static_assert(PENDING_FLAGS == 1 && PENDING_MOVE == 2 &&
 	"f.noselect, f.uidvalidity, f.uidnext, f.highestmodseq, f.messages, " \
 	"f.\"window\", " \
 	"(SELECT COUNT(*) FROM messages m WHERE m.folder_id = f.id), " \
+	"(SELECT COUNT(*) FROM messages m WHERE m.folder_id = f.id " \
+	"AND (m.flags & 1) = 0)"
+
+/* The same with total = -1 (not counted). */
+#define FOLDER_COLS_UNREAD \
+	"f.id, f.name, f.display, f.path, f.delim, f.role, f.subscribed, " \
+	"f.noselect, f.uidvalidity, f.uidnext, f.highestmodseq, f.messages, " \
+	"f.\"window\", -1, " \
 	"(SELECT COUNT(*) FROM messages m WHERE m.folder_id = f.id " \
 	"AND (m.flags & 1) = 0)"
 
@@ -901,18 +912,22 @@ store_folders_free(struct store_folder *fs, size_t n)
 }
 
 /* INBOX first, then by server name (the UI builds the tree). */
-int
-store_folders(struct store *s, struct store_folder **out, size_t *np)
+static int
+store_folders_sql(struct store *s, const char *cols,
+    struct store_folder **out, size_t *np)
 {
 	sqlite3_stmt		*st;
 	struct store_folder	*fs = NULL;
 	size_t			 n = 0, cap = 0;
 	int			 rc;
+	char			*sql;
 
 	*out = NULL;
 	*np = 0;
-	st = store_prepare(s, "SELECT " FOLDER_COLS " FROM folders f "
-	    "ORDER BY f.role <> 'inbox' AND f.name <> 'INBOX', f.name");
+	sql = xasprintf("SELECT %s FROM folders f ORDER BY f.role <> 'inbox' "
+	    "AND f.name <> 'INBOX', f.name", cols);
+	st = store_prepare(s, sql);
+	free(sql);
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -932,6 +947,23 @@ store_folders(struct store *s, struct store_folder **out, size_t *np)
 	*out = fs;
 	*np = n;
 	return 0;
+}
+
+int
+store_folders(struct store *s, struct store_folder **out, size_t *np)
+{
+	return store_folders_sql(s, FOLDER_COLS, out, np);
+}
+
+/*
+ * The same without total: counting every message of a 100,000-message
+ * folder is most of the UI's first frame, and the folder pane shows
+ * unread counts only (messages_unread makes those cheap).
+ */
+int
+store_folders_unread(struct store *s, struct store_folder **out, size_t *np)
+{
+	return store_folders_sql(s, FOLDER_COLS_UNREAD, out, np);
 }
 
 /* One folder by name (name != NULL) or id. */

@@ -73,25 +73,29 @@ list_prepare(struct store *s, const char *cols, int64_t folder,
 
 int
 store_list_ids(struct store *s, int64_t folder, enum store_sort sort,
-    int reverse, const struct query *filter, int64_t **idsp, size_t *np)
+    int reverse, const struct query *filter, size_t limit, int64_t **idsp,
+    size_t *np)
 {
 	sqlite3_stmt	*st;
 	int64_t		*ids = NULL;
 	size_t		 n = 0, cap = 0;
-	int		 rc;
+	int		 rc = SQLITE_DONE;
 
 	*idsp = NULL;
 	*np = 0;
 	if ((st = list_prepare(s, "m.id", folder, sort, reverse, filter)) ==
 	    NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((limit == 0 || n < limit) &&
+	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			ids = xrealloc(ids, cap * sizeof *ids);
 		}
 		ids[n++] = sqlite3_column_int64(st, 0);
 	}
+	if (limit != 0 && n == limit)
+		rc = SQLITE_DONE;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		store_sqlerr(s, "listing a folder");

@@ -344,6 +344,11 @@ ui_loop(struct ui *ui)
 				log_msg(LOG_DEBUG, "ui: key answered in %.2f ms",
 				    (clock_us() - t_key) / 1000.0);
 			first = 0;
+			ui->starting = 0;
+			if (ui->partial) {
+				ui_list_reload(ui);
+				continue;
+			}
 		}
 		t_key = 0;
 		pfd[0].fd = STDIN_FILENO;
@@ -482,6 +487,7 @@ ui_run(struct config *cfg, struct engine **engines, char **notes,
 	memset(&ui, 0, sizeof ui);
 	ui.cfg = cfg;
 	ui.cur_acct = -1;
+	ui.starting = 1;
 	ui.threads = cfg->threads;
 	switch (cfg->sort) {
 	case SORT_DATE:		ui.sort = STORE_SORT_DATE; break;
@@ -494,6 +500,8 @@ ui_run(struct config *cfg, struct engine **engines, char **notes,
 	case SORT_REVERSE_SIZE:	ui.sort = STORE_SORT_SIZE; ui.reverse = 1; break;
 	default:		ui.sort = STORE_SORT_DATE; ui.reverse = 1; break;
 	}
+	log_msg(LOG_DEBUG, "ui: starting at %.1f ms",
+	    clock_since_start_us() / 1000.0);
 	if (ui_keys_init(&ui, errp) == -1) {
 		ui_keys_free(&ui);
 		return 2;
@@ -542,10 +550,16 @@ ui_run(struct config *cfg, struct engine **engines, char **notes,
 		ui_free(&ui);
 		return 1;
 	}
+	log_msg(LOG_DEBUG, "ui: terminal ready at %.1f ms",
+	    clock_since_start_us() / 1000.0);
 	ui_theme(&ui, &warn, &nwarn);
 	ui_layout(&ui);
 	ui_folders_reload(&ui);
+	log_msg(LOG_DEBUG, "ui: folders read at %.1f ms",
+	    clock_since_start_us() / 1000.0);
 	ui_open_first(&ui);
+	log_msg(LOG_DEBUG, "ui: list read at %.1f ms",
+	    clock_since_start_us() / 1000.0);
 	if (nwarn > 0)
 		ui_status(&ui, 1, "%s%s", warn[0],
 		    nwarn > 1 ? " (and more)" : "");

@@ -109,7 +109,7 @@ ui_folders_reload(struct ui *ui)
 		a->folders = NULL;
 		a->nfolders = 0;
 		if (a->store != NULL) {
-			if (store_folders(a->store, &a->folders,
+			if (store_folders_unread(a->store, &a->folders,
 			    &a->nfolders) == -1)
 				ui_status(ui, 1, "%s: %s", a->acct->name,
 				    store_error(a->store));

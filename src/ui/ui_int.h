@@ -105,6 +105,8 @@ struct ui {
 	int			 reverse;
 	struct query		*filter;
 	char			*filter_text;
+	int			 starting;	/* the first frame is not drawn yet */
+	int			 partial;	/* ids holds the first screenful only */
 	int64_t			*collapsed;	/* thread roots folded */
 	size_t			 ncollapsed;
 
@@ -154,8 +156,14 @@ void	 ui_folders_move(struct ui *, long n);
 ssize_t	 ui_folders_find(struct ui *, size_t acct, const char *name);
 
 /* ---- ui_list.c ---- */
-/* Re-reads the open folder's ids, keeping the selection on its message. */
+/*
+ * Re-reads the open folder's ids, keeping the selection on its message.
+ * Before the first frame, a flat list reads the first screenful only:
+ * the first frame must not wait for the ids of a whole large folder;
+ * ui_loop() reads the rest right after drawing it.
+ */
 void	 ui_list_reload(struct ui *);
+
 void	 ui_list_draw(struct ui *, int y, int x, int h, int w);
 void	 ui_list_move(struct ui *, long n, int h);
 /* The selected message's id, or 0. */

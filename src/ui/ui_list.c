@@ -81,8 +81,8 @@ ui_list_threads(struct ui *ui, struct store *s)
 	return 0;
 }
 
-void
-ui_list_reload(struct ui *ui)
+static void
+ui_list_load(struct ui *ui, size_t limit)
 {
 	struct ui_acct	*a = ui_cur(ui);
 	int64_t		 keep = ui_list_selected(ui);
@@ -90,13 +90,16 @@ ui_list_reload(struct ui *ui)
 	int		 rc;
 
 	ui_list_clear(ui);
+	ui->partial = 0;
 	if (a == NULL || a->store == NULL)
 		return;
 	if (ui->threads)
 		rc = ui_list_threads(ui, a->store);
-	else
+	else {
 		rc = store_list_ids(a->store, ui->cur_folder, ui->sort,
-		    ui->reverse, ui->filter, &ui->ids, &ui->nids);
+		    ui->reverse, ui->filter, limit, &ui->ids, &ui->nids);
+		ui->partial = limit > 0 && ui->nids == limit;
+	}
 	if (rc == -1) {
 		ui_status(ui, 1, "%s: %s", a->acct->name,
 		    store_error(a->store));
@@ -112,6 +115,13 @@ ui_list_reload(struct ui *ui)
 	if (ui->lsel >= ui->nids)
 		ui->lsel = ui->nids ? ui->nids - 1 : 0;
 	ui->dirty = 1;
+}
+
+void
+ui_list_reload(struct ui *ui)
+{
+	ui_list_load(ui, ui->starting ? (ui->rows > 0 ? (size_t)ui->rows :
+	    100) : 0);
 }
 
 int64_t
