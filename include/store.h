@@ -230,7 +230,8 @@ enum store_sort {
 	STORE_SORT_SIZE
 };
 
-/* What threading needs of one message; strings owned. */
+/* What threading needs of one message; the strings are borrowed from
+ * one arena that store_keys_free() frees. */
 struct store_key {
 	int64_t		 id;
 	char		*message_id;

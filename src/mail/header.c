@@ -787,6 +787,7 @@ parse_addresses(const char *v, size_t n, int *truncated)
 	    !rest_is_cfws(v, i, n)) {
 		if (al != NULL)
 			mailimf_address_list_free(al);
+		free(b.p);	/* what the fast path began */
 		return rfc2047_decode(v, n);
 	}
 	for (it = clist_begin(al->ad_list); it != NULL; it = clist_next(it)) {
