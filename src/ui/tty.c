@@ -55,7 +55,11 @@ tty_color(int c)
 int
 tty_max_colors(void)
 {
-	return has_colors() ? COLORS : 0;
+	if (!has_colors())
+		return 0;
+	start_color();		/* COLORS is known only after this */
+	use_default_colors();	/* pair 0 is the terminal's own colours */
+	return COLORS;
 }
 
 void

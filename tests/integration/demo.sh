@@ -93,6 +93,24 @@ check_screen "Q quits the demo with status 0" 5 "EXIT=0"
 if ls "$DTMP" | grep -q '^tern-demo-'; then fail "quitting removes the demo's temporary tree" "$(ls -la "$DTMP")"
 else pass "quitting removes the demo's temporary tree"; fi
 
+# Colours: the default theme uses them; NO_COLOR leaves attributes only.
+colours() { $TMUX_CMD capture-pane -e -p -t demo 2>/dev/null | grep -Eqa "$(printf '\033')\\[([34][0-7]|[34]8;5;[0-9]+)(;[0-9;]*)?m"; }
+$TMUX_CMD kill-session -t demo 2>/dev/null
+$TMUX_CMD new-session -d -s demo -x 150 -y 40 \
+    "cd '$SRCDIR' && env TMPDIR='$DTMP' TERM=xterm-256color '$TERN' --demo; sleep 30"
+wait_screen 10 "Welcome to tern"
+if colours; then pass "the default theme draws in colour"
+else fail "the default theme draws in colour" "$($TMUX_CMD capture-pane -e -p -t demo | od -c | head -20)"; fi
+keys Q
+$TMUX_CMD kill-session -t demo 2>/dev/null
+$TMUX_CMD new-session -d -s demo -x 150 -y 40 \
+    "cd '$SRCDIR' && env TMPDIR='$DTMP' NO_COLOR=1 TERM=xterm-256color '$TERN' --demo; sleep 30"
+wait_screen 10 "Welcome to tern"
+if colours; then fail "NO_COLOR: no colour, attributes only" "$($TMUX_CMD capture-pane -e -p -t demo | head -5 | od -c | head -20)"
+elif $TMUX_CMD capture-pane -e -p -t demo | grep -qa "$(printf '\033')\\[7m\|$(printf '\033')\\[[0-9;]*;7m"; then pass "NO_COLOR: no colour, attributes only (the selection is reverse)"
+else fail "NO_COLOR: no colour, attributes only (the selection is reverse)" "$($TMUX_CMD capture-pane -e -p -t demo | head -3 | od -c | head)"; fi
+keys Q
+
 # Without a terminal the UI refuses clearly.
 OUT=$("$TERN" -c /dev/null </dev/null 2>&1)
 RC=$?

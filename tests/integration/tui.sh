@@ -28,7 +28,7 @@ $CTL append-file INBOX "$D/wide.eml" --days-ago 1
 $CTL append-file INBOX "$D/hostile.eml" --days-ago 0.5
 $CTL append Lists "list traffic"
 
-printf '[general]\nlog_file = %s\nlayout = auto\n\n' "$T_DIR/tern.log" >"$CFG"
+printf '[general]\nlog_file = %s\nlayout = auto\n\n[keys.list]\nx = toggle-flag\n\n' "$T_DIR/tern.log" >"$CFG"
 account d "imaps://dave@localhost:$TERN_IMAPS_PORT" "" "ca_file = $TERN_CA" \
     "password_command = printenv TERN_DAVE_PW"
 # An account whose server is not there: it must never hold up account d.
@@ -104,6 +104,22 @@ else fail "back at 140 columns the list is whole again" "$(screen)"; fi
 # New mail meanwhile: IDLE brings it to the list within seconds.
 $CTL append INBOX "delivered while watching"
 check_screen "a message delivered to INBOX appears in the list" 5 "delivered while watching"
+
+# A key bound in [keys.list] flags the message; the flag reaches the
+# server (another client sees it) within seconds.
+keys g
+keys x
+check_screen "a key from [keys.list] runs its action (x = toggle-flag)" 5 "│N! .*delivered while watching"
+i=0
+until $CTL state | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+sys.exit(0 if any("Flagged" in " ".join(m.get("flags", []) if isinstance(m, dict) else m)
+                  for m in s.get("INBOX", {}).values()) else 1)' 2>/dev/null; do
+	i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+done
+if [ $i -le 50 ]; then pass "the flag set in the UI reaches the server"
+else fail "the flag set in the UI reaches the server" "$($CTL state | head -40)"; fi
 
 # Hostile text: shown as text, never as terminal commands.
 keys g
