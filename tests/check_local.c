@@ -388,6 +388,19 @@ START_TEST(test_other_mua)
 	st = open_store();
 	ck_assert_int_eq(store_folder_get(st, "Lists.Debian", &f), 1);
 	store_close(st);
+
+	/* A folder that stops being a Maildir is forgotten, its files kept. */
+	from = xasprintf("%s/.Sent/cur", tree);
+	to = xasprintf("%s/.Sent/cur.off", tree);
+	ck_assert_int_eq(rename(from, to), 0);
+	free(from);
+	free(to);
+	ck_assert_int_eq(run_once(NULL), 0);
+	st = open_store();
+	ck_assert_int_eq(store_folder_get(st, "Sent", &f), 1);
+	store_close(st);
+	ck_assert(exists(".Sent/cur.off/2000.s.host:2,S"));
+	ck_assert(exists(".Sent/new"));
 }
 END_TEST
 
