@@ -187,7 +187,7 @@ struct config {
 	char		*log_file;
 	char		*html_filter;	/* NULL: choose automatically */
 	char		*opener;	/* NULL: xdg-open */
-	enum layout_mode layout;
+	int		 layout;	/* enum layout_mode */
 	int		 mouse;
 	int		 threads;
 	enum sort_order	 sort;

@@ -388,6 +388,19 @@ START_TEST(test_other_mua)
 	st = open_store();
 	ck_assert_int_eq(store_folder_get(st, "Lists.Debian", &f), 1);
 	store_close(st);
+
+	/* A folder that stops being a Maildir is forgotten, its files kept. */
+	from = xasprintf("%s/.Sent/cur", tree);
+	to = xasprintf("%s/.Sent/cur.off", tree);
+	ck_assert_int_eq(rename(from, to), 0);
+	free(from);
+	free(to);
+	ck_assert_int_eq(run_once(NULL), 0);
+	st = open_store();
+	ck_assert_int_eq(store_folder_get(st, "Sent", &f), 1);
+	store_close(st);
+	ck_assert(exists(".Sent/cur.off/2000.s.host:2,S"));
+	ck_assert(exists(".Sent/new"));
 }
 END_TEST
 
@@ -610,6 +623,46 @@ START_TEST(test_bounds)
 }
 END_TEST
 
+/*
+ * The tree unreadable (an unmounted disk): an error, and the index is
+ * kept as it is, never emptied.
+ */
+START_TEST(test_offline)
+{
+	struct store		*st;
+	struct engine		*e;
+	struct engine_event	 ev;
+	struct pollfd		 pfd;
+	char			*err = NULL, *away;
+	int			 errors = 0, done = 0;
+
+	ck_assert_int_eq(run_once(NULL), 0);
+	away = xasprintf("%s/away", root);
+	ck_assert_int_eq(rename(tree, away), 0);
+	e = engine_start(the_acct, NULL, ENGINE_ONCE, &err);
+	ck_assert_ptr_nonnull(e);
+	pfd.fd = engine_event_fd(e);
+	pfd.events = POLLIN;
+	while (!done) {
+		ck_assert_int_gt(poll(&pfd, 1, 20000), 0);
+		while (engine_next_event(e, &ev)) {
+			errors += ev.type == EV_ERROR;
+			if (ev.type == EV_DONE)
+				done = 1;
+		}
+	}
+	ck_assert_int_eq(engine_join(e), -1);
+	ck_assert_int_eq(errors, 1);
+	st = open_store();
+	ck_assert_uint_eq(count(st, folder_id(st, "INBOX")), 4);
+	ck_assert_uint_eq(count(st, folder_id(st, "Sent")), 1);
+	store_close(st);
+	ck_assert_int_eq(rename(away, tree), 0);
+	free(away);
+	ck_assert_int_eq(run_once(NULL), 0);
+}
+END_TEST
+
 /* Watch mode: new mail shows within the tick; bodies answer at once. */
 START_TEST(test_watch)
 {
@@ -759,6 +812,7 @@ suite(void)
 	tcase_add_test(tc, test_pending_restart);
 	tcase_add_test(tc, test_pending_fails);
 	tcase_add_test(tc, test_bounds);
+	tcase_add_test(tc, test_offline);
 	tcase_add_test(tc, test_watch);
 	tcase_add_test(tc, test_demo);
 	suite_add_tcase(s, tc);

@@ -601,7 +601,7 @@ key_layout(struct parser *p, const char *v)
 
 	if ((i = parse_word(v, words)) == -1)
 		return fail(p, p->line, "layout must be auto, wide or narrow");
-	p->cfg->layout = (enum layout_mode)i;
+	p->cfg->layout = i;
 	return 0;
 }
 

@@ -665,10 +665,11 @@ local_refresh(struct local *l, int *offline)
 	char			*err = NULL;
 
 	if (local_walk(l, &w, &err) == -1) {
-		if (!*offline)
+		if (!*offline) {
 			local_post(l, EV_ERROR, 0, "%s", err);
+			local_post(l, EV_STATE, 0, "offline: %s", err);
+		}
 		*offline = 1;
-		local_post(l, EV_STATE, 0, "offline: %s", err);
 		free(err);
 		local_walk_free(&w);
 		l->ok = 0;

@@ -169,10 +169,12 @@ local_map_load(struct local *l, struct local_folder *f)
 
 /*
  * The names of the message files in cur/ then new/ of dir: regular
- * files (no symlinks, no dot files), at most LOCAL_FILES_MAX.
+ * files (no symlinks, no dot files), at most LOCAL_FILES_MAX.  *okp
+ * (if not NULL) is 0 when cur/ or new/ could not be read, so that an
+ * unreadable directory is never taken for an empty one.
  */
 static struct local_file *
-local_list(const char *dir, size_t *np)
+local_list(const char *dir, size_t *np, int *okp)
 {
 	static const char *const subs[] = { "cur", "new" };
 	struct local_file	*v = NULL;
@@ -186,8 +188,11 @@ local_list(const char *dir, size_t *np)
 		p = xasprintf("%s/%s", dir, subs[s]);
 		d = opendir(p);
 		free(p);
-		if (d == NULL)
+		if (d == NULL) {
+			if (okp != NULL)
+				*okp = 0;
 			continue;
+		}
 		while ((de = readdir(d)) != NULL && n < LOCAL_FILES_MAX) {
 			if (de->d_name[0] == '.')
 				continue;
@@ -482,12 +487,18 @@ local_scan(struct local *l, struct local_folder *f, int force)
 	struct local_file	*disk, *old, *d;
 	struct local_row	*rows, *row, key;
 	size_t			 ndisk, nrows, i, writes = 0, kept = 0, put = 0;
-	int			 changed = 0, r, dirty = f->dirty;
+	int			 changed = 0, r, dirty = f->dirty, ok = 1;
 
 	f->dirty = 0;
 	if (!local_changed(f) && !force && !dirty)
 		return 0;
-	disk = local_list(f->dir, &ndisk);
+	disk = local_list(f->dir, &ndisk, &ok);
+	if (!ok) {
+		/* Gone or unreadable for now: the walk decides, not this. */
+		local_files_free(disk, ndisk);
+		f->dirty = 1;
+		return 0;
+	}
 	/* The same base twice (in cur/ and new/): the first one counts. */
 	for (i = 0; i < ndisk; i++)
 		if (kept > 0 && strcmp(disk[kept - 1].base, disk[i].base) == 0) {
@@ -575,7 +586,7 @@ local_by_msgid(struct local_folder *f, const char *msgid)
 	size_t			 n, i, len;
 	int			 fd;
 
-	v = local_list(f->dir, &n);
+	v = local_list(f->dir, &n, NULL);
 	for (i = 0; i < n && found == NULL; i++) {
 		if (local_map_find(f, v[i].base) != NULL)
 			continue;
@@ -609,7 +620,7 @@ local_current(struct local_folder *f, const char *rel)
 	if (i)
 		return xstrdup(rel);
 	base = local_base(rel + 4);
-	v = local_list(f->dir, &n);
+	v = local_list(f->dir, &n, NULL);
 	for (i = 0; i < n && found == NULL; i++)
 		if (strcmp(v[i].base, base) == 0)
 			found = xstrdup(v[i].rel);
