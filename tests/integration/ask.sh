@@ -168,6 +168,22 @@ expect "an expired certificate is asked about with its dates" 0 \
     '^ASK .*ok=2 .*\(certificate has expired\).*valid 2020-01-01 to 2020-02-01\.$'
 no_credentials "an expired certificate gets no credential before trust"
 
+# The STARTTLS path asks the same, before any credential.
+fake_start imap starttls untrusted || fail "fake server (starttls)"
+new_config
+account s "imap://alice@localhost:$FAKE_PORT" "" "$PW"
+ask s ask=trust "exec=$NOLOGIN" answer=yes state=syncing
+fake_stop
+expect "STARTTLS: an untrusted certificate is asked about before any credential" 0 \
+    '^ASK .*ok=2 .*\(unable to get local issuer certificate\)' 'EXEC rc=0'
+if grep -Eiq '^C: [^ ]+ (LOGIN|AUTHENTICATE) ' "$FAKE_LOG" &&
+    grep -q '^EVENT: tls-established' "$FAKE_LOG"; then
+	pass "STARTTLS: once trusted, the engine logs in over TLS"
+else
+	fail "STARTTLS: once trusted, the engine logs in over TLS" "$OUT
+$(cat "$FAKE_LOG")"
+fi
+
 # ---- the real Dovecot: trusted in the engine, then a full sync -----------
 new_config
 account d "imaps://bob@localhost:$TERN_IMAPS2_PORT" "" \
@@ -178,4 +194,45 @@ expect "a server trusted by the user syncs in full" 0 \
     '^CHANGED ' '^STATE .*text=idle$' '^JOIN 0'
 run_tern sync d
 expect "tern sync uses the key trusted in tern" 0
+# ---- tern itself: the screen opens at once, nothing asks on the tty -----
+if command -v tmux >/dev/null 2>&1; then
+	SOCK="tern-ask-$$"
+	TMUX_CMD="tmux -L $SOCK -f /dev/null"
+	printf '[general]\nlog_file = %s\n\n' "$T_DIR/tern.log" >"$CFG"
+	account pw "imaps://dave@localhost:$TERN_IMAPS_PORT" "" "ca_file = $TERN_CA"
+	account d "imaps://bob@localhost:$TERN_IMAPS2_PORT" "" \
+	    "password_command = printenv TERN_BOB_PW"
+	$TMUX_CMD new-session -d -s ask -x 140 -y 30 \
+	    "env TERM=xterm-256color '$TERN'; echo EXIT=\$?; sleep 30"
+	i=0 scr=""
+	while [ $i -lt 100 ]; do
+		scr=$($TMUX_CMD capture-pane -p -t ask 2>/dev/null)
+		printf '%s\n' "$scr" | grep -q 'INBOX' && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if printf '%s\n' "$scr" | grep -q '^pw (' &&
+	    printf '%s\n' "$scr" | grep -q 'INBOX' &&
+	    ! printf '%s\n' "$scr" | grep -q 'Password for pw:'; then
+		pass "tern opens at once without a terminal prompt for a password it lacks"
+	else
+		fail "tern opens at once without a terminal prompt for a password it lacks" "$scr"
+	fi
+	$TMUX_CMD send-keys -t ask q
+	i=0
+	while [ $i -lt 50 ]; do
+		scr=$($TMUX_CMD capture-pane -p -t ask 2>/dev/null)
+		printf '%s\n' "$scr" | grep -q 'EXIT=' && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if printf '%s\n' "$scr" | grep -q 'EXIT=0'; then
+		pass "tern quits at once while a question is open"
+	else
+		fail "tern quits at once while a question is open" "$scr"
+	fi
+	$TMUX_CMD kill-server 2>/dev/null
+else
+	fail "tmux is needed for the terminal part of this test"
+fi
 finish
