@@ -20,6 +20,27 @@ struct tls_params {
 	int		 timeout;	/* seconds, connect and each read */
 	const char	*ca_file;	/* borrowed; NULL: system store only */
 	const char	*pin;		/* borrowed; "sha256:BASE64" or NULL */
+	const char	*trusted;	/* borrowed; a pin the user accepted
+					   (trust.c): the key stands in for
+					   the chain, the name is still checked */
+	struct tls_refusal *refusal;	/* borrowed; NULL, or filled when a
+					   certificate is refused */
+};
+
+/*
+ * Why a certificate was refused.  askable is set when only its chain
+ * failed (an unknown CA, self-signed, expired or not yet valid) while
+ * its name matched and no tls_pin was configured: the one case a user
+ * may be asked to trust it (SECURITY.md: a name mismatch never is).
+ */
+struct tls_refusal {
+	int		 askable;
+	char		*subject;	/* owned, one line, unsanitized */
+	char		*issuer;	/* owned */
+	char		*not_before;	/* owned, "YYYY-MM-DD" */
+	char		*not_after;	/* owned */
+	char		*error;		/* owned, the verification error */
+	char		*spki_pin;	/* owned, "sha256:BASE64" */
 };
 
 struct tls_info {
@@ -30,7 +51,8 @@ struct tls_info {
 	char		*issuer;	/* owned */
 	char		*spki_pin;	/* owned; "sha256:BASE64" of the key */
 	int		 verified;	/* chain and host name verified */
-	int		 pinned;	/* the key matched tls_pin */
+	int		 pinned;	/* the key matched tls_pin or trusted */
+	int		 trusted;	/* ... the user's pin (trust.c) */
 };
 
 enum tls_wait_result {
@@ -62,6 +84,23 @@ void		 tls_trace(const char *label, int type, const char *str,
 		    size_t size);
 /* 1 if bytes are already buffered above the socket (STARTTLS check). */
 int		 tls_buffered(mailstream *);
+/* Frees what a refusal holds and zeroes it; NULL is a no-op. */
+void		 tls_refusal_clear(struct tls_refusal *);
+
+/* ---- trust.c: certificates the user trusted, per account. ---- */
+
+/* config_data_dir(account)/trusted (caller frees), or NULL. */
+char	*trust_file(const char *account);
+/* The pin trusted for host:port in file path (caller frees), or NULL. */
+char	*trust_lookup(const char *path, const char *host, int port);
+/*
+ * Records pin for host:port in path (replacing an older one; mode
+ * 0600, written to a temporary file, synced, then renamed).
+ */
+int	 trust_add(const char *path, const char *host, int port,
+	    const char *pin, char **errp);
+/* 1 if pin is "sha256:" and the canonical base64 of 32 bytes. */
+int	 trust_pin_valid(const char *pin);
 
 /* ---- auth.c: where credentials come from. ---- */
 
@@ -72,6 +111,18 @@ int		 tls_buffered(mailstream *);
  * secret_free().
  */
 char	*auth_secret(const struct account *, int interactive, char **errp);
+/*
+ * 1 if acct's password may be asked of the user by whoever runs it
+ * (pass = keyring or prompt, not a password_command, not OAuth2).
+ */
+int	 auth_can_ask(const struct account *);
+/*
+ * auth_secret() for a program that asks through its own UI: never a
+ * terminal prompt, and NULL with *errp NULL when there is no stored
+ * password but auth_can_ask() (the keyring has none or is unusable,
+ * or pass = prompt).  Caller frees with secret_free().
+ */
+char	*auth_secret_or_ask(const struct account *, char **errp);
 /* Reads a line from the terminal without echo; caller secret_free()s. */
 char	*auth_prompt(const char *prompt, char **errp);
 /* Runs cmd with /bin/sh -c and returns its first output line. */
@@ -106,6 +157,13 @@ struct imap_conn {
  * STARTTLS), greeting and fresh capabilities.  No credential is sent.
  */
 struct imap_conn *imap_connect(const struct account *, char **errp);
+/*
+ * The same, and when the certificate is refused, refusal (may be NULL;
+ * zeroed or cleared before) says why: tls_refusal_clear() it after.  Both use the pin the user trusted
+ * for this account and server (trust.c) when there is no tls_pin.
+ */
+struct imap_conn *imap_connect_cert(const struct account *,
+		    struct tls_refusal *refusal, char **errp);
 /* Authenticates with secret (password or token). */
 int		 imap_login(struct imap_conn *, const char *secret,
 		    char **errp);

@@ -15,7 +15,11 @@
 
 enum engine_mode {
 	ENGINE_ONCE,		/* one pass over every folder, then exit */
-	ENGINE_WATCH		/* keep going: IDLE on INBOX, periodic resync */
+	ENGINE_WATCH,		/* keep going: IDLE on INBOX, periodic resync */
+	ENGINE_INTERACTIVE	/* ENGINE_WATCH for a UI that answers
+				   questions (EV_ASK): an untrusted
+				   certificate or a wrong password is asked
+				   about rather than only reported */
 };
 
 enum engine_event_type {
@@ -27,7 +31,15 @@ enum engine_event_type {
 	EV_LOG,			/* text: something worth telling */
 	EV_BODY_READY,		/* folder_id, uid: the body is cached (ok), or
 				   text says why not */
+	EV_ASK,			/* a question for the user: uid is its id, ok its
+				   enum engine_ask, text the question (sanitize before
+				   showing); answer with engine_answer() */
 	EV_DONE			/* the engine stopped; ok says how */
+};
+
+enum engine_ask {
+	ASK_PASSWORD = 1,	/* the account's password (text: "password for work (alice@imap.example.com)") */
+	ASK_TRUST		/* trust this certificate for this account? answer "yes" or anything else */
 };
 
 struct engine_event {
@@ -46,6 +58,9 @@ struct engine;
 /*
  * Starts the engine thread for acct (borrowed; must outlive the
  * engine).  secret (password or token) is copied and wiped on exit.
+ * secret NULL for an account whose password may be asked for
+ * (auth_can_ask()): the engine asks with EV_ASK(ASK_PASSWORD) once the
+ * server's certificate is trusted, and keeps the answer in memory only.
  */
 struct engine	*engine_start(const struct account *, const char *secret,
 		    enum engine_mode, char **errp);
@@ -55,8 +70,13 @@ int		 engine_event_fd(struct engine *);
 int		 engine_next_event(struct engine *, struct engine_event *);
 /* Asks the engine to stop soon (any thread). */
 void		 engine_stop(struct engine *);
-/* Asks for a sync pass now (new pending operations, say). */
+/*
+ * Asks for a sync pass now (new pending operations, say).  After a
+ * dismissed question the engine waits offline for this to ask again.
+ */
 void		 engine_wake(struct engine *);
+/* Answers question id (any thread); answer NULL means dismissed. The engine copies the answer and wipes its copy after use. */
+void	engine_answer(struct engine *, uint32_t id, const char *answer);
 /*
  * Asks the engine to fetch and cache the body of (folder, uid) as soon
  * as it is connected; EV_BODY_READY answers, once per request.

@@ -34,7 +34,8 @@ print_tls(const struct tls_info *ti)
 	out("    tls: %s, %s", ti->version, ti->cipher);
 	out("    certificate: %s (issuer: %s), %s%s%s", ti->subject,
 	    ti->issuer, ti->verified ? "verified" : "not verified by a CA",
-	    ti->pinned ? ", pinned" : "", ti->pinned ? "" : "");
+	    ti->pinned ? ", pinned" : "",
+	    ti->trusted ? " (trusted for this account in tern)" : "");
 	out("    key: %s", ti->spki_pin ? ti->spki_pin : "?");
 }
 
@@ -57,13 +58,24 @@ check_imap(const struct account *a, char **secretp, char **errp)
 		"SPECIAL-USE", "NAMESPACE", "COMPRESS=DEFLATE"
 	};
 	struct imap_conn	*c;
+	struct tls_refusal	 ref;
 	char			*line, *mechs;
 	size_t			 i;
 
 	out("  imap %s (%s:%d, %s)", a->imap.url, a->imap.host, a->imap.port,
 	    tls_mode_name(a->imap.tls));
-	if ((c = imap_connect(a, errp)) == NULL)
+	memset(&ref, 0, sizeof ref);
+	if ((c = imap_connect_cert(a, &ref, errp)) == NULL) {
+		/* Never asked here: say where it can be. */
+		if (ref.askable && errp != NULL && *errp != NULL) {
+			line = xasprintf("%s; trust it in tern (the UI) or set "
+			    "tls_pin", *errp);
+			free(*errp);
+			*errp = line;
+		}
+		tls_refusal_clear(&ref);
 		return -1;
+	}
 	print_tls(imap_tls_info(c));
 	if (*secretp == NULL && !c->preauth &&
 	    (*secretp = auth_secret(a, isatty(STDIN_FILENO), errp)) == NULL) {

@@ -108,6 +108,10 @@ handle(struct running *r, const struct engine_event *ev, int tty)
 		snprintf(r->line, sizeof r->line, "%s",
 		    ev->ok ? "done" : "failed");
 		break;
+	case EV_ASK:
+		/* Not asked of a non-interactive engine; never left open. */
+		engine_answer(r->engine, ev->uid, NULL);
+		break;
 	case EV_CHANGED:
 	case EV_BODY_READY:
 		break;

@@ -1,9 +1,12 @@
 /*
  * cmd_ui.c - `tern` without a command: the wiring of the terminal UI.
  * Takes each account's lock, gets its secret (a keyring lookup or a
- * prompt, on the terminal before the screen is taken over), starts one
- * engine per account in watch mode, runs the UI loop (src/ui/), then
- * stops the engines.  Also `tern --demo`.  The main thread.
+ * command, never a terminal prompt), starts one engine per account in
+ * interactive watch mode, runs the UI loop (src/ui/), then stops the
+ * engines.  A password that is not stored, and a certificate the user
+ * may trust, are asked by the engine through the UI (EV_ASK), so the
+ * screen opens at once and a question never blocks other accounts.
+ * Also `tern --demo`.  The main thread.
  *
  * This is the one place where the UI meets net/: the UI itself never
  * includes it (DESIGN.md, "Layout").
@@ -48,14 +51,20 @@ cmd_ui(struct config *cfg)
 			err = NULL;
 			continue;
 		}
+		/*
+		 * NULL without an error: no stored password, so the engine
+		 * asks through the UI.  A failing password_command or
+		 * token_command stays a note, as there is nothing to ask.
+		 */
 		secret = NULL;
 		if (a->type == ACCOUNT_IMAP &&
-		    (secret = auth_secret(a, 1, &err)) == NULL) {
+		    (secret = auth_secret_or_ask(a, &err)) == NULL &&
+		    err != NULL) {
 			notes[i] = err;
 			err = NULL;
 			continue;
 		}
-		engines[i] = engine_start(a, secret, ENGINE_WATCH, &err);
+		engines[i] = engine_start(a, secret, ENGINE_INTERACTIVE, &err);
 		secret_free(secret);
 		if (engines[i] == NULL) {
 			notes[i] = err;

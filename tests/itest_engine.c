@@ -16,7 +16,8 @@
 #include "sync.h"
 
 static const char *const names[] = {
-	"STATE", "PROGRESS", "CHANGED", "ERROR", "LOG", "BODY_READY", "DONE"
+	"STATE", "PROGRESS", "CHANGED", "ERROR", "LOG", "BODY_READY", "ASK",
+	"DONE"
 };
 
 int

@@ -262,3 +262,27 @@ auth_secret(const struct account *a, int interactive, char **errp)
 	seterr(errp, "no password source");
 	return NULL;
 }
+
+int
+auth_can_ask(const struct account *a)
+{
+	return a->type == ACCOUNT_IMAP && a->auth != AUTH_XOAUTH2 &&
+	    a->auth != AUTH_OAUTHBEARER && a->pass != PASS_COMMAND;
+}
+
+char *
+auth_secret_or_ask(const struct account *a, char **errp)
+{
+	char	*pw, *err = NULL;
+
+	if (!auth_can_ask(a))
+		return auth_secret(a, 0, errp);
+	if (a->pass == PASS_PROMPT)
+		return NULL;
+	/* Empty, missing or locked: the user is asked instead (#46). */
+	if ((pw = auth_keyring_lookup(a->name, &err)) == NULL && err != NULL)
+		log_msg(LOG_INFO, "%s: %s; the password will be asked for",
+		    a->name, err);
+	free(err);
+	return pw;
+}

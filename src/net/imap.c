@@ -146,11 +146,18 @@ imap_response_text(struct imap_conn *c)
 struct imap_conn *
 imap_connect(const struct account *a, char **errp)
 {
+	return imap_connect_cert(a, NULL, errp);
+}
+
+struct imap_conn *
+imap_connect_cert(const struct account *a, struct tls_refusal *refusal,
+    char **errp)
+{
 	struct imap_conn	*c;
 	struct tls_params	 p;
 	mailstream_low		*low;
 	mailstream		*stream;
-	char			*text;
+	char			*text, *file, *trusted = NULL;
 	int			 r;
 
 	memset(&p, 0, sizeof p);
@@ -159,7 +166,18 @@ imap_connect(const struct account *a, char **errp)
 	p.timeout = a->timeout;
 	p.ca_file = a->ca_file;
 	p.pin = a->tls_pin;
-	if ((low = tls_connect(&p, errp)) == NULL)
+	p.refusal = refusal;
+	tls_refusal_clear(refusal);
+	/* A tls_pin is authoritative; else what the user trusted here. */
+	if (a->tls_pin == NULL && a->imap.tls != TLS_PLAIN &&
+	    (file = trust_file(a->name)) != NULL) {
+		trusted = trust_lookup(file, a->imap.host, a->imap.port);
+		free(file);
+	}
+	p.trusted = trusted;
+	low = tls_connect(&p, errp);
+	free(trusted);		/* tls_connect() keeps its own copy */
+	if (low == NULL)
 		return NULL;
 	if (a->imap.tls == TLS_IMPLICIT && tls_start(low, errp) == -1) {
 		mailstream_low_close(low);

@@ -45,7 +45,10 @@ struct tls_conn {
 	char		*host;
 	char		*ca_file;
 	char		*pin;
+	char		*trusted;		/* the user's pin (trust.c) */
+	struct tls_refusal *refusal;		/* borrowed, may be NULL */
 	long		 verify_error;		/* first chain/host error */
+	X509		*leaf;			/* the server's, once seen */
 	struct tls_info	 info;
 };
 
@@ -277,6 +280,8 @@ tls_conn_free(struct tls_conn *t)
 	free(t->host);
 	free(t->ca_file);
 	free(t->pin);
+	free(t->trusted);
+	X509_free(t->leaf);
 	free(t->info.subject);
 	free(t->info.issuer);
 	free(t->info.spki_pin);
@@ -428,6 +433,8 @@ tls_connect(const struct tls_params *p, char **errp)
 	t->host = xstrdup(p->host);
 	t->ca_file = p->ca_file ? xstrdup(p->ca_file) : NULL;
 	t->pin = p->pin ? xstrdup(p->pin) : NULL;
+	t->trusted = p->trusted && !p->pin ? xstrdup(p->trusted) : NULL;
+	t->refusal = p->refusal;
 	t->cancel_pipe[0] = t->cancel_pipe[1] = -1;
 	t->wake_pipe[0] = t->wake_pipe[1] = -1;
 	if (pipe_nonblock(t->cancel_pipe) == -1 ||
@@ -461,8 +468,76 @@ tls_verify_cb(int ok, X509_STORE_CTX *sctx)
 		return ok;
 	if (!ok && t->verify_error == X509_V_OK)
 		t->verify_error = X509_STORE_CTX_get_error(sctx);
+	/* Kept to say what was refused (or to check a trusted one's name). */
+	if (t->leaf == NULL && X509_STORE_CTX_get0_cert(sctx) != NULL &&
+	    X509_up_ref(X509_STORE_CTX_get0_cert(sctx)) == 1)
+		t->leaf = X509_STORE_CTX_get0_cert(sctx);
 	/* With a pin the key decides, after the handshake. */
-	return t->pin != NULL ? 1 : ok;
+	return t->pin != NULL || t->trusted != NULL ? 1 : ok;
+}
+
+/* 1 if the certificate names host (a DNS name or an IP address). */
+static int
+tls_name_ok(X509 *cert, const char *host)
+{
+	struct in6_addr	 addr6;
+	struct in_addr	 addr4;
+
+	if (inet_pton(AF_INET, host, &addr4) == 1 ||
+	    inet_pton(AF_INET6, host, &addr6) == 1)
+		return X509_check_ip_asc(cert, host, 0) == 1;
+	return X509_check_host(cert, host, 0,
+	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+}
+
+/*
+ * The chain errors a user may overrule for one account: no CA vouches
+ * for the certificate, or its dates are off.  A wrong name, a bad
+ * signature or a wrong purpose never are.
+ */
+static int
+tls_error_askable(long err)
+{
+	switch (err) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_CERT_UNTRUSTED:
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static char *
+tls_date(const ASN1_TIME *at)
+{
+	struct tm	tm;
+	char		buf[32];
+
+	memset(&tm, 0, sizeof tm);
+	if (at == NULL || ASN1_TIME_to_tm(at, &tm) != 1)
+		return xstrdup("?");
+	strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+	return xstrdup(buf);
+}
+
+void
+tls_refusal_clear(struct tls_refusal *r)
+{
+	if (r == NULL)
+		return;
+	free(r->subject);
+	free(r->issuer);
+	free(r->not_before);
+	free(r->not_after);
+	free(r->error);
+	free(r->spki_pin);
+	memset(r, 0, sizeof *r);
 }
 
 static char *
@@ -498,6 +573,28 @@ name_line(const X509_NAME *name)
 	return s;
 }
 
+/* Fills the caller's refusal from the certificate just refused. */
+static void
+tls_refuse(struct tls_conn *t)
+{
+	struct tls_refusal	*r = t->refusal;
+	long			 err = t->verify_error;
+
+	if (r == NULL || t->leaf == NULL)
+		return;
+	tls_refusal_clear(r);
+	if (err == X509_V_OK)
+		err = X509_V_ERR_CERT_UNTRUSTED;
+	r->subject = name_line(X509_get_subject_name(t->leaf));
+	r->issuer = name_line(X509_get_issuer_name(t->leaf));
+	r->not_before = tls_date(X509_get0_notBefore(t->leaf));
+	r->not_after = tls_date(X509_get0_notAfter(t->leaf));
+	r->error = xstrdup(X509_verify_cert_error_string(err));
+	r->spki_pin = spki_pin(t->leaf);
+	r->askable = t->pin == NULL && r->spki_pin != NULL &&
+	    tls_error_askable(err) && tls_name_ok(t->leaf, t->host);
+}
+
 int
 tls_start(mailstream_low *low, char **errp)
 {
@@ -509,6 +606,7 @@ tls_start(mailstream_low *low, char **errp)
 	int		 r, is_ip;
 	unsigned long	 e;
 
+	tls_refusal_clear(t->refusal);
 	if ((ctx = tls_ctx_get(t->ca_file, errp)) == NULL)
 		return -1;
 	if ((t->ssl = SSL_new(ctx)) == NULL) {
@@ -545,10 +643,12 @@ tls_start(mailstream_low *low, char **errp)
 			seterr(errp, "TLS handshake with %s timed out", t->host);
 			goto fail;
 		default:
-			if (t->verify_error != X509_V_OK)
+			if (t->verify_error != X509_V_OK) {
 				seterr(errp, "certificate of %s not trusted: %s",
 				    t->host, X509_verify_cert_error_string(
 				    t->verify_error));
+				tls_refuse(t);
+			}
 			else if ((e = ERR_peek_error()) != 0)
 				seterr(errp, "TLS handshake with %s failed: %s",
 				    t->host, ERR_reason_error_string(e));
@@ -570,7 +670,27 @@ tls_start(mailstream_low *low, char **errp)
 	X509_free(cert);
 	t->info.verified = t->verify_error == X509_V_OK &&
 	    SSL_get_verify_result(t->ssl) == X509_V_OK;
-	if (t->pin != NULL) {
+	if (t->pin == NULL && t->trusted != NULL && !t->info.verified) {
+		/* The user's pin stands in for the chain, not for the name. */
+		if (t->leaf == NULL || !tls_name_ok(t->leaf, t->host)) {
+			seterr(errp, "certificate of %s not trusted: %s",
+			    t->host, X509_verify_cert_error_string(
+			    X509_V_ERR_HOSTNAME_MISMATCH));
+			goto fail;
+		}
+		if (t->info.spki_pin == NULL ||
+		    strcmp(t->trusted, t->info.spki_pin) != 0) {
+			/* Another key than the one trusted: ask afresh. */
+			seterr(errp, "certificate of %s not trusted: %s "
+			    "(and its key is not the one trusted before)",
+			    t->host, X509_verify_cert_error_string(
+			    t->verify_error != X509_V_OK ? t->verify_error :
+			    X509_V_ERR_CERT_UNTRUSTED));
+			tls_refuse(t);
+			goto fail;
+		}
+		t->info.pinned = t->info.trusted = 1;
+	} else if (t->pin != NULL) {
 		if (t->info.spki_pin == NULL ||
 		    strcmp(t->pin, t->info.spki_pin) != 0) {
 			seterr(errp, "certificate of %s does not match tls_pin "

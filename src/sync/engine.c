@@ -7,6 +7,12 @@
  * event queue cross threads.  A type = maildir account runs the local
  * driver (local.c) in the same thread instead, through the small
  * driver interface at the end of this file.
+ *
+ * The engine never prompts: a question (a password it was not given,
+ * an untrusted certificate) is an EV_ASK event that the UI answers
+ * with engine_answer() from its own thread, while the engine waits in
+ * its poll loop.  A dismissed question leaves the account offline
+ * until engine_wake(): asking again is always the user's doing.
  */
 #include <errno.h>
 #include <poll.h>
@@ -40,8 +46,15 @@ struct body_req {
 
 struct engine {
 	const struct account	*acct;		/* borrowed */
-	char			*secret;
-	enum engine_mode	 mode;
+	char			*secret;	/* NULL: ask for it (engine thread) */
+	enum engine_mode	 mode;		/* ENGINE_ONCE or ENGINE_WATCH */
+	int			 interactive;	/* ENGINE_INTERACTIVE: may ask */
+	int			 pw_askable;	/* a missing or refused password
+						   is asked for */
+	uint32_t		 ask_id;	/* the open question; 0: none */
+	uint32_t		 ask_last;	/* the last id given out */
+	int			 ask_answered;	/* guarded by lock, as are */
+	char			*ask_answer;	/* ask_id and this (NULL: dismissed) */
 	pthread_t		 thread;
 	pthread_mutex_t		 lock;
 	struct event_node	*head, *tail;
@@ -146,6 +159,87 @@ engine_wake(struct engine *e)
 }
 
 void
+engine_answer(struct engine *e, uint32_t id, const char *answer)
+{
+	pthread_mutex_lock(&e->lock);
+	if (id != 0 && id == e->ask_id && !e->ask_answered) {
+		e->ask_answer = answer != NULL ? xstrdup(answer) : NULL;
+		e->ask_answered = 1;
+	}
+	pthread_mutex_unlock(&e->lock);
+	engine_kick(e);
+}
+
+/*
+ * Posts a question and waits for its answer (engine thread).  Nothing
+ * else is served meanwhile: body requests and wakes wait.  1 with
+ * *answerp (owned, secret_free() it; NULL: dismissed), 0 on a stop.
+ */
+static int
+engine_ask(struct engine *e, enum engine_ask kind, const char *text,
+    char **answerp)
+{
+	struct engine_event	ev;
+	struct pollfd		pfd;
+	char			buf[64];
+	int			answered;
+
+	*answerp = NULL;
+	memset(&ev, 0, sizeof ev);
+	ev.type = EV_ASK;
+	ev.ok = kind;
+	snprintf(ev.text, sizeof ev.text, "%s", text);
+	pthread_mutex_lock(&e->lock);
+	if (++e->ask_last == 0)
+		e->ask_last = 1;
+	ev.uid = e->ask_id = e->ask_last;
+	e->ask_answered = 0;
+	e->ask_answer = NULL;
+	pthread_mutex_unlock(&e->lock);
+	post_text(e, EV_STATE, "waiting for an answer");
+	engine_post(e, &ev);
+
+	pfd.fd = e->wakepipe[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		pthread_mutex_lock(&e->lock);
+		if ((answered = e->ask_answered)) {
+			*answerp = e->ask_answer;
+			e->ask_answer = NULL;
+		}
+		if (answered || e->stop)
+			e->ask_id = 0;
+		pthread_mutex_unlock(&e->lock);
+		if (answered)
+			break;
+		if (e->stop)
+			return 0;
+		if (poll(&pfd, 1, -1) > 0)
+			(void)!read(e->wakepipe[0], buf, sizeof buf);
+	}
+	/* A wake made while the question was open does not ask it again. */
+	e->wake = 0;
+	return 1;
+}
+
+/*
+ * Offline after a dismissed question: waits for engine_wake() or
+ * engine_stop(), so that only a user action asks again.
+ */
+static void
+engine_wait_wake(struct engine *e)
+{
+	struct pollfd	pfd;
+	char		buf[64];
+
+	pfd.fd = e->wakepipe[0];
+	pfd.events = POLLIN;
+	while (!e->stop && !e->wake)
+		if (poll(&pfd, 1, -1) > 0)
+			(void)!read(e->wakepipe[0], buf, sizeof buf);
+}
+
+void
 engine_fetch_body(struct engine *e, int64_t folder_id, uint32_t uid)
 {
 	struct body_req	*r = xcalloc(1, sizeof *r), **p;
@@ -220,20 +314,130 @@ drop_imap(struct engine *e)
 	imap_close(c);
 }
 
-static struct imap_conn *
-engine_connect(struct engine *e, char **errp)
-{
-	struct imap_conn	*c;
+/* What engine_connect() did. */
+enum engine_conn {
+	ENGINE_CONN_OK,		/* logged in */
+	ENGINE_CONN_FAIL,	/* *errp: report, back off, retry */
+	ENGINE_CONN_RETRY,	/* the user answered: connect again now */
+	ENGINE_CONN_OFFLINE,	/* a question was dismissed (reported) */
+	ENGINE_CONN_STOP	/* engine_stop() during a question */
+};
 
-	post_text(e, EV_STATE, "connecting");
-	if ((c = imap_connect(e->acct, errp)) == NULL)
-		return NULL;
-	if (imap_login(c, e->secret, errp) == -1) {
-		imap_close(c);
-		return NULL;
+/*
+ * A certificate was refused and the user may overrule that: ask (or,
+ * with nobody to ask, say how), and record a "yes" for this account.
+ */
+static enum engine_conn
+engine_ask_trust(struct engine *e, const struct tls_refusal *ref,
+    char **errp)
+{
+	const struct account	*a = e->acct;
+	char			 text[512], *answer, *file, *t;
+
+	if (!e->interactive) {
+		t = xasprintf("%s; trust it in tern (the UI) or set tls_pin",
+		    *errp);
+		free(*errp);
+		*errp = t;
+		return ENGINE_CONN_FAIL;
 	}
-	set_imap(e, c);
-	return c;
+	/* The key first: whatever is cut short, it is not. */
+	snprintf(text, sizeof text, "Trust %.64s:%d for account %.32s? Its "
+	    "certificate is not trusted (%.60s). Key %s; subject %.80s; "
+	    "issuer %.80s; valid %s to %s.", a->imap.host, a->imap.port,
+	    a->name, ref->error, ref->spki_pin, ref->subject, ref->issuer,
+	    ref->not_before, ref->not_after);
+	if (!engine_ask(e, ASK_TRUST, text, &answer))
+		return ENGINE_CONN_STOP;
+	if (answer == NULL || strcmp(answer, "yes") != 0) {
+		secret_free(answer);
+		post_text(e, EV_ERROR, "%s", *errp);
+		free(*errp);
+		*errp = NULL;
+		return ENGINE_CONN_OFFLINE;
+	}
+	secret_free(answer);
+	free(*errp);
+	*errp = NULL;
+	if ((file = trust_file(a->name)) == NULL) {
+		seterr(errp, "no data directory to record the trust in");
+		return ENGINE_CONN_FAIL;
+	}
+	if (trust_add(file, a->imap.host, a->imap.port, ref->spki_pin,
+	    errp) == -1) {
+		free(file);
+		return ENGINE_CONN_FAIL;
+	}
+	free(file);
+	post_text(e, EV_LOG, "trusting %s:%d (key %s) for this account",
+	    a->imap.host, a->imap.port, ref->spki_pin);
+	return ENGINE_CONN_RETRY;
+}
+
+/*
+ * Connects and logs in, asking what it must: the certificate is
+ * settled before the password is asked for or sent.
+ */
+static enum engine_conn
+engine_connect(struct engine *e, struct imap_conn **cp, char **errp)
+{
+	const struct account	*a = e->acct;
+	struct imap_conn	*c;
+	struct tls_refusal	 ref;
+	enum engine_conn	 r;
+	char			*answer, *text;
+	int			 asked = 0;
+
+	*cp = NULL;
+	memset(&ref, 0, sizeof ref);
+	post_text(e, EV_STATE, "connecting");
+	if ((c = imap_connect_cert(a, &ref, errp)) == NULL) {
+		r = ref.askable ? engine_ask_trust(e, &ref, errp) :
+		    ENGINE_CONN_FAIL;
+		tls_refusal_clear(&ref);
+		return r;
+	}
+	if (e->secret == NULL && !c->preauth) {
+		text = xasprintf("password for %s (%s@%s)", a->name,
+		    a->imap.user, a->imap.host);
+		r = engine_ask(e, ASK_PASSWORD, text, &answer);
+		free(text);
+		if (!r) {
+			imap_close(c);
+			return ENGINE_CONN_STOP;
+		}
+		if (answer == NULL) {
+			imap_close(c);
+			post_text(e, EV_ERROR, "no password given");
+			return ENGINE_CONN_OFFLINE;
+		}
+		e->secret = answer;	/* memory only; wiped at the end */
+		asked = 1;
+	}
+	if (imap_login(c, e->secret != NULL ? e->secret : "", errp) == 0) {
+		set_imap(e, c);
+		*cp = c;
+		return ENGINE_CONN_OK;
+	}
+	r = ENGINE_CONN_FAIL;
+	if (c->imap->imap_stream == NULL) {
+		/* Lost while the user was typing: try once more at once. */
+		if (asked) {
+			free(*errp);
+			*errp = NULL;
+			r = ENGINE_CONN_RETRY;
+		}
+	} else if (e->pw_askable) {
+		/* Refused: ask again, the user's answer being the action. */
+		post_text(e, EV_ERROR, "%s", *errp);
+		free(*errp);
+		*errp = NULL;
+		secret_free(e->secret);
+		e->secret = NULL;
+		r = ENGINE_CONN_RETRY;
+	}
+	imap_close(c);
+	return r;
 }
 
 /* Sleeps up to secs, returning early on stop or wake. */
@@ -334,6 +538,7 @@ engine_main(void *arg)
 	struct engine_event	 ev;
 	char			*dir, *err = NULL;
 	int			 backoff = 1, r;
+	enum engine_conn	 conn;
 	time_t			 last_pass;
 
 	memset(&s, 0, sizeof s);
@@ -357,8 +562,20 @@ engine_main(void *arg)
 	s.stop = &e->stop;
 
 	while (!e->stop) {
-		if ((s.imap = engine_connect(e, &err)) == NULL) {
-			post_text(e, EV_ERROR, "%s", err);
+		conn = engine_connect(e, &s.imap, &err);
+		if (conn == ENGINE_CONN_RETRY || conn == ENGINE_CONN_STOP)
+			continue;
+		if (conn == ENGINE_CONN_OFFLINE) {
+			e->ok = 0;
+			if (e->mode == ENGINE_ONCE)
+				break;
+			post_text(e, EV_STATE, "offline");
+			engine_wait_wake(e);
+			continue;
+		}
+		if (conn == ENGINE_CONN_FAIL) {
+			post_text(e, EV_ERROR, "%s", err != NULL ? err :
+			    "cannot connect");
 			free(err);
 			err = NULL;
 			if (e->mode == ENGINE_ONCE)
@@ -422,8 +639,12 @@ engine_start(const struct account *a, const char *secret,
 	int		 r;
 
 	e->acct = a;
-	e->secret = xstrdup(secret != NULL ? secret : "");
-	e->mode = mode;
+	e->interactive = mode == ENGINE_INTERACTIVE;
+	e->mode = mode == ENGINE_ONCE ? ENGINE_ONCE : ENGINE_WATCH;
+	e->pw_askable = auth_can_ask(a) && (secret == NULL || e->interactive);
+	/* Without a secret, one is asked for only where that makes sense. */
+	if (secret != NULL || !e->pw_askable)
+		e->secret = xstrdup(secret != NULL ? secret : "");
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->imap_lock, NULL);
 	if (pipe_nonblock(e->evpipe) == -1 ||
@@ -463,6 +684,7 @@ engine_join(struct engine *e)
 		free(r);
 	}
 	ok = e->ok;
+	secret_free(e->ask_answer);
 	close(e->evpipe[0]);
 	close(e->evpipe[1]);
 	close(e->wakepipe[0]);

@@ -260,6 +260,7 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 			ui_pager_body_ready(ui, ev->folder_id, ev->uid, ev->ok,
 			    ev->text);
 		break;
+	case EV_ASK: break;
 	case EV_DONE:
 		snprintf(a->state, sizeof a->state, "%s",
 		    ev->ok ? "stopped" : "offline");
