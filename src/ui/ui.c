@@ -199,8 +199,10 @@ ui_draw(struct ui *ui)
 	else if (ui->urls)
 		ui_urls_draw(ui, 1, 2, body - 2, ui->cols - 4);
 	ui_status_draw(ui, body);
-	if (ui->prompt.active)
+	if (ui->prompt.active) {
+		ui_ask_draw(ui, body, ui->cols);
 		ui_prompt_draw(ui, ui->rows - 1, ui->cols);
+	}
 	else {
 		tty_fill(ui->rows - 1, 0, 1, ui->cols, THEME_DEFAULT);
 		tty_text(ui->rows - 1, 0, ui->cols, ui->msg,
@@ -260,7 +262,10 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 			ui_pager_body_ready(ui, ev->folder_id, ev->uid, ev->ok,
 			    ev->text);
 		break;
-	case EV_ASK: break;
+	case EV_ASK:
+		ui_ask_add(ui, (size_t)(a - ui->accts), ev->uid, ev->ok,
+		    ev->text);
+		break;
 	case EV_DONE:
 		snprintf(a->state, sizeof a->state, "%s",
 		    ev->ok ? "stopped" : "offline");
@@ -417,6 +422,7 @@ ui_free(struct ui *ui)
 {
 	size_t	 i;
 
+	ui_ask_clear(ui);
 	ui_pager_close(ui);
 	ui_list_clear(ui);
 	for (i = 0; i < ui->naccts; i++) {

@@ -75,6 +75,14 @@ struct ui_prompt {
 	void		*arg;
 };
 
+/* An engine's question waiting for the user (EV_ASK). */
+struct ui_ask {
+	size_t		 acct;
+	uint32_t	 id;
+	int		 kind;		/* enum engine_ask */
+	char		 text[512];	/* sanitized */
+};
+
 /* A key binding: (pane or all) key -> action with an argument. */
 struct ui_bind {
 	int		 pane;		/* enum ui_pane, or -1 for every pane */
@@ -122,6 +130,10 @@ struct ui {
 	int			 help;		/* the help overlay is shown */
 	size_t			 help_top;
 	int			 urls;		/* the URL overlay is shown */
+
+	struct ui_ask		*asks;		/* questions, oldest first */
+	size_t			 nasks;
+	int			 asking;	/* the prompt answers asks[0] */
 
 	char			 msg[256];	/* the last status message */
 	int			 msg_err;
@@ -186,6 +198,17 @@ void	 ui_pager_close(struct ui *);
 size_t	 ui_pager_height(struct ui *, int w);
 /* Finds text from the line after top; 0 found. */
 int	 ui_pager_find(struct ui *, const char *text, int w);
+
+/* ---- ui_ask.c: engine questions on the prompt line. ---- */
+/* Queues an engine's question; the prompt asks it when it is free. */
+void	 ui_ask_add(struct ui *, size_t acct, uint32_t id, int kind,
+	    const char *text);
+/* Opens the prompt for the oldest question, if the prompt is free. */
+void	 ui_ask_next(struct ui *);
+/* Draws the open question's text above the prompt line. */
+void	 ui_ask_draw(struct ui *, int bottom, int w);
+/* Dismisses every question (quitting). */
+void	 ui_ask_clear(struct ui *);
 
 /* ---- ui_prompt.c ---- */
 /* Opens the prompt line with label and initial text. */

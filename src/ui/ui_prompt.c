@@ -72,6 +72,9 @@ finish(struct ui *ui, int ok)
 	if (fn != NULL)
 		fn(ui, ok ? answer : NULL, arg);
 	wipe(answer, sizeof answer);
+	/* An engine question waits for the prompt to be free. */
+	if (!ui->prompt.active)
+		ui_ask_next(ui);
 }
 
 void

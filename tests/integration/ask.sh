@@ -218,6 +218,9 @@ if command -v tmux >/dev/null 2>&1; then
 	else
 		fail "tern opens at once without a terminal prompt for a password it lacks" "$scr"
 	fi
+	# The question holds the prompt line: Esc puts it aside, q quits.
+	$TMUX_CMD send-keys -t ask Escape
+	sleep 0.3
 	$TMUX_CMD send-keys -t ask q
 	i=0
 	while [ $i -lt 50 ]; do

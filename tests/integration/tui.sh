@@ -34,6 +34,9 @@ account d "imaps://dave@localhost:$TERN_IMAPS_PORT" "" "ca_file = $TERN_CA" \
 # An account whose server is not there: it must never hold up account d.
 account gone "imaps://dave@localhost:1" "" "ca_file = $TERN_CA" \
     "password_command = printenv TERN_DAVE_PW"
+# An account whose password is nowhere (keyring empty): the engine asks
+# through the UI's prompt line.
+account pw "imaps://dave@localhost:$TERN_IMAPS_PORT" "" "ca_file = $TERN_CA"
 
 screen() { $TMUX_CMD capture-pane -p -t tui 2>/dev/null; }
 
@@ -66,6 +69,17 @@ $TMUX_CMD pipe-pane -t tui -o "cat >>'$RAW'"
 check_screen "the folder pane shows account d" 10 "^d \("
 check_screen "the folder pane shows account gone" 10 "^gone \("
 check_screen "INBOX shows its unread count" 15 "INBOX +3│"
+
+# The question for pw's password: asked on the prompt line, typed hidden.
+check_screen "an account without a stored password is asked on the prompt line" 10 "^pw: password:"
+check_screen "the question says whose password it is" 5 "password for pw"
+keys "$TERN_DAVE_PW"
+if screen | grep -q -- "$TERN_DAVE_PW"; then fail "the password is not shown while typed" "$(screen | tail -3)"
+else pass "the password is not shown while typed"; fi
+if screen | grep -q "^pw: password: \*\*\*\*"; then pass "stars stand for the typed characters"
+else fail "stars stand for the typed characters" "$(screen | tail -3)"; fi
+keys Enter
+check_screen "with the password given, the account syncs" 15 "^pw \((online|idle)\)"
 check_screen "the list shows the decoded subjects" 10 "Grüße aus München"
 check_screen "wide characters are measured (日本語の件名)" 5 "日本語の件名 wide"
 check_screen "the unreachable account is shown offline, not waited for" 10 "gone \((offline|error|connecting|reconnecting)"
