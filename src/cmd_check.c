@@ -3,6 +3,7 @@
  * server of the accounts) and `tern password` (the Secret Service).
  * The main thread.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,20 @@ cmd_check(struct config *cfg, int argc, char **argv)
 			continue;
 		out("account %s", a->name);
 		secret = err = NULL;
+		if (a->type == ACCOUNT_MAILDIR) {
+			/* No server: the tree must be there to be read. */
+			if (access(a->path, R_OK | X_OK) == 0)
+				out("  maildir %s: readable (a local account: "
+				    "no server to check)", a->path);
+			else {
+				out("    FAILED: %s: %s", a->path,
+				    strerror(errno));
+				say("%s: maildir %s: %s", a->name, a->path,
+				    strerror(errno));
+				failed++;
+			}
+			continue;
+		}
 		if (check_imap(a, &secret, &err) == -1) {
 			out("    FAILED: %s", err);
 			say("%s: imap: %s", a->name, err);

@@ -171,9 +171,11 @@ cmd_sync(struct config *cfg, int argc, char **argv)
 			run[i].failed = run[i].done = 1;
 			continue;
 		}
-		/* Prompts happen here, on the main thread, never in engines. */
-		secret = auth_secret(run[i].acct, isatty(STDIN_FILENO), &err);
-		if (secret == NULL) {
+		/* Prompts happen here, on the main thread, never in engines;
+		 * a local Maildir account has no server and no secret. */
+		secret = run[i].acct->type == ACCOUNT_MAILDIR ? NULL :
+		    auth_secret(run[i].acct, isatty(STDIN_FILENO), &err);
+		if (secret == NULL && run[i].acct->type != ACCOUNT_MAILDIR) {
 			say("%s: %s", run[i].acct->name, err);
 			free(err);
 			err = NULL;

@@ -111,6 +111,19 @@ elif $TMUX_CMD capture-pane -e -p -t demo | grep -qa "$(printf '\033')\\[7m\|$(p
 else fail "NO_COLOR: no colour, attributes only (the selection is reverse)" "$($TMUX_CMD capture-pane -e -p -t demo | head -3 | od -c | head)"; fi
 keys Q
 
+# A type = maildir account from the command line: no password asked,
+# check reads the tree, sync indexes it, search finds it.
+MD="$T_DIR/Maildir"
+mkdir -p "$MD/cur" "$MD/new" "$MD/tmp" "$MD/.Lists.x/cur" "$MD/.Lists.x/new" "$MD/.Lists.x/tmp"
+printf 'From: Local <l@x>\nSubject: delivered by procmail\nMessage-ID: <l1@x>\n\nhi\n' >"$MD/new/1.1.host"
+printf '[account local]\nfrom = Me <me@x>\ntype = maildir\npath = %s\n' "$MD" >"$T_DIR/local.conf"
+run_tern -c "$T_DIR/local.conf" check
+expect "tern check on a maildir account reads the tree, asks nothing" 0 "maildir .*readable"
+run_tern -c "$T_DIR/local.conf" sync
+expect "tern sync indexes a maildir account without a password" 0
+run_tern -c "$T_DIR/local.conf" search 'subject:procmail'
+expect "tern search finds the local message" 0 "delivered by procmail"
+
 # Without a terminal the UI refuses clearly.
 OUT=$("$TERN" -c /dev/null </dev/null 2>&1)
 RC=$?
