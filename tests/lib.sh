@@ -134,3 +134,37 @@ finish() {
 	[ "$T_FAIL" -eq 0 ]
 	exit $?
 }
+
+# ---- the terminal UI inside tmux (a private server per script) ----
+# TUI_TMUX is the tmux command, TUI_SESSION the session's name; tern's
+# screen is read with capture-pane, keys typed with send-keys.
+TUI_TMUX="tmux -L tern-$T_NAME-$$ -f /dev/null"
+TUI_SESSION=tui
+
+# tui_start W H COMMAND: a detached session running COMMAND (a shell line).
+tui_start() {
+	$TUI_TMUX kill-session -t "$TUI_SESSION" 2>/dev/null
+	$TUI_TMUX new-session -d -s "$TUI_SESSION" -x "$1" -y "$2" "$3"
+}
+tui_stop() { $TUI_TMUX kill-server 2>/dev/null; }
+tui_screen() { $TUI_TMUX capture-pane -p -t "$TUI_SESSION" 2>/dev/null; }
+# tui_keys KEY...: types keys (tmux key names), then lets tern draw.
+tui_keys() { $TUI_TMUX send-keys -t "$TUI_SESSION" "$@"; sleep 0.3; }
+# tui_wait SECONDS PATTERN: polls the screen until grep -E matches.
+tui_wait() {
+	_t=0
+	while [ "$_t" -lt $(($1 * 10)) ]; do
+		tui_screen | grep -Eq -- "$2" && return 0
+		sleep 0.1
+		_t=$((_t + 1))
+	done
+	return 1
+}
+# tui_check DESC SECONDS PATTERN [LOG]: a test case on what the screen shows.
+tui_check() {
+	if tui_wait "$2" "$3"; then pass "$1"
+	else fail "$1" "screen lacks /$3/:
+$(tui_screen)${4:+
+log:
+$(tail -n 15 "$4" 2>/dev/null)}"; fi
+}

@@ -7,109 +7,87 @@
 # Also: tern without a terminal says it needs one (exit 2).
 . "$TERN_SRCDIR/tests/lib.sh"
 
-SOCK="tern-demo-$$"
-TMUX_CMD="tmux -L $SOCK -f /dev/null"
 DTMP="$T_DIR/tmp"
 mkdir -p "$DTMP"
 rm -f "$CFG"
-cleanup() { $TMUX_CMD kill-server 2>/dev/null; }
-trap cleanup EXIT
-
-screen() { $TMUX_CMD capture-pane -p -t demo 2>/dev/null; }
-wait_screen() {
-	_t=0
-	while [ "$_t" -lt $(($1 * 10)) ]; do
-		screen | grep -Eq -- "$2" && return 0
-		sleep 0.1
-		_t=$((_t + 1))
-	done
-	return 1
-}
-check_screen() { # DESC SECONDS PATTERN
-	if wait_screen "$2" "$3"; then pass "$1"
-	else fail "$1" "screen lacks /$3/:
-$(screen)"; fi
-}
-keys() { $TMUX_CMD send-keys -t demo "$@"; sleep 0.3; }
+trap tui_stop EXIT
 
 # Run from the source tree, as the README does (the themes are there).
-$TMUX_CMD new-session -d -s demo -x 150 -y 40 \
+tui_start 150 40 \
     "cd '$SRCDIR' && env TMPDIR='$DTMP' TERM=xterm-256color '$TERN' --demo; echo EXIT=\$?; sleep 30"
 
-check_screen "the demo account opens without a configuration" 10 "^demo \\(local\\)"
-check_screen "its INBOX lists the sample mail" 5 "Welcome to tern"
-check_screen "a Japanese subject is decoded" 5 "会議の議事録"
-check_screen "a Maildir++ subfolder is listed" 5 "tern-dev"
+tui_check "the demo account opens without a configuration" 10 "^demo \\(local\\)"
+tui_check "its INBOX lists the sample mail" 5 "Welcome to tern"
+tui_check "a Japanese subject is decoded" 5 "会議の議事録"
+tui_check "a Maildir++ subfolder is listed" 5 "tern-dev"
 if ls "$DTMP" | grep -q '^tern-demo-'; then pass "the demo mailbox lives in a temporary directory"
 else fail "the demo mailbox lives in a temporary directory" "$(ls -la "$DTMP")"; fi
 
 # The HTML-only digest is shown as text, links kept.
-keys /
-keys "subject:digest" Enter
-check_screen "/ filters the list with a search query" 5 "filter: subject:digest"
-keys Enter
-check_screen "an HTML-only mail is rendered as text" 5 "HTML-only message: tern shows it as text"
-keys u
-check_screen "u lists the message's URLs" 5 "1 +https://example.com/1"
-keys Escape
-if screen | grep -q "<p>\|<ul>"; then fail "no HTML tags reach the screen" "$(screen)"
+tui_keys /
+tui_keys "subject:digest" Enter
+tui_check "/ filters the list with a search query" 5 "filter: subject:digest"
+tui_keys Enter
+tui_check "an HTML-only mail is rendered as text" 5 "HTML-only message: tern shows it as text"
+tui_keys u
+tui_check "u lists the message's URLs" 5 "1 +https://example.com/1"
+tui_keys Escape
+if tui_screen | grep -q "<p>\|<ul>"; then fail "no HTML tags reach the screen" "$(tui_screen)"
 else pass "no HTML tags reach the screen"; fi
-keys q
-keys /
-keys Enter
-check_screen "an empty filter shows every message again" 5 "Welcome to tern"
+tui_keys q
+tui_keys /
+tui_keys Enter
+tui_check "an empty filter shows every message again" 5 "Welcome to tern"
 
 # The message with attachments: the parts list shows them.
-keys /
-keys "subject:photos" Enter
-keys Enter
-check_screen "the parts list names the attachment" 5 "image/png +sky.png"
+tui_keys /
+tui_keys "subject:photos" Enter
+tui_keys Enter
+tui_check "the parts list names the attachment" 5 "image/png +sky.png"
 mkdir -p "$T_DIR/saved"
-keys s
-keys "2 $T_DIR/saved" Enter
-check_screen "s saves a part and says where" 5 "saved .*sky.png"
+tui_keys s
+tui_keys "2 $T_DIR/saved" Enter
+tui_check "s saves a part and says where" 5 "saved .*sky.png"
 if [ -f "$T_DIR/saved/sky.png" ] && [ "$(head -c 4 "$T_DIR/saved/sky.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then
 	pass "the saved part is the decoded attachment"
 else fail "the saved part is the decoded attachment" "$(ls -la "$T_DIR/saved")"; fi
-keys s
-keys "2 $T_DIR/saved" Enter
+tui_keys s
+tui_keys "2 $T_DIR/saved" Enter
 if [ -f "$T_DIR/saved/sky-1.png" ] && [ -f "$T_DIR/saved/sky.png" ]; then
 	pass "saving again never overwrites (sky-1.png)"
 else fail "saving again never overwrites (sky-1.png)" "$(ls -la "$T_DIR/saved")"; fi
-keys q
-keys /
-keys Enter
+tui_keys q
+tui_keys /
+tui_keys Enter
 
 # Flag a message offline: the list shows it at once.
-keys g
-keys F
-check_screen "F flags the selected message at once" 5 "│[N ]! "
-keys T
-check_screen "T shows the threads" 5 "threads"
-check_screen "replies are drawn under their thread" 5 "└─>"
+tui_keys g
+tui_keys F
+tui_check "F flags the selected message at once" 5 "│[N ]! "
+tui_keys T
+tui_check "T shows the threads" 5 "threads"
+tui_check "replies are drawn under their thread" 5 "└─>"
 
-keys Q
-check_screen "Q quits the demo with status 0" 5 "EXIT=0"
+tui_keys Q
+tui_check "Q quits the demo with status 0" 5 "EXIT=0"
 if ls "$DTMP" | grep -q '^tern-demo-'; then fail "quitting removes the demo's temporary tree" "$(ls -la "$DTMP")"
 else pass "quitting removes the demo's temporary tree"; fi
 
 # Colours: the default theme uses them; NO_COLOR leaves attributes only.
-colours() { $TMUX_CMD capture-pane -e -p -t demo 2>/dev/null | grep -Eqa "$(printf '\033')\\[([34][0-7]|[34]8;5;[0-9]+)(;[0-9;]*)?m"; }
-$TMUX_CMD kill-session -t demo 2>/dev/null
-$TMUX_CMD new-session -d -s demo -x 150 -y 40 \
+colours() { $TUI_TMUX capture-pane -e -p -t "$TUI_SESSION" 2>/dev/null | grep -Eqa "$(printf '\033')\\[([34][0-7]|[34]8;5;[0-9]+)(;[0-9;]*)?m"; }
+tui_start 150 40 \
     "cd '$SRCDIR' && env TMPDIR='$DTMP' TERM=xterm-256color '$TERN' --demo; sleep 30"
-wait_screen 10 "Welcome to tern"
+tui_wait 10 "Welcome to tern"
 if colours; then pass "the default theme draws in colour"
-else fail "the default theme draws in colour" "$($TMUX_CMD capture-pane -e -p -t demo | od -c | head -20)"; fi
-keys Q
-$TMUX_CMD kill-session -t demo 2>/dev/null
-$TMUX_CMD new-session -d -s demo -x 150 -y 40 \
+else fail "the default theme draws in colour" "$($TUI_TMUX capture-pane -e -p -t "$TUI_SESSION" | od -c | head -20)"; fi
+tui_keys Q
+tui_start 150 40 \
     "cd '$SRCDIR' && env TMPDIR='$DTMP' NO_COLOR=1 TERM=xterm-256color '$TERN' --demo; sleep 30"
-wait_screen 10 "Welcome to tern"
-if colours; then fail "NO_COLOR: no colour, attributes only" "$($TMUX_CMD capture-pane -e -p -t demo | head -5 | od -c | head -20)"
-elif $TMUX_CMD capture-pane -e -p -t demo | grep -qa "$(printf '\033')\\[7m\|$(printf '\033')\\[[0-9;]*;7m"; then pass "NO_COLOR: no colour, attributes only (the selection is reverse)"
-else fail "NO_COLOR: no colour, attributes only (the selection is reverse)" "$($TMUX_CMD capture-pane -e -p -t demo | head -3 | od -c | head)"; fi
-keys Q
+tui_wait 10 "Welcome to tern"
+if colours; then fail "NO_COLOR: no colour, attributes only" "$($TUI_TMUX capture-pane -e -p -t "$TUI_SESSION" | head -5 | od -c | head -20)"
+elif $TUI_TMUX capture-pane -e -p -t "$TUI_SESSION" | grep -qa "$(printf '\033')\\[7m\|$(printf '\033')\\[[0-9;]*;7m"; then pass "NO_COLOR: no colour, attributes only (the selection is reverse)"
+else fail "NO_COLOR: no colour, attributes only (the selection is reverse)" "$($TUI_TMUX capture-pane -e -p -t "$TUI_SESSION" | head -3 | od -c | head)"; fi
+tui_keys Q
 
 # A type = maildir account from the command line: no password asked,
 # check reads the tree, sync indexes it, search finds it.

@@ -11,12 +11,9 @@
 
 D="$SRCDIR/tests/data/tui"
 CTL="python3 $SRCDIR/tests/imapctl.py --port $TERN_IMAPS_PORT --user dave --password-env TERN_DAVE_PW"
-SOCK="tern-tui-$$"
-TMUX_CMD="tmux -L $SOCK -f /dev/null"
 RAW="$T_DIR/raw.out"
 
-cleanup() { $TMUX_CMD kill-server 2>/dev/null; }
-trap cleanup EXIT
+trap tui_stop EXIT
 
 # The mailbox: a thread, a wide-character message, a hostile one, a folder.
 $CTL create Lists >/dev/null 2>&1
@@ -38,92 +35,69 @@ account gone "imaps://dave@localhost:1" "" "ca_file = $TERN_CA" \
 # through the UI's prompt line.
 account pw "imaps://dave@localhost:$TERN_IMAPS_PORT" "" "ca_file = $TERN_CA"
 
-screen() { $TMUX_CMD capture-pane -p -t tui 2>/dev/null; }
-
-# wait_screen SECONDS PATTERN: polls the screen until grep -E matches.
-wait_screen() {
-	_t=0
-	while [ "$_t" -lt $(($1 * 10)) ]; do
-		screen | grep -Eq -- "$2" && return 0
-		sleep 0.1
-		_t=$((_t + 1))
-	done
-	return 1
-}
-
-check_screen() { # DESC SECONDS PATTERN
-	if wait_screen "$2" "$3"; then pass "$1"
-	else fail "$1" "screen lacks /$3/:
-$(screen)
-log:
-$(tail -n 15 "$T_DIR/tern.log" 2>/dev/null)"; fi
-}
-
-keys() { $TMUX_CMD send-keys -t tui "$@"; sleep 0.3; }
-
 # A shell runs tern and then reports how the terminal was left.
-$TMUX_CMD new-session -d -s tui -x 140 -y 36 \
+tui_start 140 36 \
     "env TERM=xterm-256color '$TERN'; echo EXIT=\$?; stty -a | tr ' ' '\\n' | grep -Ex -- '-?(icanon|echo)' | tr '\\n' ' '; echo; sleep 30"
-$TMUX_CMD pipe-pane -t tui -o "cat >>'$RAW'"
+$TUI_TMUX pipe-pane -t "$TUI_SESSION" -o "cat >>'$RAW'"
 
-check_screen "the folder pane shows account d" 10 "^d \("
-check_screen "the folder pane shows account gone" 10 "^gone \("
-check_screen "INBOX shows its unread count" 15 "INBOX +3│"
+tui_check "the folder pane shows account d" 10 "^d \("
+tui_check "the folder pane shows account gone" 10 "^gone \("
+tui_check "INBOX shows its unread count" 15 "INBOX +3│"
 
 # The question for pw's password: asked on the prompt line, typed hidden.
-check_screen "an account without a stored password is asked on the prompt line" 10 "^pw: password:"
-check_screen "the question says whose password it is" 5 "password for pw"
-keys "$TERN_DAVE_PW"
-if screen | grep -q -- "$TERN_DAVE_PW"; then fail "the password is not shown while typed" "$(screen | tail -3)"
+tui_check "an account without a stored password is asked on the prompt line" 10 "^pw: password:"
+tui_check "the question says whose password it is" 5 "password for pw"
+tui_keys "$TERN_DAVE_PW"
+if tui_screen | grep -q -- "$TERN_DAVE_PW"; then fail "the password is not shown while typed" "$(tui_screen | tail -3)"
 else pass "the password is not shown while typed"; fi
-if screen | grep -q "^pw: password: \*\*\*\*"; then pass "stars stand for the typed characters"
-else fail "stars stand for the typed characters" "$(screen | tail -3)"; fi
-keys Enter
-check_screen "with the password given, the account syncs" 15 "^pw \((online|idle)\)"
-check_screen "the list shows the decoded subjects" 10 "Grüße aus München"
-check_screen "wide characters are measured (日本語の件名)" 5 "日本語の件名 wide"
-check_screen "the unreachable account is shown offline, not waited for" 10 "gone \((offline|error|connecting|reconnecting)"
-if screen | grep -q "Lists"; then pass "folders other than INBOX are listed"
-else fail "folders other than INBOX are listed" "$(screen)"; fi
+if tui_screen | grep -q "^pw: password: \*\*\*\*"; then pass "stars stand for the typed characters"
+else fail "stars stand for the typed characters" "$(tui_screen | tail -3)"; fi
+tui_keys Enter
+tui_check "with the password given, the account syncs" 15 "^pw \((online|idle)\)"
+tui_check "the list shows the decoded subjects" 10 "Grüße aus München"
+tui_check "wide characters are measured (日本語の件名)" 5 "日本語の件名 wide"
+tui_check "the unreachable account is shown offline, not waited for" 10 "gone \((offline|error|connecting|reconnecting)"
+if tui_screen | grep -q "Lists"; then pass "folders other than INBOX are listed"
+else fail "folders other than INBOX are listed" "$(tui_screen)"; fi
 
 # Open the greeting (newest first: hostile, wide, reply, greeting).
-keys G
-keys Enter
-check_screen "opening a message shows its decoded text" 10 "viele Grüße aus München"
-check_screen "the sender's name is RFC 2047-decoded in the pager" 5 "From: Zoë Ångström"
-if screen | grep -q "nested quote"; then pass "quoted text is shown"
-else fail "quoted text is shown" "$(screen)"; fi
-check_screen "the status line counts one message fewer unread" 5 "2 unread"
-keys h
-check_screen "h shows every header field" 5 "Message-I[Dd]: <greet-1@example.org>"
-keys h
+tui_keys G
+tui_keys Enter
+tui_check "opening a message shows its decoded text" 10 "viele Grüße aus München"
+tui_check "the sender's name is RFC 2047-decoded in the pager" 5 "From: Zoë Ångström"
+if tui_screen | grep -q "nested quote"; then pass "quoted text is shown"
+else fail "quoted text is shown" "$(tui_screen)"; fi
+tui_check "the status line counts one message fewer unread" 5 "2 unread"
+tui_keys h
+tui_check "h shows every header field" 5 "Message-I[Dd]: <greet-1@example.org>"
+tui_keys h
 
 # Resize to 60 columns: one pane at a time, everything still there.
-$TMUX_CMD resize-window -t tui -x 60 -y 30
+$TUI_TMUX resize-window -t "$TUI_SESSION" -x 60 -y 30
 sleep 0.5
-s=$(screen)
+s=$(tui_screen)
 if printf '%s\n' "$s" | grep -q "^viele Grüße aus München" &&
     ! printf '%s\n' "$s" | grep -q "^ INBOX" &&
     printf '%s\n' "$s" | sed -n 29p | grep -q "d/INBOX"; then
 	pass "at 60 columns the pager fills the screen and the status line moves up"
 else fail "at 60 columns the pager fills the screen and the status line moves up" "$s"; fi
-keys q
-check_screen "at 60 columns the list shows the messages" 5 "Grüße aus M"
-$TMUX_CMD resize-window -t tui -x 140 -y 36
+tui_keys q
+tui_check "at 60 columns the list shows the messages" 5 "Grüße aus M"
+$TUI_TMUX resize-window -t "$TUI_SESSION" -x 140 -y 36
 sleep 0.5
-check_screen "back at 140 columns the folder pane is back" 5 "INBOX"
-if screen | grep -q "Grüße aus München"; then pass "back at 140 columns the list is whole again"
-else fail "back at 140 columns the list is whole again" "$(screen)"; fi
+tui_check "back at 140 columns the folder pane is back" 5 "INBOX"
+if tui_screen | grep -q "Grüße aus München"; then pass "back at 140 columns the list is whole again"
+else fail "back at 140 columns the list is whole again" "$(tui_screen)"; fi
 
 # New mail meanwhile: IDLE brings it to the list within seconds.
 $CTL append INBOX "delivered while watching"
-check_screen "a message delivered to INBOX appears in the list" 5 "delivered while watching"
+tui_check "a message delivered to INBOX appears in the list" 5 "delivered while watching"
 
 # A key bound in [keys.list] flags the message; the flag reaches the
 # server (another client sees it) within seconds.
-keys g
-keys x
-check_screen "a key from [keys.list] runs its action (x = toggle-flag)" 5 "│N! .*delivered while watching"
+tui_keys g
+tui_keys x
+tui_check "a key from [keys.list] runs its action (x = toggle-flag)" 5 "│N! .*delivered while watching"
 i=0
 until $CTL state | python3 -c '
 import json, sys
@@ -136,28 +110,28 @@ if [ $i -le 50 ]; then pass "the flag set in the UI reaches the server"
 else fail "the flag set in the UI reaches the server" "$($CTL state | head -40)"; fi
 
 # Hostile text: shown as text, never as terminal commands.
-keys g
-keys j
-keys Enter
-check_screen "the hostile message opens" 10 "reversed"
-if screen | grep -q "evil@x.example"; then pass "a display name holding an address shows the real address (#15)"
-else fail "a display name holding an address shows the real address (#15)" "$(screen)"; fi
+tui_keys g
+tui_keys j
+tui_keys Enter
+tui_check "the hostile message opens" 10 "reversed"
+if tui_screen | grep -q "evil@x.example"; then pass "a display name holding an address shows the real address (#15)"
+else fail "a display name holding an address shows the real address (#15)" "$(tui_screen)"; fi
 if grep -aq "$(printf '\033]52;')" "$RAW" || grep -aq "$(printf '\033P')" "$RAW" ||
     grep -aq "$(printf '\302\233')" "$RAW" || grep -aq "pwned$(printf '\007')" "$RAW" ||
     grep -aq "$(printf '\342\200\256')" "$RAW"; then
 	fail "no OSC 52, DCS, C1 or bidi byte from the message reaches the terminal (#12-14)" "$(od -c "$RAW" | grep -n ']   5   2' | head)"
 else pass "no OSC 52, DCS, C1 or bidi byte from the message reaches the terminal (#12-14)"; fi
-keys q
+tui_keys q
 
 # Help lists the bindings of the pane.
-keys '?'
-check_screen "? lists the keys of the list pane" 5 "toggle-threads"
-keys q
+tui_keys '?'
+tui_check "? lists the keys of the list pane" 5 "toggle-threads"
+tui_keys q
 
 # Quit: tern exits 0 and the terminal is back in cooked mode.
-keys q
-check_screen "q in the list quits with status 0" 5 "EXIT=0"
-check_screen "the terminal is restored (icanon, echo)" 5 "^icanon echo|^echo icanon"
+tui_keys q
+tui_check "q in the list quits with status 0" 5 "EXIT=0"
+tui_check "the terminal is restored (icanon, echo)" 5 "^icanon echo|^echo icanon"
 
 echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
 [ "$T_FAIL" -eq 0 ]
