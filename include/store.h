@@ -255,6 +255,10 @@ int	 store_list_keys(struct store *, int64_t folder,
 void	 store_keys_free(struct store_key *, size_t);
 /* The message with row id; 0 found, 1 gone, -1 error. */
 int	 store_msg_by_id(struct store *, int64_t id, struct store_msg *out);
+/* The message with Message-ID msgid in the folder with server name
+ * folder: 0 found, 1 not (yet) there, -1 error. */
+int	 store_msg_find(struct store *, const char *folder, const char *msgid,
+	    struct store_msg *out);
 /* The absolute path of m's cached file; NULL if it has none.  Caller
  * frees. */
 char	*store_msg_path(struct store *, const struct store_msg *m);
@@ -296,6 +300,14 @@ int		 pending_add(struct store *, const struct pending *);
 int		 pending_list(struct store *, int64_t folder, struct pending **,
 		    size_t *);
 void		 pending_free(struct pending *, size_t);
+/* The id of the operation pending_add() just queued on this
+ * connection. */
+int64_t		 pending_last_id(struct store *);
+/*
+ * Withdraws an operation not yet replayed (undo): 1 if it was still
+ * queued and is gone now, 0 if the engine had already done it, -1.
+ */
+int		 pending_cancel(struct store *, int64_t id);
 /* Removes a replayed operation (the server confirmed it). */
 int		 pending_done(struct store *, int64_t id);
 /* Records a failed attempt (kept for retry, shown to the user). */

@@ -18,6 +18,10 @@ store.  Loopback only.
     move FOLDER UID DEST
     create NAME | delete NAME | rename OLD NEW
     empty FOLDER                      expunge every message of FOLDER
+    wait FOLDER MSGID [FLAG|!FLAG|gone] [--timeout S]
+                                      poll (one connection) until the message
+                                      is in FOLDER (with FLAG, without !FLAG)
+                                      or gone from it; exit 1 on timeout
     recreate NAME                     delete + create + re-append (new UIDVALIDITY)
     uids FOLDER                       print the UIDs, one per line
 """
@@ -169,6 +173,7 @@ def main():
     p.add_argument('--flags', default='')
     p.add_argument('--msgid', default='')
     p.add_argument('--account', default='')
+    p.add_argument('--timeout', type=float, default=5)
     a = p.parse_args()
     m = connect(a)
     c, args = a.cmd, a.args
@@ -190,6 +195,30 @@ def main():
         flags = '(%s)' % a.flags if a.flags else None
         typ, data = m.append(q(args[0]), flags, when, body)
         rc = typ != 'OK'
+    elif c == 'wait':
+        folder, mid = args[0], args[1]
+        want = args[2] if len(args) > 2 else ''
+        deadline = time.time() + a.timeout
+        rc = 1
+        while time.time() < deadline:
+            m.select(q(folder), readonly=True)
+            typ, data = m.uid('SEARCH', None, 'HEADER', 'Message-ID', '<%s>' % mid)
+            uids = data[0].split() if typ == 'OK' and data and data[0] else []
+            if want == 'gone':
+                ok = not uids
+            elif not uids:
+                ok = False
+            elif not want:
+                ok = True
+            else:
+                typ, fd = m.uid('FETCH', uids[0], '(FLAGS)')
+                flags = fd[0].decode() if fd and isinstance(fd[0], bytes) else ''
+                ok = (want[1:] not in flags) if want.startswith('!') else (want in flags)
+            if ok:
+                rc = 0
+                break
+            m.close()
+            time.sleep(0.1)
     elif c == 'empty':
         m.select(q(args[0]))
         m.uid('STORE', '1:*', '+FLAGS', '(\\Deleted)')

@@ -293,6 +293,26 @@ pending_list(struct store *s, int64_t folder, struct pending **out,
 }
 
 /* Done twice is not an error: the operation is gone either way. */
+int64_t
+pending_last_id(struct store *s)
+{
+	return sqlite3_last_insert_rowid(store_db(s));
+}
+
+int
+pending_cancel(struct store *s, int64_t id)
+{
+	sqlite3_stmt	*st;
+
+	st = pending_prepare(s, "DELETE FROM pending WHERE id = ?1");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (pending_run(s, st, "withdrawing an operation") == -1)
+		return -1;
+	return sqlite3_changes(store_db(s)) > 0 ? 1 : 0;
+}
+
 int
 pending_done(struct store *s, int64_t id)
 {

@@ -226,6 +226,31 @@ store_msg_by_id(struct store *s, int64_t id, struct store_msg *out)
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
+int
+store_msg_find(struct store *s, const char *folder, const char *msgid,
+    struct store_msg *out)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	if (msgid == NULL || *msgid == '\0')
+		return 1;
+	if ((st = store_prepare(s, "SELECT " MSG_COLS " FROM messages m JOIN "
+	    "folders f ON f.id = m.folder_id WHERE f.name = ?1 AND "
+	    "m.message_id = ?2 ORDER BY m.uid DESC LIMIT 1")) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, msgid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_msg_fill(st, out, store_col_str);
+	else if (rc != SQLITE_DONE)
+		store_sqlerr(s, "finding a message");
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
 char *
 store_msg_path(struct store *s, const struct store_msg *m)
 {

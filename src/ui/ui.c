@@ -110,13 +110,22 @@ ui_status_draw(struct ui *ui, int y)
 		pending += ui->accts[i].pending;
 	if (ui->nids > 0)
 		snprintf(sel, sizeof sel, "%zu/%zu", ui->lsel + 1, ui->nids);
-	snprintf(buf, sizeof buf, " %s%s%s  %s  %lld unread%s%s%s%s",
-	    a != NULL ? a->acct->name : "tern", a != NULL ? "/" : "", fname,
-	    ui->nids > 0 ? sel : "empty", (long long)unread,
-	    ui->threads ? "  threads" : "",
-	    ui->filter_text != NULL ? "  filter: " : "",
-	    ui->filter_text != NULL ? ui->filter_text : "",
-	    pending > 0 ? "  [queued changes]" : "");
+	{
+		char	 tags[32] = "", queued[48] = "";
+
+		if (ui->ntags > 0)
+			snprintf(tags, sizeof tags, "  %zu tagged%s",
+			    ui->ntags, ui->tag_prefix ? " ;" : "");
+		if (pending > 0)
+			snprintf(queued, sizeof queued, "  %lld to send",
+			    (long long)pending);
+		snprintf(buf, sizeof buf, " %s%s%s  %s  %lld unread%s%s%s%s%s",
+		    a != NULL ? a->acct->name : "tern", a != NULL ? "/" : "",
+		    fname, ui->nids > 0 ? sel : "empty", (long long)unread,
+		    tags, ui->threads ? "  threads" : "",
+		    ui->filter_text != NULL ? "  filter: " : "",
+		    ui->filter_text != NULL ? ui->filter_text : "", queued);
+	}
 	tty_fill(y, 0, 1, ui->cols, THEME_STATUS);
 	tty_text(y, 0, ui->cols, buf, THEME_STATUS, 1);
 	/* The account states, right-aligned: "work: syncing INBOX 3/9". */
@@ -423,6 +432,8 @@ ui_free(struct ui *ui)
 	size_t	 i;
 
 	ui_ask_clear(ui);
+	ui_undo_clear(ui);
+	ui_tags_clear(ui);
 	ui_pager_close(ui);
 	ui_list_clear(ui);
 	for (i = 0; i < ui->naccts; i++) {

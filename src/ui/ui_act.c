@@ -20,48 +20,6 @@
 #include "sync.h"
 #include "ui_int.h"
 
-/* Queues one pending operation for message id and wakes the engine. */
-static int
-ui_act_queue(struct ui *ui, int64_t id, struct pending *p)
-{
-	struct ui_acct		*a = ui_cur(ui);
-	struct store_msg	 m;
-	int			 rc;
-
-	if (a == NULL || a->store == NULL || id == 0)
-		return -1;
-	if (store_msg_by_id(a->store, id, &m) != 0)
-		return -1;
-	p->folder_id = m.folder_id;
-	p->uid = m.uid;
-	rc = pending_add(a->store, p);
-	store_msg_clear(&m);
-	if (rc == -1) {
-		ui_status(ui, 1, "%s: %s", a->acct->name,
-		    store_error(a->store));
-		return -1;
-	}
-	a->pending = pending_count(a->store);
-	if (a->engine != NULL)
-		engine_wake(a->engine);
-	return 0;
-}
-
-void
-ui_act_flags(struct ui *ui, int64_t id, unsigned set, unsigned clear)
-{
-	struct pending	 p;
-
-	memset(&p, 0, sizeof p);
-	p.op = PENDING_FLAGS;
-	p.set = set;
-	p.clear = clear;
-	if (ui_act_queue(ui, id, &p) == 0) {
-		ui_folders_reload(ui);
-		ui->dirty = 1;
-	}
-}
-
 /* The folder of the open account with role (e.g. "trash"); or NULL. */
 static const struct store_folder *
 ui_act_role(struct ui *ui, const char *role)
@@ -75,6 +33,118 @@ ui_act_role(struct ui *ui, const char *role)
 	return NULL;
 }
 
+/* Forgets the last action's undo record. */
+void
+ui_undo_clear(struct ui *ui)
+{
+	size_t	 i;
+
+	for (i = 0; i < ui->undo.n; i++)
+		store_msg_clear(&ui->undo.items[i].saved);
+	free(ui->undo.items);
+	free(ui->undo.target);
+	memset(&ui->undo, 0, sizeof ui->undo);
+}
+
+/*
+ * Applies one operation to ids[0..n) of the open account, in one
+ * transaction: the screen changes at once, the server follows through
+ * the pending operations.  Remembers what undo needs.  Returns how
+ * many messages it changed.
+ */
+static size_t
+ui_act_batch(struct ui *ui, const int64_t *ids, size_t n, struct pending *tmpl,
+    unsigned mask)
+{
+	struct ui_acct		*a = ui_cur(ui);
+	struct ui_undo_item	*it;
+	struct store_msg	 m;
+	struct pending		 p;
+	size_t			 i, done = 0;
+
+	if (a == NULL || a->store == NULL || n == 0)
+		return 0;
+	ui_undo_clear(ui);
+	ui->undo.acct = (size_t)ui->cur_acct;
+	ui->undo.op = tmpl->op;
+	ui->undo.mask = mask;
+	ui->undo.target = tmpl->target != NULL ? xstrdup(tmpl->target) : NULL;
+	ui->undo.items = xcalloc(n, sizeof *ui->undo.items);
+	if (store_begin(a->store) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (store_msg_by_id(a->store, ids[i], &m) != 0)
+			continue;
+		p = *tmpl;
+		p.folder_id = m.folder_id;
+		p.uid = m.uid;
+		if (p.op == PENDING_FLAGS && ((m.flags & ~p.clear) | p.set) ==
+		    m.flags) {
+			store_msg_clear(&m);
+			continue;	/* nothing would change */
+		}
+		if (pending_add(a->store, &p) == -1) {
+			store_msg_clear(&m);
+			store_rollback(a->store);
+			goto fail;
+		}
+		it = &ui->undo.items[ui->undo.n++];
+		it->pending = pending_last_id(a->store);
+		it->saved = m;		/* owns m's strings now */
+		done++;
+	}
+	if (store_commit(a->store) == -1)
+		goto fail;
+	a->pending = pending_count(a->store);
+	if (a->engine != NULL && done > 0)
+		engine_wake(a->engine);
+	return done;
+fail:
+	ui_status(ui, 1, "%s: %s", a->acct->name, store_error(a->store));
+	ui_undo_clear(ui);
+	return 0;
+}
+
+/* The messages an action works on: the tagged ones after ';'. */
+static int64_t *
+ui_act_ids(struct ui *ui, int64_t id, size_t *np)
+{
+	int64_t	*v;
+
+	if (ui->tag_prefix) {
+		ui->tag_prefix = 0;
+		*np = ui->ntags;
+		v = xcalloc(ui->ntags ? ui->ntags : 1, sizeof *v);
+		memcpy(v, ui->tags, ui->ntags * sizeof *v);
+		return v;
+	}
+	*np = id != 0;
+	v = xcalloc(1, sizeof *v);
+	v[0] = id;
+	return v;
+}
+
+void
+ui_act_flags(struct ui *ui, int64_t id, unsigned set, unsigned clear)
+{
+	struct pending	 p;
+	int64_t		*ids;
+	size_t		 n, done;
+
+	memset(&p, 0, sizeof p);
+	p.op = PENDING_FLAGS;
+	p.set = set;
+	p.clear = clear;
+	ids = ui_act_ids(ui, id, &n);
+	done = ui_act_batch(ui, ids, n, &p, set | clear);
+	free(ids);
+	if (n > 1)
+		ui_status(ui, 0, "%zu message%s changed", done,
+		    done == 1 ? "" : "s");
+	ui_folders_reload(ui);
+	ui->dirty = 1;
+}
+
 void
 ui_act_move(struct ui *ui, int64_t id, const char *name, int copy)
 {
@@ -82,9 +152,11 @@ ui_act_move(struct ui *ui, int64_t id, const char *name, int copy)
 	const struct store_folder	*t = NULL;
 	struct pending			 p;
 	ssize_t				 fi;
+	int64_t				*ids;
+	size_t				 n, done;
 	int				 in_pager = ui->pager.open;
 
-	if (a == NULL || id == 0)
+	if (a == NULL)
 		return;
 	memset(&p, 0, sizeof p);
 	if (name == NULL) {			/* delete */
@@ -115,11 +187,17 @@ ui_act_move(struct ui *ui, int64_t id, const char *name, int copy)
 		p.op = copy ? PENDING_COPY : PENDING_MOVE;
 		p.target = t->name;
 	}
-	if (ui_act_queue(ui, id, &p) == -1)
+	ids = ui_act_ids(ui, id, &n);
+	done = ui_act_batch(ui, ids, n, &p, 0);
+	free(ids);
+	if (done == 0)
 		return;
-	ui_status(ui, 0, "%s%s%s", copy ? "copied to " : p.op ==
+	if (!copy)
+		ui_tags_forget_gone(ui);
+	ui_status(ui, 0, "%zu message%s %s%s (u undoes)", done,
+	    done == 1 ? "" : "s", copy ? "copied to " : p.op ==
 	    PENDING_EXPUNGE ? "deleted" : "moved to ",
-	    p.op == PENDING_EXPUNGE ? "" : t->display, "");
+	    p.op == PENDING_EXPUNGE ? "" : t->display);
 	ui_folders_reload(ui);
 	ui_list_reload(ui);
 	/* In the pager, go on to the message that took its place. */
@@ -129,6 +207,99 @@ ui_act_move(struct ui *ui, int64_t id, const char *name, int copy)
 		else
 			ui_pager_close(ui);
 	}
+}
+
+/*
+ * Undoes the last action through the same pending path: flags are set
+ * back; a move or delete not yet sent is withdrawn and the message put
+ * back in the list; one already done on the server is moved back from
+ * where it went (found there by its Message-ID once that folder has
+ * synced).
+ */
+void
+ui_act_undo(struct ui *ui)
+{
+	struct ui_undo		*u = &ui->undo;
+	struct ui_acct		*a;
+	struct store_folder	 src;
+	struct store_msg	*m, there;
+	struct pending		 p;
+	size_t			 i, back = 0, later = 0, lost = 0;
+
+	if (u->n == 0) {
+		ui_status(ui, 0, "nothing to undo");
+		return;
+	}
+	a = &ui->accts[u->acct];
+	if (a->store == NULL || store_begin(a->store) == -1)
+		return;
+	for (i = 0; i < u->n; i++) {
+		if (u->items[i].done)
+			continue;
+		m = &u->items[i].saved;
+		memset(&p, 0, sizeof p);
+		u->items[i].done = 1;
+		if (u->op == PENDING_FLAGS) {
+			p.op = PENDING_FLAGS;
+			p.folder_id = m->folder_id;
+			p.uid = m->uid;
+			p.set = m->flags & u->mask;
+			p.clear = ~m->flags & u->mask;
+			if (pending_add(a->store, &p) == 0)
+				back++;
+			continue;
+		}
+		if (u->op == PENDING_COPY)
+			continue;	/* a copy is undone by deleting it */
+		if (pending_cancel(a->store, u->items[i].pending) == 1) {
+			/* Never sent: put the row back as it was. */
+			m->cached = 0;
+			free(m->file);
+			m->file = xstrdup("");
+			if (store_msg_put(a->store, m) == 0)
+				back++;
+			continue;
+		}
+		if (u->op == PENDING_EXPUNGE || u->target == NULL ||
+		    store_folder_get_id(a->store, m->folder_id, &src) != 0) {
+			lost++;
+			continue;
+		}
+		if (store_msg_find(a->store, u->target, m->message_id,
+		    &there) == 0) {
+			p.op = PENDING_MOVE;
+			p.folder_id = there.folder_id;
+			p.uid = there.uid;
+			p.target = src.name;
+			if (pending_add(a->store, &p) == 0)
+				back++;
+			store_msg_clear(&there);
+		} else {
+			later++;
+			u->items[i].done = 0;	/* u again, after the sync */
+		}
+		store_folder_clear(&src);
+	}
+	if (store_commit(a->store) == -1) {
+		ui_status(ui, 1, "%s: %s", a->acct->name,
+		    store_error(a->store));
+		return;
+	}
+	if (a->engine != NULL)
+		engine_wake(a->engine);
+	a->pending = pending_count(a->store);
+	if (later == 0 && lost == 0)
+		ui_status(ui, 0, "undone (%zu message%s)", back,
+		    back == 1 ? "" : "s");
+	else
+		ui_status(ui, later ? 0 : 1, "undone %zu; %zu not yet seen in "
+		    "%s (u again after the sync)%s", back, later,
+		    u->target != NULL ? u->target : "", lost ?
+		    "; an expunge cannot be undone" : "");
+	if (later == 0)
+		ui_undo_clear(ui);
+	ui_folders_reload(ui);
+	ui_list_reload(ui);
 }
 
 /* Runs argv; on the terminal (curses suspended) when fg, else detached. */

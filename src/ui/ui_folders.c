@@ -178,6 +178,8 @@ ui_folders_open(struct ui *ui, size_t row)
 		return;
 	}
 	ui_pager_close(ui);
+	if ((ssize_t)r->acct != ui->cur_acct || f->id != ui->cur_folder)
+		ui_tags_clear(ui);	/* tags belong to one folder */
 	ui->cur_acct = (ssize_t)r->acct;
 	ui->cur_folder = f->id;
 	ui->lsel = ui->ltop = 0;

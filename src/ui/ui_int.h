@@ -83,6 +83,22 @@ struct ui_ask {
 	char		 text[512];	/* sanitized */
 };
 
+/* What undo needs of the last action (one message or a batch). */
+struct ui_undo_item {
+	struct store_msg saved;		/* the row before the action */
+	int64_t		 pending;	/* the queued operation's id */
+	int		 done;		/* undone already */
+};
+
+struct ui_undo {
+	size_t		 acct;
+	enum pending_op	 op;
+	unsigned	 mask;		/* FLAGS: the flags it changed */
+	char		*target;	/* MOVE/COPY: the folder's server name */
+	struct ui_undo_item *items;
+	size_t		 n;
+};
+
 /* A key binding: (pane or all) key -> action with an argument. */
 struct ui_bind {
 	int		 pane;		/* enum ui_pane, or -1 for every pane */
@@ -117,6 +133,11 @@ struct ui {
 	int			 partial;	/* ids holds the first screenful only */
 	int64_t			*collapsed;	/* thread roots folded */
 	size_t			 ncollapsed;
+
+	int64_t			*tags;		/* tagged ids, sorted */
+	size_t			 ntags;
+	int			 tag_prefix;	/* ';': the next action is on them */
+	struct ui_undo		 undo;
 
 	struct ui_pager		 pager;
 	struct ui_prompt	 prompt;
@@ -252,6 +273,22 @@ void	 ui_act_save_part(struct ui *, const char *arg);
 void	 ui_act_view_part(struct ui *, const char *arg);
 /* Opens URL N of the open message with the opener. */
 void	 ui_act_open_url(struct ui *, const char *arg);
+/* Undoes the last action (or batch); forgets it. */
+void	 ui_act_undo(struct ui *);
+void	 ui_undo_clear(struct ui *);
+
+/* ---- ui_tag.c: tagged messages. ---- */
+/* 1 if id is tagged. */
+int	 ui_tags_has(struct ui *, int64_t id);
+/* Tags (on 1), untags (0) or toggles (-1) id. */
+void	 ui_tags_set(struct ui *, int64_t id, int on);
+/* Tags (or untags) every message of the open folder matching query. */
+int	 ui_tags_query(struct ui *, const char *query, int on);
+/* Tags every message of the selected message's thread. */
+void	 ui_tags_thread(struct ui *, int on);
+/* Drops tags of messages no longer in the open folder. */
+void	 ui_tags_forget_gone(struct ui *);
+void	 ui_tags_clear(struct ui *);
 
 /* ---- tty.c: the only code that draws with curses. ---- */
 int	 tty_init(struct ui *, char **errp);

@@ -452,6 +452,77 @@ a_next_unread(struct ui *ui, const char *arg)
 	ui_status(ui, 0, "no more unread messages here");
 }
 
+static void
+a_tag(struct ui *ui, const char *arg)
+{
+	int64_t	 id = ui_list_selected(ui);
+
+	(void)arg;
+	if (id == 0)
+		return;
+	ui_tags_set(ui, id, -1);
+	ui_list_move(ui, 1, ui->list_h);
+}
+
+static void
+a_tag_pattern(struct ui *ui, const char *arg)
+{
+	ui_tags_query(ui, arg, 1);
+}
+
+static void
+a_untag_pattern(struct ui *ui, const char *arg)
+{
+	ui_tags_query(ui, arg, 0);
+}
+
+static void
+a_tag_prefix(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	if (ui->ntags == 0) {
+		ui_status(ui, 0, "no message is tagged (t tags one, T by "
+		    "query)");
+		return;
+	}
+	ui->tag_prefix = 1;
+	ui_status(ui, 0, "; the next action works on the %zu tagged",
+	    ui->ntags);
+}
+
+static void
+a_tag_thread(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_tags_thread(ui, 1);
+	ui_status(ui, 0, "%zu tagged", ui->ntags);
+}
+
+/* Marks the selected message's whole thread read, as one batch. */
+static void
+a_read_thread(struct ui *ui, const char *arg)
+{
+	int64_t	*saved = ui->tags;
+	size_t	 nsaved = ui->ntags;
+
+	(void)arg;
+	ui->tags = NULL;
+	ui->ntags = 0;
+	ui_tags_thread(ui, 1);
+	ui->tag_prefix = 1;
+	ui_act_flags(ui, 0, FLAG_SEEN, 0);
+	free(ui->tags);
+	ui->tags = saved;
+	ui->ntags = nsaved;
+}
+
+static void
+a_undo(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_act_undo(ui);
+}
+
 static void a_view(struct ui *ui, const char *a) { ui_act_view_part(ui, a); }
 static void a_save(struct ui *ui, const char *a) { ui_act_save_part(ui, a); }
 static void
@@ -559,6 +630,18 @@ const struct ui_action ui_actions[] = {
 	{ "next-message", "next message", a_next_msg, 0 },
 	{ "prev-message", "previous message", a_prev_msg, 0 },
 	{ "next-unread", "next unread message", a_next_unread, 0 },
+	{ "tag", "tag or untag the message (and go to the next)", a_tag, 0 },
+	{ "tag-pattern", "tag the messages matching QUERY", a_tag_pattern,
+	    1 },
+	{ "untag-pattern", "untag the messages matching QUERY (empty: all)",
+	    a_untag_pattern, 1 },
+	{ "tag-prefix", "apply the next action to every tagged message",
+	    a_tag_prefix, 0 },
+	{ "tag-thread", "tag the message's whole thread", a_tag_thread, 0 },
+	{ "read-thread", "mark the message's whole thread read",
+	    a_read_thread, 0 },
+	{ "undo", "undo the last action (or batch), also on the server",
+	    a_undo, 0 },
 	{ "view-part", "open part N with its mailcap viewer", a_view, 1 },
 	{ "save-part", "save part N (to save_dir, or N DIR)", a_save, 1 },
 	{ "urls", "list the URLs and open one", a_urls, 0 },
@@ -600,7 +683,11 @@ static const struct {
 	{ PANE_LIST, "N", "toggle-read" }, { PANE_LIST, "F", "toggle-flag" },
 	{ PANE_LIST, "d", "delete" }, { PANE_LIST, "m", "move" },
 	{ PANE_LIST, "C", "copy" }, { PANE_LIST, "a", "archive" },
-	{ PANE_LIST, "T", "toggle-threads" }, { PANE_LIST, "z", "fold" },
+	{ PANE_LIST, "V", "toggle-threads" }, { PANE_LIST, "z", "fold" },
+	{ PANE_LIST, "t", "tag" }, { PANE_LIST, "T", "tag-pattern" },
+	{ PANE_LIST, "C-t", "untag-pattern" }, { -1, ";", "tag-prefix" },
+	{ PANE_LIST, "*", "tag-thread" }, { -1, "C-r", "read-thread" },
+	{ -1, "u", "undo" },
 	{ PANE_LIST, "o", "sort" }, { PANE_LIST, "<F1>", "help" },
 	{ PANE_LIST, "<Tab>", "next-unread" },
 
@@ -612,7 +699,7 @@ static const struct {
 	{ PANE_PAGER, "d", "delete" }, { PANE_PAGER, "m", "move" },
 	{ PANE_PAGER, "a", "archive" }, { PANE_PAGER, "h", "toggle-headers" },
 	{ PANE_PAGER, "R", "toggle-raw" }, { PANE_PAGER, "v", "view-part" },
-	{ PANE_PAGER, "s", "save-part" }, { PANE_PAGER, "u", "urls" },
+	{ PANE_PAGER, "s", "save-part" }, { PANE_PAGER, "U", "urls" },
 	{ PANE_PAGER, "n", "find-next" }, { PANE_PAGER, "<Tab>",
 	    "next-unread" },
 };

@@ -246,11 +246,12 @@ ui_list_line(struct ui *ui, int y, int x, int w, size_t i,
 	enum theme_obj	 obj = THEME_LIST;
 	unsigned	 extra = 0;
 	char		 flags[8], date[64], size[32], *from, *subj;
+	int		 tagged = ui_tags_has(ui, m->id);
 	char		 line[1024];
 	int		 fw, sel = i == ui->lsel, used;
 	const char	*prefix = ui->trows != NULL ? ui->trows[i].prefix : "";
 
-	snprintf(flags, sizeof flags, "%c%c%c",
+	snprintf(flags, sizeof flags, "%c%c%c%c", tagged ? '*' : ' ',
 	    (m->flags & FLAG_SEEN) ? ' ' : 'N',
 	    (m->flags & FLAG_FLAGGED) ? '!' : ' ',
 	    (m->flags & FLAG_DELETED) ? 'D' :
@@ -259,7 +260,9 @@ ui_list_line(struct ui *ui, int y, int x, int w, size_t i,
 	    sizeof date);
 	from = ui_list_sender(m->from);
 	subj = sanitize_for_display(m->subject, strlen(m->subject), 0);
-	if (m->flags & FLAG_DELETED)
+	if (tagged)
+		obj = THEME_LIST_MARKED;
+	else if (m->flags & FLAG_DELETED)
 		obj = THEME_LIST_DELETED;
 	else if (m->flags & FLAG_FLAGGED)
 		obj = THEME_LIST_FLAGGED;

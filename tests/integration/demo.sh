@@ -11,6 +11,7 @@ DTMP="$T_DIR/tmp"
 mkdir -p "$DTMP"
 rm -f "$CFG"
 trap tui_stop EXIT
+trap 'exit 1' INT TERM HUP
 
 # Run from the source tree, as the README does (the themes are there).
 tui_start 150 40 \
@@ -29,8 +30,8 @@ tui_keys "subject:digest" Enter
 tui_check "/ filters the list with a search query" 5 "filter: subject:digest"
 tui_keys Enter
 tui_check "an HTML-only mail is rendered as text" 5 "HTML-only message: tern shows it as text"
-tui_keys u
-tui_check "u lists the message's URLs" 5 "1 +https://example.com/1"
+tui_keys U
+tui_check "U lists the message's URLs" 5 "1 +https://example.com/1"
 tui_keys Escape
 if tui_screen | grep -q "<p>\|<ul>"; then fail "no HTML tags reach the screen" "$(tui_screen)"
 else pass "no HTML tags reach the screen"; fi
@@ -63,9 +64,9 @@ tui_keys Enter
 # Flag a message offline: the list shows it at once.
 tui_keys g
 tui_keys F
-tui_check "F flags the selected message at once" 5 "│[N ]! "
-tui_keys T
-tui_check "T shows the threads" 5 "threads"
+tui_check "F flags the selected message at once" 5 "│ [N ]! "
+tui_keys V
+tui_check "V shows the threads" 5 "threads"
 tui_check "replies are drawn under their thread" 5 "└─>"
 
 tui_keys Q
@@ -78,12 +79,14 @@ colours() { $TUI_TMUX capture-pane -e -p -t "$TUI_SESSION" 2>/dev/null | grep -E
 tui_start 150 40 \
     "cd '$SRCDIR' && env TMPDIR='$DTMP' TERM=xterm-256color '$TERN' --demo; sleep 30"
 tui_wait 10 "Welcome to tern"
+sleep 0.5	# the frame after the first one (the whole list) too
 if colours; then pass "the default theme draws in colour"
 else fail "the default theme draws in colour" "$($TUI_TMUX capture-pane -e -p -t "$TUI_SESSION" | od -c | head -20)"; fi
 tui_keys Q
 tui_start 150 40 \
     "cd '$SRCDIR' && env TMPDIR='$DTMP' NO_COLOR=1 TERM=xterm-256color '$TERN' --demo; sleep 30"
 tui_wait 10 "Welcome to tern"
+sleep 0.5	# the frame after the first one (the whole list) too
 if colours; then fail "NO_COLOR: no colour, attributes only" "$($TUI_TMUX capture-pane -e -p -t "$TUI_SESSION" | head -5 | od -c | head -20)"
 elif $TUI_TMUX capture-pane -e -p -t "$TUI_SESSION" | grep -qa "$(printf '\033')\\[7m\|$(printf '\033')\\[[0-9;]*;7m"; then pass "NO_COLOR: no colour, attributes only (the selection is reverse)"
 else fail "NO_COLOR: no colour, attributes only (the selection is reverse)" "$($TUI_TMUX capture-pane -e -p -t "$TUI_SESSION" | head -3 | od -c | head)"; fi

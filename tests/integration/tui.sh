@@ -14,6 +14,7 @@ CTL="python3 $SRCDIR/tests/imapctl.py --port $TERN_IMAPS_PORT --user dave --pass
 RAW="$T_DIR/raw.out"
 
 trap tui_stop EXIT
+trap 'exit 1' INT TERM HUP
 
 # The mailbox: a thread, a wide-character message, a hostile one, a folder.
 $CTL create Lists >/dev/null 2>&1
@@ -97,7 +98,7 @@ tui_check "a message delivered to INBOX appears in the list" 5 "delivered while 
 # server (another client sees it) within seconds.
 tui_keys g
 tui_keys x
-tui_check "a key from [keys.list] runs its action (x = toggle-flag)" 5 "│N! .*delivered while watching"
+tui_check "a key from [keys.list] runs its action (x = toggle-flag)" 5 "│ N! .*delivered while watching"
 i=0
 until $CTL state | python3 -c '
 import json, sys

@@ -1,0 +1,193 @@
+/*
+ * ui_tag.c - tagged messages (mutt's tags): one at a time, by a search
+ * query, or a whole thread; ';' then applies the next action to all of
+ * them.  Tags live in the UI for the session (a sorted array of ids,
+ * so drawing a row asks a binary search).  The UI thread.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ui_int.h"
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+ui_tags_has(struct ui *ui, int64_t id)
+{
+	return ui->ntags > 0 && bsearch(&id, ui->tags, ui->ntags,
+	    sizeof *ui->tags, id_cmp) != NULL;
+}
+
+void
+ui_tags_set(struct ui *ui, int64_t id, int on)
+{
+	int64_t	*at;
+	size_t	 i;
+
+	at = ui->ntags > 0 ? bsearch(&id, ui->tags, ui->ntags,
+	    sizeof *ui->tags, id_cmp) : NULL;
+	if (on == -1)
+		on = at == NULL;
+	if (on && at == NULL) {
+		ui->tags = xrealloc(ui->tags, (ui->ntags + 1) *
+		    sizeof *ui->tags);
+		for (i = ui->ntags; i > 0 && ui->tags[i - 1] > id; i--)
+			ui->tags[i] = ui->tags[i - 1];
+		ui->tags[i] = id;
+		ui->ntags++;
+	} else if (!on && at != NULL) {
+		i = (size_t)(at - ui->tags);
+		memmove(at, at + 1, (ui->ntags - i - 1) * sizeof *ui->tags);
+		ui->ntags--;
+	}
+	ui->dirty = 1;
+}
+
+/* Tags or untags every id of ids[0..n). */
+static void
+ui_tags_many(struct ui *ui, const int64_t *ids, size_t n, int on)
+{
+	size_t	 i, j, k;
+	int64_t	*v;
+
+	if (!on) {
+		for (i = 0; i < n; i++)
+			ui_tags_set(ui, ids[i], 0);
+		return;
+	}
+	/* Merge: sort the new ids in, dropping duplicates. */
+	v = xcalloc(ui->ntags + n + 1, sizeof *v);
+	memcpy(v, ui->tags, ui->ntags * sizeof *v);
+	memcpy(v + ui->ntags, ids, n * sizeof *v);
+	qsort(v, ui->ntags + n, sizeof *v, id_cmp);
+	for (i = 0, k = 0; i < ui->ntags + n; i = j) {
+		v[k++] = v[i];
+		for (j = i + 1; j < ui->ntags + n && v[j] == v[i]; j++)
+			;
+	}
+	free(ui->tags);
+	ui->tags = v;
+	ui->ntags = k;
+	ui->dirty = 1;
+}
+
+int
+ui_tags_query(struct ui *ui, const char *text, int on)
+{
+	struct ui_acct	*a = ui_cur(ui);
+	struct query	 q;
+	int64_t		*ids;
+	size_t		 n;
+	char		*err = NULL;
+
+	if (a == NULL || a->store == NULL)
+		return -1;
+	if (!on && (text == NULL || *text == '\0')) {
+		ui_tags_clear(ui);
+		ui_status(ui, 0, "no message tagged");
+		return 0;
+	}
+	if (query_compile(text, time(NULL), &q, &err) == -1) {
+		ui_status(ui, 1, "%s", err);
+		free(err);
+		return -1;
+	}
+	if (store_list_ids(a->store, ui->cur_folder, STORE_SORT_DATE, 0, &q,
+	    0, &ids, &n) == -1) {
+		query_free(&q);
+		ui_status(ui, 1, "%s", store_error(a->store));
+		return -1;
+	}
+	query_free(&q);
+	ui_tags_many(ui, ids, n, on);
+	free(ids);
+	ui_status(ui, 0, "%zu %stagged; %zu tagged in all (; then a key "
+	    "acts on them)", n, on ? "" : "un", ui->ntags);
+	return 0;
+}
+
+void
+ui_tags_thread(struct ui *ui, int on)
+{
+	struct ui_acct		*a = ui_cur(ui);
+	struct store_msg	 m;
+	struct query		 q;
+	int64_t			*ids;
+	size_t			 n, r, e;
+	char			*root, *sp;
+
+	if (a == NULL || a->store == NULL || ui->nids == 0)
+		return;
+	if (ui->trows != NULL) {
+		/* The threaded view knows the thread: its rows. */
+		for (r = ui->lsel; r > 0 && ui->trows[r].depth > 0; r--)
+			;
+		for (e = r + 1; e < ui->nids && ui->trows[e].depth > 0; e++)
+			;
+		ui_tags_many(ui, ui->ids + r, e - r, on);
+		if (!on)
+			for (; r < e; r++)
+				ui_tags_set(ui, ui->ids[r], 0);
+		return;
+	}
+	/* Flat: the thread's first message is the first Reference. */
+	if (store_msg_by_id(a->store, ui_list_selected(ui), &m) != 0)
+		return;
+	root = xstrdup(m.references[0] != '\0' ? m.references :
+	    m.in_reply_to[0] != '\0' ? m.in_reply_to : m.message_id);
+	if ((sp = strchr(root, ' ')) != NULL)
+		*sp = '\0';
+	store_msg_clear(&m);
+	if (*root == '\0' || strchr(root, '"') != NULL) {
+		free(root);
+		return;
+	}
+	memset(&q, 0, sizeof q);
+	q.where = "(m.message_id = ?1 OR m.in_reply_to = ?1 OR "
+	    "instr(' ' || m.refs || ' ', ' ' || ?1 || ' ') > 0)";
+	q.params = xcalloc(1, sizeof *q.params);
+	q.nparams = 1;
+	q.params[0].s = root;
+	if (store_list_ids(a->store, ui->cur_folder, STORE_SORT_DATE, 0, &q,
+	    0, &ids, &n) == 0) {
+		ui_tags_many(ui, ids, n, on);
+		free(ids);
+	}
+	free(q.params);
+	free(root);
+}
+
+void
+ui_tags_forget_gone(struct ui *ui)
+{
+	struct ui_acct		*a = ui_cur(ui);
+	struct store_msg	 m;
+	size_t			 i, k = 0;
+
+	for (i = 0; i < ui->ntags; i++) {
+		if (a != NULL && a->store != NULL &&
+		    store_msg_by_id(a->store, ui->tags[i], &m) == 0) {
+			if (m.folder_id == ui->cur_folder)
+				ui->tags[k++] = ui->tags[i];
+			store_msg_clear(&m);
+		}
+	}
+	ui->ntags = k;
+}
+
+void
+ui_tags_clear(struct ui *ui)
+{
+	free(ui->tags);
+	ui->tags = NULL;
+	ui->ntags = 0;
+	ui->tag_prefix = 0;
+	ui->dirty = 1;
+}
