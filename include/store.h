@@ -242,9 +242,9 @@ struct store_key {
 };
 
 /*
- * The ids of folder's messages (matching filter, if not NULL) in sort
- * order, ascending or reversed: all, or the first limit (> 0); *idsp
- * is owned by the caller.
+ * The ids of folder's messages (every folder's when folder is 0)
+ * matching filter, if not NULL, in sort order, ascending or reversed:
+ * all, or the first limit (> 0); *idsp is owned by the caller.
  */
 int	 store_list_ids(struct store *, int64_t folder, enum store_sort,
 	    int reverse, const struct query *filter, size_t limit,

@@ -126,6 +126,11 @@ START_TEST(sorts)
 		free(got);
 		free(ids);
 	}
+	/* Folder 0: every folder (the same four are in Other too). */
+	ck_assert_int_eq(store_list_ids(s, 0, STORE_SORT_DATE, 1, NULL, 0,
+	    &ids, &n), 0);
+	ck_assert_uint_eq(n, 8);
+	free(ids);
 	/* The first screenful only: the same order, cut. */
 	ck_assert_int_eq(store_list_ids(s, inbox, STORE_SORT_DATE, 1, NULL, 2,
 	    &ids, &n), 0);

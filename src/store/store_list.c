@@ -25,7 +25,7 @@ static const char *const sort_sql[] = {
 /* "SELECT cols ... WHERE folder [AND filter] ORDER BY ..."; caller frees. */
 static char *
 list_sql(const char *cols, enum store_sort sort, int reverse,
-    const struct query *filter)
+    const struct query *filter, int all)
 {
 	const char	*dir = reverse ? "DESC" : "ASC";
 	char		*order, *sql;
@@ -39,9 +39,10 @@ list_sql(const char *cols, enum store_sort sort, int reverse,
 	 * appearance, but after the largest ?N seen before them.
 	 */
 	sql = xasprintf("SELECT %s FROM messages m JOIN folders f ON "
-	    "f.id = m.folder_id WHERE %s%s%sm.folder_id = ?%zu ORDER BY %s",
+	    "f.id = m.folder_id WHERE %s%s%s%s%zu ORDER BY %s",
 	    cols, filter != NULL ? "(" : "", filter != NULL ? filter->where :
 	    "", filter != NULL ? ") AND " : "",
+	    all ? "0 = ?" : "m.folder_id = ?",
 	    (filter != NULL ? filter->nparams : 0) + 1, order);
 	free(order);
 	return sql;
@@ -55,7 +56,8 @@ list_prepare(struct store *s, const char *cols, int64_t folder,
 	char		*sql;
 	size_t		 i, n = filter != NULL ? filter->nparams : 0;
 
-	sql = list_sql(cols, sort, reverse, filter);
+	/* Folder 0: every folder of the account (search results). */
+	sql = list_sql(cols, sort, reverse, filter, folder == 0);
 	st = store_prepare(s, sql);
 	free(sql);
 	if (st == NULL)

@@ -254,7 +254,7 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 			break;
 		}
 		if (ui_cur(ui) == a && (ev->folder_id == 0 ||
-		    ev->folder_id == ui->cur_folder))
+		    ui->cur_folder == 0 || ev->folder_id == ui->cur_folder))
 			ui_list_reload(ui);
 		break;
 	case EV_ERROR:
@@ -445,6 +445,7 @@ ui_free(struct ui *ui)
 	free(ui->frows);
 	free(ui->collapsed);
 	free(ui->filter_text);
+	free(ui->find);
 	if (ui->filter != NULL) {
 		query_free(ui->filter);
 		free(ui->filter);

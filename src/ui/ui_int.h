@@ -71,6 +71,10 @@ struct ui_prompt {
 	size_t		 len;		/* bytes in buf */
 	size_t		 cur;		/* cursor, a byte offset */
 	int		 secret;	/* a password: shown as '*', wiped */
+	int		 folders;	/* Tab completes folder names */
+	char		 stem[256];	/* what Tab completes, "" before Tab */
+	size_t		 next;		/* the next folder Tab tries */
+	ui_prompt_fn	 changed;	/* called after each edit, or NULL */
 	ui_prompt_fn	 fn;
 	void		*arg;
 };
@@ -129,6 +133,7 @@ struct ui {
 	int			 reverse;
 	struct query		*filter;
 	char			*filter_text;
+	char			*find;		/* the last / text in the list */
 	int			 starting;	/* the first frame is not drawn yet */
 	int			 partial;	/* ids holds the first screenful only */
 	int64_t			*collapsed;	/* thread roots folded */

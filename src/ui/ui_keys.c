@@ -16,6 +16,14 @@
 #include "sync.h"
 #include "ui_int.h"
 
+static int
+id_cmp(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* Rows a page moves: the pane's height less one line of context. */
 static long
 page(struct ui *ui)
@@ -303,19 +311,13 @@ a_sync(struct ui *ui, const char *arg)
 	ui_status(ui, 0, "syncing");
 }
 
+/* Shows only the messages matching a query (empty: all again). */
 static void
-a_filter(struct ui *ui, const char *arg)
+a_limit(struct ui *ui, const char *arg)
 {
 	struct query	*q;
 	char		*err = NULL;
 
-	if (ui->focus == PANE_PAGER) {
-		free(ui->pager.find);
-		ui->pager.find = xstrdup(arg);
-		if (ui_pager_find(ui, arg, ui->pager_w) == -1)
-			ui_status(ui, 1, "not found: %s", arg);
-		return;
-	}
 	if (ui->filter != NULL) {
 		query_free(ui->filter);
 		free(ui->filter);
@@ -338,10 +340,105 @@ a_filter(struct ui *ui, const char *arg)
 	ui_list_reload(ui);
 }
 
+/*
+ * The next message (after the selection, wrapping) whose sender or
+ * subject holds text: the ids matching are read once from the store,
+ * then the list is walked in display order.
+ */
+static int
+list_find(struct ui *ui, const char *text, int from_next)
+{
+	struct ui_acct	*a = ui_cur(ui);
+	struct query	 q;
+	int64_t		*hits;
+	size_t		 n, i, k, start;
+	char		*pat;
+	int		 found = -1;
+
+	if (a == NULL || a->store == NULL || ui->nids == 0 || *text == '\0')
+		return -1;
+	pat = xasprintf("%%%s%%", text);
+	memset(&q, 0, sizeof q);
+	q.where = "(m.subject LIKE ?1 OR m.from_addr LIKE ?1)";
+	q.params = xcalloc(1, sizeof *q.params);
+	q.nparams = 1;
+	q.params[0].s = pat;
+	if (store_list_ids(a->store, ui->cur_folder, STORE_SORT_DATE, 0, &q,
+	    0, &hits, &n) == 0) {
+		qsort(hits, n, sizeof *hits, id_cmp);
+		start = ui->lsel + (from_next ? 1 : 0);
+		for (k = 0; k < ui->nids && n > 0; k++) {
+			i = (start + k) % ui->nids;
+			if (bsearch(&ui->ids[i], hits, n, sizeof *hits,
+			    id_cmp) != NULL) {
+				ui->lsel = i;
+				found = 0;
+				break;
+			}
+		}
+		free(hits);
+	}
+	free(q.params);
+	free(pat);
+	ui->dirty = 1;
+	return found;
+}
+
+/* As the user types after '/': the selection follows the text. */
+static void
+search_typed(struct ui *ui, const char *text, void *arg)
+{
+	(void)arg;
+	if (text != NULL && *text != '\0' && list_find(ui, text, 0) == -1)
+		ui_status(ui, 1, "not found: %s", text);
+	else
+		ui->msg[0] = '\0';
+}
+
+/* '/': in the list an incremental search, in the pager a text search. */
+static void
+a_search(struct ui *ui, const char *arg)
+{
+	if (ui->focus == PANE_PAGER) {
+		free(ui->pager.find);
+		ui->pager.find = xstrdup(arg);
+		if (ui_pager_find(ui, arg, ui->pager_w) == -1)
+			ui_status(ui, 1, "not found: %s", arg);
+		return;
+	}
+	free(ui->find);
+	ui->find = xstrdup(arg);
+	if (list_find(ui, arg, 0) == -1)
+		ui_status(ui, 1, "not found: %s", arg);
+}
+
+/* Every folder of the account: the results of a query, as a list. */
+static void
+a_search_all(struct ui *ui, const char *arg)
+{
+	if (ui->cur_acct < 0)
+		return;
+	ui_pager_close(ui);
+	ui_tags_clear(ui);
+	ui->cur_folder = 0;
+	ui->lsel = 0;
+	a_limit(ui, arg);
+	ui->focus = PANE_LIST;
+	ui_status(ui, 0, "%zu message%s in all folders of %s", ui->nids,
+	    ui->nids == 1 ? "" : "s", ui->accts[ui->cur_acct].acct->name);
+}
+
 static void
 a_find_next(struct ui *ui, const char *arg)
 {
 	(void)arg;
+	if (ui->focus != PANE_PAGER) {
+		if (ui->find == NULL)
+			ui_status(ui, 0, "nothing to find yet: /");
+		else if (list_find(ui, ui->find, 1) == -1)
+			ui_status(ui, 1, "not found: %s", ui->find);
+		return;
+	}
 	if (ui->pager.find == NULL)
 		ui_status(ui, 0, "nothing to find yet: /");
 	else if (ui_pager_find(ui, ui->pager.find, ui->pager_w) == -1)
@@ -617,9 +714,13 @@ const struct ui_action ui_actions[] = {
 	{ "copy", "copy to the folder NAME", a_copy, 1 },
 	{ "archive", "move to the Archive folder", a_archive, 0 },
 	{ "sync", "sync every account now", a_sync, 0 },
-	{ "search", "list: show only messages matching QUERY (empty: all); "
-	    "pager: find TEXT", a_filter, 1 },
-	{ "find-next", "find the pager text again", a_find_next, 0 },
+	{ "search", "find TEXT: in the list the next sender or subject "
+	    "holding it, as you type; in the pager the text", a_search, 1 },
+	{ "limit", "show only the messages matching QUERY (empty: all)",
+	    a_limit, 1 },
+	{ "search-all", "list the messages matching QUERY in every folder "
+	    "of the account", a_search_all, 1 },
+	{ "find-next", "find the text of / again", a_find_next, 0 },
 	{ "toggle-threads", "threaded or flat list", a_threads, 0 },
 	{ "fold", "fold or unfold the thread", a_fold, 0 },
 	{ "sort", "sort by date, from, subject or size (reverse-...)",
@@ -674,7 +775,8 @@ static const struct {
 	{ PANE_FOLDERS, "l", "open" }, { PANE_FOLDERS, "<Right>", "open" },
 	{ PANE_FOLDERS, "<Space>", "open" },
 
-	{ PANE_LIST, "l", "open" }, { PANE_LIST, "<Right>", "open" },
+	{ PANE_LIST, "l", "limit" }, { PANE_LIST, "<Right>", "open" },
+	{ PANE_LIST, "n", "find-next" }, { PANE_LIST, "S", "search-all" },
 	{ PANE_LIST, "<Space>", "open" },
 	{ PANE_LIST, "h", "focus-folders" }, { PANE_LIST, "<Left>",
 	    "focus-folders" },
@@ -812,6 +914,11 @@ run(struct ui *ui, int act, const char *arg)
 			snprintf(label, sizeof label, "%s: ", a->name);
 		ui_prompt_open(ui, label, "", run_answer,
 		    (void *)(intptr_t)act);
+		if (strcmp(a->name, "search") == 0 && ui->focus == PANE_LIST)
+			ui->prompt.changed = search_typed;
+		ui->prompt.folders = strcmp(a->name, "move") == 0 ||
+		    strcmp(a->name, "copy") == 0 ||
+		    strcmp(a->name, "folder") == 0;
 		return;
 	}
 	a->fn(ui, arg);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ui_int.h"
 
@@ -77,64 +78,121 @@ finish(struct ui *ui, int ok)
 		ui_ask_next(ui);
 }
 
+static int	ui_prompt_edit(struct ui *, int);
+
+/*
+ * Tab in a prompt for a folder: the next folder of the open account
+ * whose name starts with what was typed before the first Tab.
+ */
+static void
+complete(struct ui *ui)
+{
+	struct ui_prompt *p = &ui->prompt;
+	struct ui_acct	*a = ui_cur(ui);
+	size_t		 i, k, n, len;
+
+	if (a == NULL || a->nfolders == 0)
+		return;
+	if (p->stem[0] == '\0' && p->next == 0)
+		snprintf(p->stem, sizeof p->stem, "%.255s", p->buf);
+	len = strlen(p->stem);
+	n = a->nfolders;
+	for (k = 0; k < n; k++) {
+		i = (p->next + k) % n;
+		if (a->folders[i].noselect ||
+		    strncasecmp(a->folders[i].display, p->stem, len) != 0)
+			continue;
+		snprintf(p->buf, sizeof p->buf, "%s", a->folders[i].display);
+		p->len = p->cur = strlen(p->buf);
+		p->next = i + 1;
+		return;
+	}
+	ui_status(ui, 0, "no folder starts with \"%s\"", p->stem);
+}
+
+static void
+edited(struct ui *ui)
+{
+	struct ui_prompt *p = &ui->prompt;
+
+	p->stem[0] = '\0';
+	p->next = 0;
+	if (p->changed != NULL)
+		p->changed(ui, p->buf, p->arg);
+}
+
 void
 ui_prompt_key(struct ui *ui, int key)
+{
+	struct ui_prompt *p = &ui->prompt;
+
+	ui->dirty = 1;
+	if (key == TKEY_TAB && p->folders) {
+		complete(ui);
+		return;
+	}
+	if (ui_prompt_edit(ui, key) && p->active)
+		edited(ui);
+}
+
+/* One key of line editing; 1 if the text changed. */
+static int
+ui_prompt_edit(struct ui *ui, int key)
 {
 	struct ui_prompt *p = &ui->prompt;
 	char		 enc[UTF8_CHAR_MAX];
 	size_t		 n, at;
 
-	ui->dirty = 1;
 	switch (key) {
 	case TKEY_ENTER:
 		finish(ui, 1);
-		return;
+		return 0;
 	case TKEY_ESC:
 	case TKEY_CTRL('g'):
 		finish(ui, 0);
-		return;
+		return 0;
 	case TKEY_BACKSPACE:
 		if (p->cur == 0) {
 			if (p->len == 0)
 				finish(ui, 0);
-			return;
+			return 0;
 		}
 		at = prev_char(p->buf, p->cur);
 		memmove(p->buf + at, p->buf + p->cur, p->len - p->cur + 1);
 		p->len -= p->cur - at;
 		p->cur = at;
-		return;
+		return 1;
 	case TKEY_DELETE:
 	case TKEY_CTRL('d'):
 		at = next_char(p->buf, p->len, p->cur);
 		memmove(p->buf + p->cur, p->buf + at, p->len - at + 1);
 		p->len -= at - p->cur;
-		return;
+		return 1;
 	case TKEY_LEFT:
 	case TKEY_CTRL('b'):
 		p->cur = prev_char(p->buf, p->cur);
-		return;
+		return 0;
 	case TKEY_RIGHT:
 	case TKEY_CTRL('f'):
 		p->cur = next_char(p->buf, p->len, p->cur);
-		return;
+		return 0;
 	case TKEY_HOME:
 	case TKEY_CTRL('a'):
 		p->cur = 0;
-		return;
+		return 0;
 	case TKEY_END:
 	case TKEY_CTRL('e'):
 		p->cur = p->len;
-		return;
+		return 0;
 	case TKEY_CTRL('u'):
 		memmove(p->buf, p->buf + p->cur, p->len - p->cur + 1);
 		p->len -= p->cur;
 		p->cur = 0;
-		return;
+		return 1;
 	case TKEY_CTRL('k'):
 		p->buf[p->cur] = '\0';
 		p->len = p->cur;
-		return;
+		return 1;
 	case TKEY_SPACE:
 		key = ' ';
 		break;
@@ -143,15 +201,18 @@ ui_prompt_key(struct ui *ui, int key)
 	}
 	/* Printable characters only: no control reaches the buffer. */
 	if (key < 0x20 || key >= 0x110000 || (key >= 0x7f && key < 0xa0))
-		return;
+		return 0;
 	n = utf8_encode((unsigned)key, enc);
 	if (p->len + n >= sizeof p->buf)
-		return;
+		return 0;
 	memmove(p->buf + p->cur + n, p->buf + p->cur, p->len - p->cur + 1);
 	memcpy(p->buf + p->cur, enc, n);
 	p->len += n;
 	p->cur += n;
+	return 1;
 }
+
+
 
 void
 ui_prompt_draw(struct ui *ui, int y, int w)

@@ -26,8 +26,12 @@ else fail "the demo mailbox lives in a temporary directory" "$(ls -la "$DTMP")";
 
 # The HTML-only digest is shown as text, links kept.
 tui_keys /
+tui_keys Photos
+tui_check "/ moves the selection as you type" 5 " 5/12 "
+tui_keys Enter
+tui_keys l
 tui_keys "subject:digest" Enter
-tui_check "/ filters the list with a search query" 5 "filter: subject:digest"
+tui_check "l limits the list to a search query" 5 "filter: subject:digest"
 tui_keys Enter
 tui_check "an HTML-only mail is rendered as text" 5 "HTML-only message: tern shows it as text"
 tui_keys U
@@ -36,12 +40,20 @@ tui_keys Escape
 if tui_screen | grep -q "<p>\|<ul>"; then fail "no HTML tags reach the screen" "$(tui_screen)"
 else pass "no HTML tags reach the screen"; fi
 tui_keys q
-tui_keys /
+tui_keys l
 tui_keys Enter
 tui_check "an empty filter shows every message again" 5 "Welcome to tern"
+tui_keys m
+tui_keys Arc Tab
+tui_check "Tab completes a folder name in the move prompt" 5 "^move: Archive"
+tui_keys Escape
+tui_keys S
+tui_keys "tern-dev" Enter
+tui_check "S lists matches from every folder of the account" 5 "Maildir\\+\\+ folder names"
+tui_keys J K
 
 # The message with attachments: the parts list shows them.
-tui_keys /
+tui_keys l
 tui_keys "subject:photos" Enter
 tui_keys Enter
 tui_check "the parts list names the attachment" 5 "image/png +sky.png"
@@ -58,7 +70,7 @@ if [ -f "$T_DIR/saved/sky-1.png" ] && [ -f "$T_DIR/saved/sky.png" ]; then
 	pass "saving again never overwrites (sky-1.png)"
 else fail "saving again never overwrites (sky-1.png)" "$(ls -la "$T_DIR/saved")"; fi
 tui_keys q
-tui_keys /
+tui_keys l
 tui_keys Enter
 
 # Flag a message offline: the list shows it at once.
