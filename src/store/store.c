@@ -348,6 +348,13 @@ store_begin(struct store *s)
 	return store_exec(s, "BEGIN IMMEDIATE");
 }
 
+int
+store_set_durable(struct store *s, int durable)
+{
+	return store_exec(s, durable ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL");
+}
+
 static void	store_defer_drop(struct store *);
 
 int

@@ -426,6 +426,13 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	if (replay(s, f, sel.uidvalidity, errp) == -1)
 		goto out;
 
+	/*
+	 * From here until the replay below, every write is a copy of the
+	 * server's state, redone by the next sync if a power loss rolls it
+	 * back: no fsync per batch.  Queued operations stay durable.
+	 */
+	if (store_set_durable(s->store, 0) == -1)
+		goto store_err;
 	if (store_msg_uids(s->store, f->id, &local, &nlocal) == -1)
 		goto store_err;
 	localu = uid_array(local, nlocal);
@@ -512,6 +519,8 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 		if (store_msg_prune(s->store, f->id, win) == -1)
 			goto store_err;
 
+	if (store_set_durable(s->store, 1) == -1)
+		goto store_err;
 	/* After a rebuild, operations matched by Message-ID can go now. */
 	if (rebuilt && replay(s, f, sel.uidvalidity, errp) == -1)
 		goto out;
@@ -534,6 +543,7 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 store_err:
 	seterr(errp, "%s: store: %s", f->display, store_error(s->store));
 out:
+	(void)store_set_durable(s->store, 1);
 	changes_free(&ch);
 	imap_sel_clear(&sel);
 	store_uids_free(local, nlocal);
