@@ -445,6 +445,100 @@ next_bad_ew(const char *s, size_t n, size_t pos)
 	return n;
 }
 
+/* An encoded word's charset that rfc2047_fast() converts itself. */
+static int
+ew_fast_cs(const char *cs)
+{
+	return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0 ?
+	    1 : strcasecmp(cs, "iso-8859-1") == 0 ? 2 : 0;
+}
+
+/* Appends the decoded bytes of a run of encoded words of class cs. */
+static void
+ew_fast_flush(struct buf *b, struct buf *run, int cs)
+{
+	size_t	 i;
+
+	if (cs == 1)
+		utf8_append(b, run->p ? run->p : "", run->len, 0);
+	else
+		for (i = 0; i < run->len; i++) {
+			if (run->p[i] == '\0' || run->p[i] == 0x1A)
+				buf_adds(b, UTF8_REPLACEMENT);
+			else
+				buf_add_cp(b, (unsigned char)run->p[i]);
+		}
+	buf_reset(run);
+}
+
+/*
+ * The fast path of rfc2047_decode() for the usual mixed text: words
+ * separated by spaces or tabs, each either plain printable ASCII
+ * (without '"' or "=?") or one whole encoded word in UTF-8 or
+ * ISO-8859-1.  It gives what the slow path gives (ew_normalize(), then
+ * libetpan, then utf8_fix()): adjacent words of one charset decoded as
+ * one, no space between encoded words, one space elsewhere; without
+ * an iconv_open() per word.  0 (and b untouched) for anything else.
+ */
+static int
+rfc2047_fast(const char *s, size_t n, struct buf *b)
+{
+	struct buf	 out = { 0 }, run = { 0 };
+	struct ew	 w;
+	char		 runcs[HEADER_CHARSET_MAX + 1] = "";
+	size_t		 pos = 0, end, i;
+	int		 first = 1, prev_ew = 0, cls = 0, k;
+
+	while (pos < n) {
+		if (s[pos] == ' ' || s[pos] == '\t') {
+			pos++;
+			continue;
+		}
+		for (end = pos; end < n && s[end] != ' ' && s[end] != '\t';
+		    end++)
+			;
+		if (s[pos] == '=' && pos + 1 < n && s[pos + 1] == '?') {
+			if (!ew_match(s, n, pos, &w) || w.end != end ||
+			    w.textlen == 0 || (k = ew_fast_cs(w.cs)) == 0)
+				goto slow;
+			if (!prev_ew || strcasecmp(w.cs, runcs) != 0) {
+				if (prev_ew)
+					ew_fast_flush(&out, &run, cls);
+				else if (!first)
+					buf_addc(&out, ' ');
+				memcpy(runcs, w.cs, sizeof runcs);
+				cls = k;
+			}
+			ew_decode(&w, &run);
+			prev_ew = 1;
+		} else {
+			for (i = pos; i < end; i++)
+				if ((unsigned char)s[i] <= ' ' ||
+				    (unsigned char)s[i] >= 0x7f || s[i] == '"' ||
+				    (s[i] == '=' && i + 1 < end &&
+				    s[i + 1] == '?'))
+					goto slow;
+			if (prev_ew)
+				ew_fast_flush(&out, &run, cls);
+			if (!first)
+				buf_addc(&out, ' ');
+			buf_add(&out, s + pos, end - pos);
+			prev_ew = 0;
+		}
+		first = 0;
+		pos = end;
+	}
+	if (prev_ew)
+		ew_fast_flush(&out, &run, cls);
+	free(run.p);
+	*b = out;
+	return 1;
+slow:
+	free(run.p);
+	free(out.p);
+	return 0;
+}
+
 /*
  * Decodes RFC 2047 text (s is valid UTF-8 without NUL) to trimmed,
  * valid UTF-8.  libetpan is only shown stretches free of malformed "=?"
@@ -480,6 +574,8 @@ rfc2047_decode(const char *s, size_t n)
 		}
 		return trim(buf_take(&b));
 	}
+	if (rfc2047_fast(s, n, &b))
+		return trim(buf_take(&b));
 
 	norm = ew_normalize(s, n);
 	len = strlen(norm);
