@@ -997,14 +997,18 @@ parse_date(const char *v, size_t n, int *truncated)
 static int
 add_msg_id(struct buf *b, const char *id, size_t n)
 {
-	size_t	 i, start = b->len;
+	size_t	 i, j, start = b->len;
 
 	if (b->len > 0)
 		buf_addc(b, ' ');
-	for (i = 0; i < n; i++)
-		if ((unsigned char)id[i] > ' ' && id[i] != 0x7F &&
-		    id[i] != '<' && id[i] != '>')
-			buf_addc(b, id[i]);
+	/* Runs of kept bytes at once: ids are long and mostly clean. */
+	for (i = 0; i < n; i = j + 1) {
+		for (j = i; j < n && (unsigned char)id[j] > ' ' &&
+		    id[j] != 0x7F && id[j] != '<' && id[j] != '>'; j++)
+			;
+		if (j > i)
+			buf_add(b, id + i, j - i);
+	}
 	if (b->len == start + (start > 0)) {
 		b->len = start;
 		if (b->p != NULL)
@@ -1224,6 +1228,7 @@ unfold(const struct hraw *r)
 {
 	char	*tmp, *s;
 	size_t	 i, n = 0;
+	int	 plain = 1;
 
 	tmp = xmalloc(r->len + 1);
 	for (i = 0; i < r->len; i++) {
@@ -1231,7 +1236,16 @@ unfold(const struct hraw *r)
 			continue;
 		if (r->val[i] == '\r' && i + 1 < r->len && r->val[i + 1] == '\n')
 			continue;
+		/* What raw_to_utf8() would change: 8-bit, NUL and SUB. */
+		if ((unsigned char)r->val[i] >= 0x80 || r->val[i] == '\0' ||
+		    r->val[i] == 0x1A)
+			plain = 0;
 		tmp[n++] = r->val[i];
+	}
+	if (plain) {
+		/* ASCII (the usual case) is already what it would return. */
+		tmp[n] = '\0';
+		return trim(tmp);
 	}
 	s = raw_to_utf8(tmp, n);
 	free(tmp);
