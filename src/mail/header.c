@@ -748,7 +748,8 @@ add_mailbox_list(struct buf *b, const struct mailimf_mailbox_list *l)
 /*
  * The fast path for the usual address fields: a comma-separated list of
  * "local@domain" or "Words <local@domain>" made of letters, digits and
- * "-_.+=?/" only (encoded words included), which mailimf would read the
+ * "-_.+=?/" only (encoded words included), or "\"Quoted Words\"
+ * <local@domain>" of plain printable ASCII, which mailimf would read the
  * same way.  0 if v is anything else; then mailimf parses it.
  */
 static int
@@ -810,7 +811,7 @@ simple_phrase(const char *p, size_t n)
 static int
 simple_addresses(struct buf *b, const char *v, size_t n)
 {
-	size_t	 i = 0, start, end, lt;
+	size_t	 i = 0, start, end, lt, q;
 	char	*name, *addr;
 
 	while (i < n) {
@@ -834,6 +835,28 @@ simple_addresses(struct buf *b, const char *v, size_t n)
 			buf_add(b, v + start, end - start);
 			continue;
 		}
+		if (v[start] == '"') {
+			/*
+			 * "Quoted Name" <addr>: printable ASCII without
+			 * escapes or encoded words (mailimf reads those
+			 * its own way).
+			 */
+			for (q = start + 1; q < end && v[q] != '"'; q++)
+				if ((unsigned char)v[q] < 0x20 ||
+				    (unsigned char)v[q] >= 0x7f ||
+				    v[q] == '\\' || v[q] == '=')
+					return 0;
+			if (q == end)
+				return 0;
+			for (lt = q + 1; lt < end && is_wsp((unsigned char)v[lt]);
+			    lt++)
+				;
+			if (lt == end || v[lt] != '<' || lt == q + 1 ||
+			    !simple_addr(v + lt + 1, end - lt - 2))
+				return 0;
+			name = rfc2047_decode(v + start + 1, q - start - 1);
+			goto add;
+		}
 		for (lt = start; lt < end && v[lt] != '<'; lt++)
 			if (!simple_char((unsigned char)v[lt]) &&
 			    !is_wsp((unsigned char)v[lt]))
@@ -844,6 +867,7 @@ simple_addresses(struct buf *b, const char *v, size_t n)
 		    !simple_phrase(v + start, lt - start))
 			return 0;
 		name = rfc2047_decode(v + start, lt - start);
+add:
 		addr = xstrndup(v + lt + 1, end - lt - 2);
 		add_name_addr(b, name, addr);
 		free(name);
