@@ -144,6 +144,13 @@ void		 store_rollback(struct store *);
  * as the headers sync fetches; never around pending operations.
  */
 int		 store_set_durable(struct store *, int durable);
+/*
+ * bulk 1: the connection is about to write a large copy of the server's
+ * state (a first sync): a bigger page cache and fewer WAL checkpoints,
+ * so that index pages dirtied by every batch are read and written less
+ * often.  bulk 0: back to SQLite's defaults (an idle engine stays small).
+ */
+int		 store_set_bulk(struct store *, int bulk);
 
 /* Folders; returned structs are filled with owned strings. */
 int		 store_folders(struct store *, struct store_folder **, size_t *);

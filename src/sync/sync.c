@@ -755,6 +755,7 @@ sync_pass(struct sync_ctx *s, char **errp)
 		imap_mailboxes_free(mb, n);
 		return -1;
 	}
+	(void)store_set_bulk(s->store, 1);
 	names = xcalloc(n + 1, sizeof *names);
 	for (i = 0; i < n; i++)
 		if (!mb[i].noselect)
@@ -814,8 +815,10 @@ sync_pass(struct sync_ctx *s, char **errp)
 	free(names);
 	free(st);
 	imap_mailboxes_free(mb, n);
+	(void)store_set_bulk(s->store, 0);
 	return failed ? -1 : 0;
 fail:
+	(void)store_set_bulk(s->store, 0);
 	free(names);
 	free(st);
 	imap_mailboxes_free(mb, n);
