@@ -716,9 +716,15 @@ reader_fill(struct reader *rd)
 		memmove(s->read_buffer, s->read_buffer + got,
 		    s->read_buffer_len - (size_t)got);
 		s->read_buffer_len -= (size_t)got;
-	} else if ((got = mailstream_low_read(s->low, rd->b + rd->end,
-	    want)) <= 0)
-		return -1;
+	} else {
+		if ((got = mailstream_low_read(s->low, rd->b + rd->end,
+		    want)) <= 0)
+			return -1;
+		/* The protocol trace, as mailstream_read() would write it. */
+		if (s->logger != NULL)
+			s->logger(s, MAILSTREAM_LOG_TYPE_DATA_RECEIVED,
+			    rd->b + rd->end, (size_t)got, s->logger_context);
+	}
 	rd->end += (size_t)got;
 	return 0;
 }
