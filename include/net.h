@@ -250,8 +250,9 @@ enum imap_fetch_resp imap_fetch_parse(const char *buf, size_t len,
 	    struct imap_fetch_result *r);
 /*
  * UID FETCH (UID FLAGS MODSEQ INTERNALDATE RFC822.SIZE header fields) of
- * ascending uids, read by imap_fetch_parse() and streamed to cb; only
- * replies that carry the header block reach cb.
+ * ascending uids (uids NULL: of every message, 1:*), read by
+ * imap_fetch_parse() and streamed to cb; only replies that carry the
+ * header block reach cb.
  */
 int	 imap_fetch_headers(struct imap_conn *, const uint32_t *uids,
 	    size_t n, const char *const *fields, imap_msg_cb, void *,

@@ -813,6 +813,7 @@ lean_fail(struct imap_conn *c, const char *why, char **errp)
 	return -1;
 }
 
+/* uids NULL: every message (1:*), in one command. */
 int
 imap_fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
     const char *const *fields, imap_msg_cb cb, void *ctx, char **errp)
@@ -833,8 +834,14 @@ imap_fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
 	memset(&rd, 0, sizeof rd);
 	rd.c = c;
 	sc = imap_fetch_scratch_new();
+	if (uids == NULL)
+		n = 1;
 	while (done < n && !stop && r == 0) {
-		set = set_text(uids + done, n - done, &used);
+		if (uids == NULL) {
+			set = xstrdup("1:*");
+			used = 1;
+		} else
+			set = set_text(uids + done, n - done, &used);
 		snprintf(tag, sizeof tag, "F%d", ++c->imap->imap_tag);
 		line = xasprintf("%s UID FETCH %s %s\r\n", tag, set, items);
 		free(set);

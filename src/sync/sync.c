@@ -384,7 +384,7 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	int64_t			 win = window_start(s->now,
 				    s->acct->sync_days);
 	uint64_t		 hms;
-	int			 ret = -1, rebuilt = 0;
+	int			 ret = -1, rebuilt = 0, fetch_all = 0;
 
 	memset(&ch, 0, sizeof ch);
 	memset(&sel, 0, sizeof sel);
@@ -436,7 +436,17 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	if (store_msg_uids(s->store, f->id, &local, &nlocal) == -1)
 		goto store_err;
 	localu = uid_array(local, nlocal);
-	if (sel.qresync && !rebuilt && f->uidnext > 0 && f->window == win) {
+	if (hidden_uids(s, f, sel.uidvalidity, &hidden, &nhidden) == -1)
+		goto store_err;
+	if (rebuilt && nlocal == 0 && win == 0 && nhidden == 0) {
+		/*
+		 * A first sync of the whole folder: UID FETCH 1:* below
+		 * needs no UID list, so no SEARCH round trip and no reply
+		 * of one number per message.
+		 */
+		fetch_all = 1;
+	} else if (sel.qresync && !rebuilt && f->uidnext > 0 &&
+	    f->window == win) {
 		/*
 		 * QRESYNC said what vanished; only UIDs from the last
 		 * UIDNEXT on can be new.  No full UID list is needed.
@@ -489,8 +499,6 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	/* New in the window (or backfilled by a wider one). */
 	fresh = uid_minus(server, nserver, localu, nlocal, &nfresh);
 	/* Not what a queued MOVE or EXPUNGE took away (no resurrection). */
-	if (hidden_uids(s, f, sel.uidvalidity, &hidden, &nhidden) == -1)
-		goto store_err;
 	n = nfresh;
 	free_fresh = fresh;
 	fresh = uid_minus(free_fresh, n, hidden, nhidden, &nfresh);
@@ -498,11 +506,13 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	memset(&fs, 0, sizeof fs);
 	fs.s = s;
 	fs.f = f;
-	fs.total = nfresh;
-	if (nfresh > 0) {
-		progress(s, f, 0, nfresh);
-		if (imap_fetch(s->imap, fresh, nfresh, IMAP_FETCH_HEADERS,
-		    header_field_names, 0, put_message, &fs, errp) == -1) {
+	fs.total = fetch_all ? sel.exists : nfresh;
+	if (fs.total > 0) {
+		progress(s, f, 0, fs.total);
+		if ((fetch_all ? imap_fetch_headers(s->imap, NULL, 0,
+		    header_field_names, put_message, &fs, errp) :
+		    imap_fetch(s->imap, fresh, nfresh, IMAP_FETCH_HEADERS,
+		    header_field_names, 0, put_message, &fs, errp)) == -1) {
 			if (fs.in_txn)
 				store_commit(s->store);
 			goto out;
@@ -511,7 +521,7 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 			goto store_err;
 		if (fs.failed)
 			goto store_err;
-		progress(s, f, fs.done, nfresh);
+		progress(s, f, fs.done, fetch_all ? fs.done : nfresh);
 	}
 
 	/* Narrowed window: forget what is older, locally only. */
