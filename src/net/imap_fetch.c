@@ -842,7 +842,8 @@ imap_fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
 			used = 1;
 		} else
 			set = set_text(uids + done, n - done, &used);
-		snprintf(tag, sizeof tag, "F%d", ++c->imap->imap_tag);
+		/* Numbered like libetpan's own tags, from the same counter. */
+		snprintf(tag, sizeof tag, "%d", ++c->imap->imap_tag);
 		line = xasprintf("%s UID FETCH %s %s\r\n", tag, set, items);
 		free(set);
 		if (mailstream_write(s, line, strlen(line)) == -1 ||
