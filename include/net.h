@@ -271,6 +271,51 @@ int	 imap_append(struct imap_conn *, const char *mailbox, unsigned flags,
 /* qsort comparator for uint32_t. */
 int	 imap_uid_cmp(const void *, const void *);
 
+/* ---- imap_fetch.c: the lean reader of the header sync's UID FETCH. ---- */
+
+#define IMAP_FETCH_LITERAL_MAX	(64u << 20)	/* bytes of literals per reply */
+
+enum imap_fetch_resp {
+	IMAP_FETCH_MORE,	/* cut short: read more bytes, parse again */
+	IMAP_FETCH_MSG,		/* a FETCH: result->msg */
+	IMAP_FETCH_OTHER,	/* another untagged response, skipped */
+	IMAP_FETCH_OK,		/* the tagged OK */
+	IMAP_FETCH_NO,		/* the tagged NO or BAD: result->text */
+	IMAP_FETCH_BYE,		/* the server is closing the connection */
+	IMAP_FETCH_ERROR	/* malformed or over a limit: drop the session */
+};
+
+struct imap_fetch_result {
+	struct imap_msg	 msg;		/* pointers borrowed from buf/scratch */
+	int		 has_header;	/* a BODY[HEADER...] item was there */
+	const char	*text;		/* tagged or BYE text, borrowed */
+	size_t		 textlen;
+	size_t		 used;		/* bytes of buf this response took */
+};
+
+/* Keyword and unescaping space reused from one response to the next. */
+struct imap_fetch_scratch;
+struct imap_fetch_scratch *imap_fetch_scratch_new(void);
+void	 imap_fetch_scratch_free(struct imap_fetch_scratch *);
+/*
+ * Parses the one response at the start of buf[0..len) (tag: the tag of
+ * the command being answered).  A pure function: never reads past len,
+ * keeps nothing but what *scratch holds; r's pointers are valid while
+ * buf and scratch are.
+ */
+enum imap_fetch_resp imap_fetch_parse(const char *buf, size_t len,
+	    const char *tag, struct imap_fetch_scratch *,
+	    struct imap_fetch_result *r);
+/*
+ * UID FETCH (UID FLAGS MODSEQ INTERNALDATE RFC822.SIZE header fields) of
+ * ascending uids (uids NULL: of every message, 1:*), read by
+ * imap_fetch_parse() and streamed to cb; only replies that carry the
+ * header block reach cb.
+ */
+int	 imap_fetch_headers(struct imap_conn *, const uint32_t *uids,
+	    size_t n, const char *const *fields, imap_msg_cb, void *,
+	    char **errp);
+
 /* ---- smtp.c: an SMTP submission session up to AUTH. ---- */
 
 struct smtp_conn {

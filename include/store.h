@@ -136,6 +136,21 @@ const char	*store_error(struct store *);
 int		 store_begin(struct store *);	/* BEGIN IMMEDIATE */
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
+/*
+ * durable 1 (the default): a commit survives a power loss (synchronous
+ * FULL).  durable 0: it survives a crash of tern but maybe not of the
+ * machine (NORMAL in WAL mode; the last commits may roll back, never
+ * corrupt).  Only for writes that can be redone from the server, such
+ * as the headers sync fetches; never around pending operations.
+ */
+int		 store_set_durable(struct store *, int durable);
+/*
+ * bulk 1: the connection is about to write a large copy of the server's
+ * state (a first sync): a bigger page cache and fewer WAL checkpoints,
+ * so that index pages dirtied by every batch are read and written less
+ * often.  bulk 0: back to SQLite's defaults (an idle engine stays small).
+ */
+int		 store_set_bulk(struct store *, int bulk);
 
 /* Folders; returned structs are filled with owned strings. */
 int		 store_folders(struct store *, struct store_folder **, size_t *);

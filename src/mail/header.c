@@ -445,6 +445,100 @@ next_bad_ew(const char *s, size_t n, size_t pos)
 	return n;
 }
 
+/* An encoded word's charset that rfc2047_fast() converts itself. */
+static int
+ew_fast_cs(const char *cs)
+{
+	return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0 ?
+	    1 : strcasecmp(cs, "iso-8859-1") == 0 ? 2 : 0;
+}
+
+/* Appends the decoded bytes of a run of encoded words of class cs. */
+static void
+ew_fast_flush(struct buf *b, struct buf *run, int cs)
+{
+	size_t	 i;
+
+	if (cs == 1)
+		utf8_append(b, run->p ? run->p : "", run->len, 0);
+	else
+		for (i = 0; i < run->len; i++) {
+			if (run->p[i] == '\0' || run->p[i] == 0x1A)
+				buf_adds(b, UTF8_REPLACEMENT);
+			else
+				buf_add_cp(b, (unsigned char)run->p[i]);
+		}
+	buf_reset(run);
+}
+
+/*
+ * The fast path of rfc2047_decode() for the usual mixed text: words
+ * separated by spaces or tabs, each either plain printable ASCII
+ * (without '"' or "=?") or one whole encoded word in UTF-8 or
+ * ISO-8859-1.  It gives what the slow path gives (ew_normalize(), then
+ * libetpan, then utf8_fix()): adjacent words of one charset decoded as
+ * one, no space between encoded words, one space elsewhere; without
+ * an iconv_open() per word.  0 (and b untouched) for anything else.
+ */
+static int
+rfc2047_fast(const char *s, size_t n, struct buf *b)
+{
+	struct buf	 out = { 0 }, run = { 0 };
+	struct ew	 w;
+	char		 runcs[HEADER_CHARSET_MAX + 1] = "";
+	size_t		 pos = 0, end, i;
+	int		 first = 1, prev_ew = 0, cls = 0, k;
+
+	while (pos < n) {
+		if (s[pos] == ' ' || s[pos] == '\t') {
+			pos++;
+			continue;
+		}
+		for (end = pos; end < n && s[end] != ' ' && s[end] != '\t';
+		    end++)
+			;
+		if (s[pos] == '=' && pos + 1 < n && s[pos + 1] == '?') {
+			if (!ew_match(s, n, pos, &w) || w.end != end ||
+			    w.textlen == 0 || (k = ew_fast_cs(w.cs)) == 0)
+				goto slow;
+			if (!prev_ew || strcasecmp(w.cs, runcs) != 0) {
+				if (prev_ew)
+					ew_fast_flush(&out, &run, cls);
+				else if (!first)
+					buf_addc(&out, ' ');
+				memcpy(runcs, w.cs, sizeof runcs);
+				cls = k;
+			}
+			ew_decode(&w, &run);
+			prev_ew = 1;
+		} else {
+			for (i = pos; i < end; i++)
+				if ((unsigned char)s[i] <= ' ' ||
+				    (unsigned char)s[i] >= 0x7f || s[i] == '"' ||
+				    (s[i] == '=' && i + 1 < end &&
+				    s[i + 1] == '?'))
+					goto slow;
+			if (prev_ew)
+				ew_fast_flush(&out, &run, cls);
+			if (!first)
+				buf_addc(&out, ' ');
+			buf_add(&out, s + pos, end - pos);
+			prev_ew = 0;
+		}
+		first = 0;
+		pos = end;
+	}
+	if (prev_ew)
+		ew_fast_flush(&out, &run, cls);
+	free(run.p);
+	*b = out;
+	return 1;
+slow:
+	free(run.p);
+	free(out.p);
+	return 0;
+}
+
 /*
  * Decodes RFC 2047 text (s is valid UTF-8 without NUL) to trimmed,
  * valid UTF-8.  libetpan is only shown stretches free of malformed "=?"
@@ -480,6 +574,8 @@ rfc2047_decode(const char *s, size_t n)
 		}
 		return trim(buf_take(&b));
 	}
+	if (rfc2047_fast(s, n, &b))
+		return trim(buf_take(&b));
 
 	norm = ew_normalize(s, n);
 	len = strlen(norm);
@@ -652,7 +748,8 @@ add_mailbox_list(struct buf *b, const struct mailimf_mailbox_list *l)
 /*
  * The fast path for the usual address fields: a comma-separated list of
  * "local@domain" or "Words <local@domain>" made of letters, digits and
- * "-_.+=?/" only (encoded words included), which mailimf would read the
+ * "-_.+=?/" only (encoded words included), or "\"Quoted Words\"
+ * <local@domain>" of plain printable ASCII, which mailimf would read the
  * same way.  0 if v is anything else; then mailimf parses it.
  */
 static int
@@ -714,7 +811,7 @@ simple_phrase(const char *p, size_t n)
 static int
 simple_addresses(struct buf *b, const char *v, size_t n)
 {
-	size_t	 i = 0, start, end, lt;
+	size_t	 i = 0, start, end, lt, q;
 	char	*name, *addr;
 
 	while (i < n) {
@@ -738,6 +835,28 @@ simple_addresses(struct buf *b, const char *v, size_t n)
 			buf_add(b, v + start, end - start);
 			continue;
 		}
+		if (v[start] == '"') {
+			/*
+			 * "Quoted Name" <addr>: printable ASCII without
+			 * escapes or encoded words (mailimf reads those
+			 * its own way).
+			 */
+			for (q = start + 1; q < end && v[q] != '"'; q++)
+				if ((unsigned char)v[q] < 0x20 ||
+				    (unsigned char)v[q] >= 0x7f ||
+				    v[q] == '\\' || v[q] == '=')
+					return 0;
+			if (q == end)
+				return 0;
+			for (lt = q + 1; lt < end && is_wsp((unsigned char)v[lt]);
+			    lt++)
+				;
+			if (lt == end || v[lt] != '<' || lt == q + 1 ||
+			    !simple_addr(v + lt + 1, end - lt - 2))
+				return 0;
+			name = rfc2047_decode(v + start + 1, q - start - 1);
+			goto add;
+		}
 		for (lt = start; lt < end && v[lt] != '<'; lt++)
 			if (!simple_char((unsigned char)v[lt]) &&
 			    !is_wsp((unsigned char)v[lt]))
@@ -748,6 +867,7 @@ simple_addresses(struct buf *b, const char *v, size_t n)
 		    !simple_phrase(v + start, lt - start))
 			return 0;
 		name = rfc2047_decode(v + start, lt - start);
+add:
 		addr = xstrndup(v + lt + 1, end - lt - 2);
 		add_name_addr(b, name, addr);
 		free(name);
@@ -850,11 +970,74 @@ zone_is_ut(const char *v, size_t n)
 	    (end - start == 3 && strncasecmp(v + start, "UTC", 3) == 0);
 }
 
+/* d[0, n) as a number of exactly n digits, or -1. */
+static int
+date_digits(const char *d, size_t n)
+{
+	size_t	 i;
+	int	 v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (d[i] < '0' || d[i] > '9')
+			return -1;
+		v = v * 10 + (d[i] - '0');
+	}
+	return v;
+}
+
+/*
+ * The fast path of parse_date() for the form nearly all mail uses,
+ * "[Ddd, ]D Mon YYYY HH:MM:SS +ZZZZ" and nothing after it, read into
+ * dt as mailimf would read it.  0 for anything else (mailimf then).
+ */
+static int
+simple_date(const char *v, size_t n, struct mailimf_date_time *dt)
+{
+	static const char	 days[] = "MonTueWedThuFriSatSun";
+	static const char	 months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char		*m;
+	size_t			 i = 0, dl;
+	int			 z;
+
+	if (n >= 5 && v[3] == ',' && v[4] == ' ') {
+		for (m = days; *m != '\0'; m += 3)
+			if (strncmp(v, m, 3) == 0)
+				break;
+		if (*m == '\0')
+			return 0;
+		i = 5;
+	}
+	dl = i + 1 < n && v[i + 1] != ' ' ? 2 : 1;
+	/* D Mon YYYY HH:MM:SS +ZZZZ */
+	if (n - i != dl + 24 || v[i + dl] != ' ' || v[i + dl + 4] != ' ' ||
+	    v[i + dl + 9] != ' ' || v[i + dl + 12] != ':' ||
+	    v[i + dl + 15] != ':' || v[i + dl + 18] != ' ' ||
+	    (v[i + dl + 19] != '+' && v[i + dl + 19] != '-'))
+		return 0;
+	for (m = months; *m != '\0'; m += 3)
+		if (strncmp(v + i + dl + 1, m, 3) == 0)
+			break;
+	if (*m == '\0')
+		return 0;
+	dt->dt_day = date_digits(v + i, dl);
+	dt->dt_month = (int)(m - months) / 3 + 1;
+	dt->dt_year = date_digits(v + i + dl + 5, 4);
+	dt->dt_hour = date_digits(v + i + dl + 10, 2);
+	dt->dt_min = date_digits(v + i + dl + 13, 2);
+	dt->dt_sec = date_digits(v + i + dl + 16, 2);
+	z = date_digits(v + i + dl + 20, 4);
+	if (dt->dt_day < 0 || dt->dt_year < 0 || dt->dt_hour < 0 ||
+	    dt->dt_min < 0 || dt->dt_sec < 0 || z < 0)
+		return 0;
+	dt->dt_zone = v[i + dl + 19] == '-' ? -z : z;
+	return 1;
+}
+
 /* Date: to UTC seconds; 0 when absent or unusable. */
 static time_t
 parse_date(const char *v, size_t n, int *truncated)
 {
-	struct mailimf_date_time	*dt = NULL;
+	struct mailimf_date_time	*dt = NULL, fast;
 	long long			 y, t;
 	int				 zone, zh, zm;
 	size_t				 i = 0;
@@ -863,7 +1046,11 @@ parse_date(const char *v, size_t n, int *truncated)
 		*truncated = 1;
 		return 0;
 	}
-	if (mailimf_date_time_parse(v, n, &i, &dt) != MAILIMF_NO_ERROR ||
+	memset(&fast, 0, sizeof fast);
+	if (simple_date(v, n, &fast)) {
+		/* Not allocated: mailimf_date_time_free() must not see it. */
+		dt = &fast;
+	} else if (mailimf_date_time_parse(v, n, &i, &dt) != MAILIMF_NO_ERROR ||
 	    dt == NULL)
 		return 0;
 	y = dt->dt_year;
@@ -882,13 +1069,15 @@ parse_date(const char *v, size_t n, int *truncated)
 	    dt->dt_day < 1 || dt->dt_day > 31 || dt->dt_hour < 0 ||
 	    dt->dt_hour > 23 || dt->dt_min < 0 || dt->dt_min > 59 ||
 	    dt->dt_sec < 0 || dt->dt_sec > 60) {
-		mailimf_date_time_free(dt);
+		if (dt != &fast)
+			mailimf_date_time_free(dt);
 		return 0;
 	}
 	t = days_from_civil(y, (unsigned)dt->dt_month, (unsigned)dt->dt_day) *
 	    86400 + dt->dt_hour * 3600 + dt->dt_min * 60 + dt->dt_sec;
 	t -= (zone < 0 ? -1 : 1) * (zh * 3600 + zm * 60);
-	mailimf_date_time_free(dt);
+	if (dt != &fast)
+		mailimf_date_time_free(dt);
 	if ((long long)(time_t)t != t)
 		return 0;
 	return (time_t)t;
@@ -902,14 +1091,18 @@ parse_date(const char *v, size_t n, int *truncated)
 static int
 add_msg_id(struct buf *b, const char *id, size_t n)
 {
-	size_t	 i, start = b->len;
+	size_t	 i, j, start = b->len;
 
 	if (b->len > 0)
 		buf_addc(b, ' ');
-	for (i = 0; i < n; i++)
-		if ((unsigned char)id[i] > ' ' && id[i] != 0x7F &&
-		    id[i] != '<' && id[i] != '>')
-			buf_addc(b, id[i]);
+	/* Runs of kept bytes at once: ids are long and mostly clean. */
+	for (i = 0; i < n; i = j + 1) {
+		for (j = i; j < n && (unsigned char)id[j] > ' ' &&
+		    id[j] != 0x7F && id[j] != '<' && id[j] != '>'; j++)
+			;
+		if (j > i)
+			buf_add(b, id + i, j - i);
+	}
 	if (b->len == start + (start > 0)) {
 		b->len = start;
 		if (b->p != NULL)
@@ -1129,6 +1322,7 @@ unfold(const struct hraw *r)
 {
 	char	*tmp, *s;
 	size_t	 i, n = 0;
+	int	 plain = 1;
 
 	tmp = xmalloc(r->len + 1);
 	for (i = 0; i < r->len; i++) {
@@ -1136,7 +1330,16 @@ unfold(const struct hraw *r)
 			continue;
 		if (r->val[i] == '\r' && i + 1 < r->len && r->val[i + 1] == '\n')
 			continue;
+		/* What raw_to_utf8() would change: 8-bit, NUL and SUB. */
+		if ((unsigned char)r->val[i] >= 0x80 || r->val[i] == '\0' ||
+		    r->val[i] == 0x1A)
+			plain = 0;
 		tmp[n++] = r->val[i];
+	}
+	if (plain) {
+		/* ASCII (the usual case) is already what it would return. */
+		tmp[n] = '\0';
+		return trim(tmp);
 	}
 	s = raw_to_utf8(tmp, n);
 	free(tmp);

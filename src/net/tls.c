@@ -34,6 +34,7 @@
 #include "net.h"
 
 #define TLS_TRACE_MAX	300	/* bytes of one chunk worth a trace line */
+#define TLS_READ_BUFFER	(64 * 1024)	/* OpenSSL's read-ahead buffer */
 
 struct tls_conn {
 	int		 fd;
@@ -627,6 +628,13 @@ tls_start(mailstream_low *low, char **errp)
 		SSL_set1_host(t->ssl, t->host);
 	}
 	SSL_set_fd(t->ssl, t->fd);
+	/*
+	 * Read ahead: one recv() takes what has arrived (several records)
+	 * instead of a header and a body per record; a header sync reads
+	 * 60 MB.  tls_buffered() then looks past SSL_pending().
+	 */
+	SSL_set_read_ahead(t->ssl, 1);
+	SSL_set_default_read_buffer_len(t->ssl, TLS_READ_BUFFER);
 	for (;;) {
 		r = SSL_connect(t->ssl);
 		if (r == 1)
@@ -748,13 +756,37 @@ tls_get_info(mailstream_low *low)
 	return &((struct tls_conn *)low->data)->info;
 }
 
+/*
+ * 1 if OpenSSL holds application data.  With read ahead its buffer may
+ * hold bytes that are none (a session ticket, half a record): a peek
+ * (the socket is non-blocking) tells, so a wait does not end early.
+ */
+static int
+tls_ssl_buffered(SSL *ssl)
+{
+	size_t	 n;
+	char	 c;
+	int	 r;
+
+	if (SSL_pending(ssl) > 0)
+		return 1;
+	if (!SSL_has_pending(ssl))
+		return 0;
+	if ((r = SSL_peek_ex(ssl, &c, 1, &n)) == 1)
+		return 1;
+	r = SSL_get_error(ssl, r);
+	ERR_clear_error();
+	/* EOF or an error: the next read reports it. */
+	return r != SSL_ERROR_WANT_READ && r != SSL_ERROR_WANT_WRITE;
+}
+
 int
 tls_buffered(mailstream *s)
 {
 	struct tls_conn	*t = mailstream_get_low(s)->data;
 
 	return s->read_buffer_len > 0 ||
-	    (t->ssl != NULL && SSL_pending(t->ssl) > 0);
+	    (t->ssl != NULL && tls_ssl_buffered(t->ssl));
 }
 
 enum tls_wait_result

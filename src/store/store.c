@@ -359,6 +359,22 @@ store_begin(struct store *s)
 	return store_exec(s, "BEGIN IMMEDIATE");
 }
 
+int
+store_set_durable(struct store *s, int durable)
+{
+	return store_exec(s, durable ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL");
+}
+
+int
+store_set_bulk(struct store *s, int bulk)
+{
+	/* 8 MiB holds the pages one folder's batch dirties in a large index. */
+	return store_exec(s, bulk ? "PRAGMA cache_size = -8192; "
+	    "PRAGMA wal_autocheckpoint = 10000" :
+	    "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000");
+}
+
 static void	store_defer_drop(struct store *);
 
 int

@@ -183,8 +183,14 @@ store_returned_flags(struct store *s, sqlite3_stmt *st, int64_t folder,
 {
 	int64_t	 id = sqlite3_column_int64(st, 0);
 	int	 cached = sqlite3_column_int(st, 1), r;
-	char	*file = store_col_str(st, 2);
+	char	*file;
 
+	if (!cached) {
+		/* No file to rename (every row of a first sync). */
+		store_stmt_done(st);
+		return 0;
+	}
+	file = store_col_str(st, 2);
 	store_stmt_done(st);
 	r = store_file_flags(s, folder, id, cached, file, flags);
 	free(file);

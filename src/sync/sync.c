@@ -384,7 +384,7 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	int64_t			 win = window_start(s->now,
 				    s->acct->sync_days);
 	uint64_t		 hms;
-	int			 ret = -1, rebuilt = 0;
+	int			 ret = -1, rebuilt = 0, fetch_all = 0;
 
 	memset(&ch, 0, sizeof ch);
 	memset(&sel, 0, sizeof sel);
@@ -426,10 +426,27 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	if (replay(s, f, sel.uidvalidity, errp) == -1)
 		goto out;
 
+	/*
+	 * From here until the replay below, every write is a copy of the
+	 * server's state, redone by the next sync if a power loss rolls it
+	 * back: no fsync per batch.  Queued operations stay durable.
+	 */
+	if (store_set_durable(s->store, 0) == -1)
+		goto store_err;
 	if (store_msg_uids(s->store, f->id, &local, &nlocal) == -1)
 		goto store_err;
 	localu = uid_array(local, nlocal);
-	if (sel.qresync && !rebuilt && f->uidnext > 0 && f->window == win) {
+	if (hidden_uids(s, f, sel.uidvalidity, &hidden, &nhidden) == -1)
+		goto store_err;
+	if (rebuilt && nlocal == 0 && win == 0 && nhidden == 0) {
+		/*
+		 * A first sync of the whole folder: UID FETCH 1:* below
+		 * needs no UID list, so no SEARCH round trip and no reply
+		 * of one number per message.
+		 */
+		fetch_all = 1;
+	} else if (sel.qresync && !rebuilt && f->uidnext > 0 &&
+	    f->window == win) {
 		/*
 		 * QRESYNC said what vanished; only UIDs from the last
 		 * UIDNEXT on can be new.  No full UID list is needed.
@@ -482,8 +499,6 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	/* New in the window (or backfilled by a wider one). */
 	fresh = uid_minus(server, nserver, localu, nlocal, &nfresh);
 	/* Not what a queued MOVE or EXPUNGE took away (no resurrection). */
-	if (hidden_uids(s, f, sel.uidvalidity, &hidden, &nhidden) == -1)
-		goto store_err;
 	n = nfresh;
 	free_fresh = fresh;
 	fresh = uid_minus(free_fresh, n, hidden, nhidden, &nfresh);
@@ -491,11 +506,13 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 	memset(&fs, 0, sizeof fs);
 	fs.s = s;
 	fs.f = f;
-	fs.total = nfresh;
-	if (nfresh > 0) {
-		progress(s, f, 0, nfresh);
-		if (imap_fetch(s->imap, fresh, nfresh, IMAP_FETCH_HEADERS,
-		    header_field_names, 0, put_message, &fs, errp) == -1) {
+	fs.total = fetch_all ? sel.exists : nfresh;
+	if (fs.total > 0) {
+		progress(s, f, 0, fs.total);
+		if ((fetch_all ? imap_fetch_headers(s->imap, NULL, 0,
+		    header_field_names, put_message, &fs, errp) :
+		    imap_fetch(s->imap, fresh, nfresh, IMAP_FETCH_HEADERS,
+		    header_field_names, 0, put_message, &fs, errp)) == -1) {
 			if (fs.in_txn)
 				store_commit(s->store);
 			goto out;
@@ -504,7 +521,7 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 			goto store_err;
 		if (fs.failed)
 			goto store_err;
-		progress(s, f, fs.done, nfresh);
+		progress(s, f, fs.done, fetch_all ? fs.done : nfresh);
 	}
 
 	/* Narrowed window: forget what is older, locally only. */
@@ -512,6 +529,8 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 		if (store_msg_prune(s->store, f->id, win) == -1)
 			goto store_err;
 
+	if (store_set_durable(s->store, 1) == -1)
+		goto store_err;
 	/* After a rebuild, operations matched by Message-ID can go now. */
 	if (rebuilt && replay(s, f, sel.uidvalidity, errp) == -1)
 		goto out;
@@ -534,6 +553,7 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 store_err:
 	seterr(errp, "%s: store: %s", f->display, store_error(s->store));
 out:
+	(void)store_set_durable(s->store, 1);
 	changes_free(&ch);
 	imap_sel_clear(&sel);
 	store_uids_free(local, nlocal);
@@ -745,6 +765,7 @@ sync_pass(struct sync_ctx *s, char **errp)
 		imap_mailboxes_free(mb, n);
 		return -1;
 	}
+	(void)store_set_bulk(s->store, 1);
 	names = xcalloc(n + 1, sizeof *names);
 	for (i = 0; i < n; i++)
 		if (!mb[i].noselect)
@@ -804,8 +825,10 @@ sync_pass(struct sync_ctx *s, char **errp)
 	free(names);
 	free(st);
 	imap_mailboxes_free(mb, n);
+	(void)store_set_bulk(s->store, 0);
 	return failed ? -1 : 0;
 fail:
+	(void)store_set_bulk(s->store, 0);
 	free(names);
 	free(st);
 	imap_mailboxes_free(mb, n);
