@@ -65,8 +65,14 @@ deps:
 bench: tern
 	sh tests/bench/run
 
+# The UI benchmark's store writer: a synced-looking store of N messages.
+tests/bench/fill: tests/bench/fill.c libtern.a $(HDR)
+	$(CC) $(TERN_CPPFLAGS) $(TERN_CFLAGS) -o $@ tests/bench/fill.c \
+		libtern.a $(TERN_LDFLAGS) $(PKG_LIBS)
+
 clean:
-	rm -f tern src/*.o $(LIB_OBJ) libtern.a $(UNIT_BIN) $(ITEST_BIN)
+	rm -f tern src/*.o $(LIB_OBJ) libtern.a $(UNIT_BIN) $(ITEST_BIN) \
+		tests/bench/fill tests/bench/thread_bench
 
 install: tern
 	mkdir -p $(DESTDIR)$(PREFIX)/bin

@@ -469,13 +469,12 @@ void
 ui_act_view_part(struct ui *ui, const char *arg)
 {
 	const struct mime_part	*part;
-	char			 dir[] = "/tmp/tern-view.XXXXXX", *data, *file;
+	char			*dir, *data, *file;
 	char			**argv;
 	const char		*tmp = getenv("TMPDIR");
 	size_t			 len;
 	int			 fd, needs_term = 0;
 
-	(void)tmp;
 	if ((part = ui_act_part(ui, arg)) == NULL)
 		return;
 	argv = mailcap_viewer(part->type, "/dev/null", &needs_term);
@@ -488,9 +487,12 @@ ui_act_view_part(struct ui *ui, const char *arg)
 	if ((data = ui_act_part_data(ui, part, &len)) == NULL)
 		return;
 	/* Never named after the part: a mkstemp file in a 0700 dir. */
+	dir = xasprintf("%s/tern-view.XXXXXX", tmp != NULL && *tmp == '/' ?
+	    tmp : "/tmp");
 	if (mkdtemp(dir) == NULL) {
 		ui_status(ui, 1, "mkdtemp: %s", strerror(errno));
 		free(data);
+		free(dir);
 		return;
 	}
 	file = xasprintf("%s/part.XXXXXX", dir);
@@ -500,7 +502,10 @@ ui_act_view_part(struct ui *ui, const char *arg)
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
+		unlink(file);
+		rmdir(dir);
 		free(file);
+		free(dir);
 		free(data);
 		return;
 	}
@@ -516,6 +521,7 @@ ui_act_view_part(struct ui *ui, const char *arg)
 	unlink(file);
 	rmdir(dir);
 	free(file);
+	free(dir);
 	ui->dirty = 1;
 	tty_clear();
 }

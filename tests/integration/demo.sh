@@ -13,9 +13,13 @@ rm -f "$CFG"
 trap tui_stop EXIT
 trap 'exit 1' INT TERM HUP
 
+# A mailcap whose viewer copies what it is given: v must hand it the
+# decoded part in a private temporary file, as one argument, no shell.
+printf 'text/plain; cp %%s %s/viewed.txt\n' "$T_DIR" >"$T_DIR/mailcap"
+
 # Run from the source tree, as the README does (the themes are there).
 tui_start 150 40 \
-    "cd '$SRCDIR' && env TMPDIR='$DTMP' TERM=xterm-256color '$TERN' --demo; echo EXIT=\$?; sleep 30"
+    "cd '$SRCDIR' && env TMPDIR='$DTMP' MAILCAPS='$T_DIR/mailcap' TERM=xterm-256color '$TERN' --demo; echo EXIT=\$?; sleep 30"
 
 tui_check "the demo account opens without a configuration" 10 "^demo \\(local\\)"
 tui_check "its INBOX lists the sample mail" 5 "Welcome to tern"
@@ -69,6 +73,14 @@ tui_keys "2 $T_DIR/saved" Enter
 if [ -f "$T_DIR/saved/sky-1.png" ] && [ -f "$T_DIR/saved/sky.png" ]; then
 	pass "saving again never overwrites (sky-1.png)"
 else fail "saving again never overwrites (sky-1.png)" "$(ls -la "$T_DIR/saved")"; fi
+tui_keys v
+tui_keys 3 Enter
+sleep 0.5
+if grep -q . "$T_DIR/viewed.txt" 2>/dev/null && ! grep -q "Content-" "$T_DIR/viewed.txt"; then
+	pass "v runs the mailcap viewer on the decoded part"
+else fail "v runs the mailcap viewer on the decoded part" "$(ls -la "$T_DIR"; cat "$T_DIR/viewed.txt" 2>&1; tui_screen | tail -3)"; fi
+if ls "$DTMP" | grep -q "^tern-view"; then fail "the viewer's temporary file is removed afterwards" "$(ls -la "$DTMP")"
+else pass "the viewer's temporary file is removed afterwards"; fi
 tui_keys q
 tui_keys l
 tui_keys Enter
