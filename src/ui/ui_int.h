@@ -244,7 +244,7 @@ void	 ui_prompt_open(struct ui *, const char *label, const char *init,
 void	 ui_prompt_key(struct ui *, int key);
 void	 ui_prompt_draw(struct ui *, int y, int w);
 
-/* ---- ui_keys.c: the actions (keys and : commands share them). ---- */
+/* ---- ui_actions.c: the actions (keys and : commands share them). ---- */
 struct ui_action {
 	const char	*name;
 	const char	*help;
@@ -253,6 +253,10 @@ struct ui_action {
 };
 extern const struct ui_action ui_actions[];
 extern const size_t ui_nactions;
+/* The prompt of '/' in the list: the selection follows the text. */
+void	 ui_search_typed(struct ui *, const char *text, void *arg);
+
+/* ---- ui_keys.c: bindings, dispatch, the : line, help. ---- */
 /* The action called name; -1 if none. */
 int	 ui_action_find(const char *name);
 /* Builds the default bindings and applies the config's [keys]. */
