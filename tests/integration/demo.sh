@@ -129,6 +129,21 @@ expect "tern sync indexes a maildir account without a password" 0
 run_tern -c "$T_DIR/local.conf" search 'subject:procmail'
 expect "tern search finds the local message" 0 "delivered by procmail"
 
+# The mouse (mouse = yes): a click selects the row under it, the wheel
+# scrolls.  tmux passes the terminal's SGR mouse reports through.
+for i in 2 3 4 5; do
+	printf 'From: M <m@x>\nSubject: mouse %s\nMessage-ID: <m%s@x>\n\nhi\n' $i $i >"$MD/cur/$i.1.host:2,S"
+done
+printf 'mouse = yes\n' | cat - "$T_DIR/local.conf" >"$T_DIR/mouse.conf"
+sed -i '1i [general]' "$T_DIR/mouse.conf"
+tui_start 130 20 "env TERM=xterm-256color '$TERN' -c '$T_DIR/mouse.conf'; sleep 30"
+tui_wait 10 "mouse 5"
+$TUI_TMUX send-keys -t "$TUI_SESSION" -l "$(printf '\033[<0;41;3M\033[<0;41;3m')"
+tui_check "a mouse click selects the row under it" 5 " 3/5 "
+$TUI_TMUX send-keys -t "$TUI_SESSION" -l "$(printf '\033[<65;41;3M')"
+tui_check "the mouse wheel scrolls" 5 " 5/5 "
+tui_keys Q
+
 # Without a terminal the UI refuses clearly.
 OUT=$("$TERN" -c /dev/null </dev/null 2>&1)
 RC=$?
