@@ -263,7 +263,8 @@ int	 imap_store(struct imap_conn *, const uint32_t *, size_t, int add,
 /* \Deleted + UID EXPUNGE of exactly these uids. */
 int	 imap_expunge(struct imap_conn *, const uint32_t *, size_t,
 	    char **errp);
-/* UID MOVE (or COPY + expunge without MOVE), or UID COPY. */
+/* UID MOVE (or COPY + expunge without MOVE), or UID COPY; a target
+ * the server says to create (TRYCREATE) is created and subscribed. */
 int	 imap_copy(struct imap_conn *, const uint32_t *, size_t,
 	    const char *target, int move, char **errp);
 int	 imap_append(struct imap_conn *, const char *mailbox, unsigned flags,

@@ -756,7 +756,7 @@ imap_copy(struct imap_conn *c, const uint32_t *uids, size_t n,
 {
 	struct mailimap_set	*set;
 	size_t			 done = 0, used;
-	int			 r;
+	int			 r, created = 0;
 
 	if (move && !imap_has(c, "MOVE")) {
 		/* COPY, then \Deleted and UID EXPUNGE of just these. */
@@ -768,6 +768,26 @@ imap_copy(struct imap_conn *c, const uint32_t *uids, size_t n,
 		set = uid_set(uids + done, n - done, &used);
 		r = move ? mailimap_uid_move(c->imap, set, target) :
 		    mailimap_uid_copy(c->imap, set, target);
+		/*
+		 * NO [TRYCREATE] (RFC 3501 6.4.7): the folder is not there
+		 * yet (an archive folder of a new year, say).  Create it,
+		 * subscribe to it, and try once more.
+		 */
+		if ((r == MAILIMAP_ERROR_UID_MOVE ||
+		    r == MAILIMAP_ERROR_UID_COPY) && !created &&
+		    c->imap->imap_response_info != NULL &&
+		    c->imap->imap_response_info->rsp_trycreate) {
+			created = 1;
+			if (mailimap_create(c->imap, target) ==
+			    MAILIMAP_NO_ERROR) {
+				(void)mailimap_subscribe(c->imap, target);
+				log_msg(LOG_INFO, "imap: created folder %s for "
+				    "a %s", target, move ? "move" : "copy");
+				r = move ? mailimap_uid_move(c->imap, set,
+				    target) : mailimap_uid_copy(c->imap, set,
+				    target);
+			}
+		}
 		mailimap_set_free(set);
 		if (r != MAILIMAP_NO_ERROR)
 			return imap_fail(c, r, move ? "UID MOVE" : "UID COPY",

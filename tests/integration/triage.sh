@@ -59,6 +59,12 @@ tui_check "and it is back in the list" 10 "triage 3"
 tui_keys g
 tui_keys a
 server_check "a archives to the Archive folder on the server" Archive tri5@x
+# Another device deletes Archive; the next archive creates it again
+# (the server answers the move with NO [TRYCREATE]).
+$CTL delete Archive
+tui_keys g
+tui_keys a
+server_check "a move to a folder deleted elsewhere creates it (TRYCREATE)" Archive tri4@x
 
 # The other device: a flag and an expunge show within 2 seconds.
 uid=$($CTL uids INBOX | head -n 1)
