@@ -527,7 +527,8 @@ key_has(struct parser *p, const struct key *k, const struct token *t,
 		return 0;
 	}
 	if (strcasecmp(t->value, "attachment") == 0) {
-		n->sql = "m.attach = 1";	/* NULL (unknown) is not */
+		/* NULL (not cached: unknown) counts as none. */
+		n->sql = "COALESCE(m.attach, 0) = 1";
 		return 0;
 	}
 	e = echo(t->value);
