@@ -235,7 +235,9 @@ static const char *const store_sql[ST_COUNT] = {
 	    "'') FROM messages WHERE id = ?1",
 	[ST_FTS_NEW] =
 	    "INSERT OR REPLACE INTO msg_fts(rowid, from_addr, to_addr, "
-	    "cc_addr, subject, body) VALUES(?1, ?2, ?3, ?4, ?5, '')",
+	    "cc_addr, subject, body) SELECT id, from_addr, to_addr, cc_addr, "
+	    "subject, '' FROM messages WHERE id IN (SELECT value FROM "
+	    "json_each(?1)) AND (indexed & 2) = 0",
 	[ST_FTS_BODY] =
 	    "INSERT OR REPLACE INTO msg_fts(rowid, from_addr, to_addr, "
 	    "cc_addr, subject, body) SELECT id, from_addr, to_addr, cc_addr, "
@@ -411,6 +413,11 @@ static void	store_defer_drop(struct store *);
 int
 store_commit(struct store *s)
 {
+	/* The search index of the new rows, in the same transaction. */
+	if (store_fts_flush(s) == -1) {
+		store_rollback(s);
+		return -1;
+	}
 	if (store_exec(s, "COMMIT") == -1)
 		return -1;
 	store_defer_run(s);
@@ -425,6 +432,7 @@ store_rollback(struct store *s)
 	if (!sqlite3_get_autocommit(s->db))
 		(void)store_exec(s, "ROLLBACK");
 	store_defer_drop(s);
+	store_fts_drop(s);
 }
 
 /*
@@ -864,6 +872,10 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	if (s->db != NULL) {
+		/* Rows a caller committed without store_commit(). */
+		if (s->fts_nq > 0 && sqlite3_get_autocommit(s->db) &&
+		    store_begin(s) == 0)
+			(void)store_commit(s);
 		store_defer_run(s);	/* a no-op inside a transaction */
 		for (i = 0; i < ST_COUNT; i++)
 			sqlite3_finalize(s->st[i]);
@@ -874,6 +886,7 @@ store_close(struct store *s)
 	}
 	store_defer_drop(s);
 	free(s->defer);
+	free(s->fts_q);
 	if (s->lockfd != -1)
 		lock_release(s->lockfd);
 	free(s->account);

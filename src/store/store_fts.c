@@ -18,10 +18,11 @@
  *
  * The msg_fts rowid is the message's id.  messages.indexed says what
  * of a row is in msg_fts (STORE_FTS_* bits), so the cost on the header
- * sync's hot path is one FTS5 insert per new message and no extra
- * UPDATE: ST_MSG_PUT writes a new row with indexed = 5 and returns it,
- * 5 & STORE_FTS_NEW says "insert it", and the bit is dropped by the
- * next write of the row (it means nothing anywhere else).  A body
+ * sync's hot path is one FTS5 insert per new message, made at commit
+ * (see store_fts_flush), and no extra UPDATE: ST_MSG_PUT writes a new
+ * row with indexed = 5 and returns it, 5 & STORE_FTS_NEW says "insert
+ * it", and the bit is dropped by the next write of the row (it means
+ * nothing anywhere else).  A body
  * whose file came from elsewhere (a maildir account's tree, an index
  * upgraded from version 3) is indexed later by store_fts_catch_up().
  *
@@ -40,6 +41,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,21 +65,21 @@ store_fts_put(struct store *s, int64_t id, int indexed,
 	sqlite3_stmt	*st;
 	int		 r;
 
+	(void)m;
 	if (indexed & STORE_FTS_NEW) {
-		/* The common case: one insert, the row says so already. */
-		if ((st = store_stmt(s, ST_FTS_NEW)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, id);
-		store_bind_text(st, 2, m->from);
-		store_bind_text(st, 3, m->to);
-		store_bind_text(st, 4, m->cc);
-		store_bind_text(st, 5, m->subject);
-		r = store_stmt_run(s, st, "indexing a message");
-		store_stmt_done(st);
-		return r;
+		/* The common case: queued, the row says so already. */
+		if (s->fts_nq == s->fts_qcap) {
+			s->fts_qcap = s->fts_qcap ? s->fts_qcap * 2 : 256;
+			s->fts_q = xrealloc(s->fts_q,
+			    s->fts_qcap * sizeof *s->fts_q);
+		}
+		s->fts_q[s->fts_nq++] = id;
+		return 0;
 	}
 	if (indexed & STORE_FTS_HEADERS)
 		return 0;
+	if (store_fts_flush(s) == -1)
+		return -1;
 	if ((st = store_stmt(s, ST_FTS_HEADERS)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -93,13 +95,64 @@ store_fts_put(struct store *s, int64_t id, int indexed,
 	return r;
 }
 
+/*
+ * Why new rows wait for the commit: FTS5 writes what it holds in memory
+ * to a new segment of the index at every SAVEPOINT, and store_msg_put()
+ * opens one per message; inserted there, the header sync would build
+ * one segment per message and spend its time merging them (measured:
+ * 20,000 puts went from 0.5 s to 6 s).  Written at once, before COMMIT,
+ * they make one segment per transaction (now 20,000 puts: 0.5 s to
+ * about 0.6 s).  A queued row that a savepoint
+ * rolled back is simply not found; one whose body got indexed meanwhile
+ * is complete already (the flush comes first in every other write).
+ */
+int
+store_fts_flush(struct store *s)
+{
+	sqlite3_stmt	*st;
+	size_t		 i, n = s->fts_nq, len = 0;
+	char		*ids;
+	int		 r;
+
+	if (n == 0)
+		return 0;
+	s->fts_nq = 0;
+	/*
+	 * One statement for them all, the ids as a JSON array: FTS5 also
+	 * writes a segment at the end of every statement that changed it.
+	 */
+	ids = xmalloc(n * 21 + 3);
+	ids[len++] = '[';
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(ids + len, "%s%lld", i ? "," : "",
+		    (long long)s->fts_q[i]);
+	ids[len++] = ']';
+	ids[len] = '\0';
+	if ((st = store_stmt(s, ST_FTS_NEW)) == NULL) {
+		free(ids);
+		return -1;
+	}
+	store_bind_text(st, 1, ids);
+	r = store_stmt_run(s, st, "indexing messages");
+	store_stmt_done(st);
+	free(ids);
+	return r;
+}
+
+void
+store_fts_drop(struct store *s)
+{
+	s->fts_nq = 0;
+}
+
 int
 store_fts_del(struct store *s, int64_t id)
 {
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((st = store_stmt(s, ST_FTS_DEL)) == NULL)
+	if (store_fts_flush(s) == -1 ||
+	    (st = store_stmt(s, ST_FTS_DEL)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	r = store_stmt_run(s, st, "removing a message from the index");
@@ -190,7 +243,8 @@ fts_set_body(struct store *s, int64_t id, const char *text, int attach)
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((st = store_stmt(s, ST_FTS_BODY)) == NULL)
+	if (store_fts_flush(s) == -1 ||
+	    (st = store_stmt(s, ST_FTS_BODY)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	store_bind_text(st, 2, text);

@@ -57,6 +57,9 @@ struct store {
 	size_t			 ndefer;
 	size_t			 defercap;
 	char			 lasterr[256];	/* see store_error() */
+	int64_t			*fts_q;		/* rows whose headers msg_fts */
+	size_t			 fts_nq;	/* still lacks: store_fts.c */
+	size_t			 fts_qcap;
 };
 
 /* ---- store.c: statements ---- */
@@ -127,5 +130,9 @@ int	 store_fts_put(struct store *, int64_t id, int indexed,
 	    const struct store_msg *m);
 /* Removes row id from msg_fts (its message row is being deleted). */
 int	 store_fts_del(struct store *, int64_t id);
+/* Writes the queued new rows into msg_fts (store_commit, before COMMIT). */
+int	 store_fts_flush(struct store *);
+/* Forgets the queue (the transaction was rolled back). */
+void	 store_fts_drop(struct store *);
 
 #endif
