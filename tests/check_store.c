@@ -268,9 +268,9 @@ START_TEST(test_open_creates_schema)
 
 	s = open_store();
 	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 4);
-	/* folders, messages, pending; msg_fts and its 5 shadow tables */
+	/* folders, messages, pending; msg_fts and its 4 shadow tables */
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master "
-	    "WHERE type = 'table'"), 9);
+	    "WHERE type = 'table'"), 8);
 	ck_assert_int_eq(sql_int(s, "PRAGMA foreign_keys"), 1);
 	ck_assert_int_eq(sql_int(s, "PRAGMA synchronous"), 2);	/* FULL */
 	ck_assert_str_eq(store_account(s), "acct");

@@ -65,5 +65,5 @@ CREATE INDEX messages_unread ON messages(folder_id) WHERE (flags & 1) = 0;
 ALTER TABLE messages ADD COLUMN tagged INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN attach INTEGER;
 ALTER TABLE messages ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
-CREATE VIRTUAL TABLE msg_fts USING fts5(from_addr, to_addr, cc_addr, subject, body, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE msg_fts USING fts5(from_addr, to_addr, cc_addr, subject, body, tokenize = 'unicode61 remove_diacritics 2', columnsize = 0);
 CREATE INDEX messages_unindexed ON messages(id) WHERE cached <> 0 AND (indexed & 2) = 0;

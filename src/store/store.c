@@ -115,7 +115,7 @@ static const char store_schema_v1[] =
 	"DEFAULT 0;\n"							\
 	"CREATE VIRTUAL TABLE msg_fts USING fts5(from_addr, to_addr, "	\
 	"cc_addr, subject, body, "					\
-	"tokenize = 'unicode61 remove_diacritics 2');\n"		\
+	"tokenize = 'unicode61 remove_diacritics 2', columnsize = 0);\n"		\
 	"CREATE INDEX messages_unindexed ON messages(id) "		\
 	"WHERE cached <> 0 AND (indexed & 2) = 0;\n"
 
