@@ -228,7 +228,9 @@ main(int argc, char **argv)
 	struct query	 q;
 	char		 dir[] = "/tmp/tern-fts-bench.XXXXXX", *err = NULL;
 	char		*cmd;
-	double		 t, *ms;
+	double		 t, *ms, *ms2;
+	int64_t		*ids;
+	size_t		 nids;
 	int64_t		 folder;
 	long		 n = 100000, runs = 7;
 	size_t		 i;
@@ -272,9 +274,17 @@ main(int argc, char **argv)
 	fprintf(stderr, "fts_bench: %ld messages with bodies indexed in "
 	    "%.1f s (%.0f per second)\n", n, t / 1e3, n / (t / 1e3));
 
+	/*
+	 * Two ways to answer: the ids in date order, as the TUI's list
+	 * asks (store_list_ids), and every matching row with its folder,
+	 * as tern search prints them (query_run).  The target is for the
+	 * first; the second grows with the number of matches.
+	 */
 	ms = xcalloc((size_t)runs, sizeof *ms);
+	ms2 = xcalloc((size_t)runs, sizeof *ms2);
 	printf("| full-text query (%ld messages with bodies) | matches | "
-	    "median of %ld | target | ok |\n|---|---|---|---|---|\n", n, runs);
+	    "list ids, median of %ld | target | ok | all rows (tern search) "
+	    "|\n|---|---|---|---|---|---|\n", n, runs);
 	for (i = 0; i < NQUERIES; i++) {
 		matches = 0;
 		for (r = 0; r < runs; r++) {
@@ -283,21 +293,37 @@ main(int argc, char **argv)
 				fprintf(stderr, "fts_bench: %s\n", err);
 				return 1;
 			}
+			t = now_ms();
+			if (store_list_ids(s, folder, STORE_SORT_DATE, 1, &q, 0,
+			    &ids, &nids) == -1) {
+				fprintf(stderr, "fts_bench: %s\n",
+				    store_error(s));
+				return 1;
+			}
+			ms[r] = now_ms() - t;
+			free(ids);
 			matches = 0;
 			t = now_ms();
 			if (query_run(s, &q, count, &matches, &err) == -1) {
 				fprintf(stderr, "fts_bench: %s\n", err);
 				return 1;
 			}
-			ms[r] = now_ms() - t;
+			ms2[r] = now_ms() - t;
 			query_free(&q);
+			if ((size_t)matches != nids) {
+				fprintf(stderr, "fts_bench: %s: %zu ids, %d "
+				    "rows\n", queries[i], nids, matches);
+				return 1;
+			}
 		}
 		qsort(ms, (size_t)runs, sizeof *ms, dbl_cmp);
-		printf("| `%s` | %d | %.1f ms | < %.0f ms | %s |\n", queries[i],
-		    matches, ms[runs / 2], TARGET_MS, ms[runs / 2] < TARGET_MS
-		    ? "yes" : "**NO**");
+		qsort(ms2, (size_t)runs, sizeof *ms2, dbl_cmp);
+		printf("| `%s` | %d | %.1f ms | < %.0f ms | %s | %.1f ms |\n",
+		    queries[i], matches, ms[runs / 2], TARGET_MS,
+		    ms[runs / 2] < TARGET_MS ? "yes" : "**NO**", ms2[runs / 2]);
 	}
 	free(ms);
+	free(ms2);
 	store_close(s);
 	cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
