@@ -205,6 +205,27 @@ void		 store_msg_clear(struct store_msg *);
 int		 store_msg_body(struct store *, int64_t folder, uint32_t uid,
 		    const char *data, size_t len, char **errp);
 
+/* ---- store_fts.c: the full-text index of headers and cached bodies. ---- */
+
+/* Text of a message body indexed at most (bytes of decoded UTF-8). */
+#define STORE_FTS_TEXT_MAX	(1024 * 1024)
+/*
+ * Indexes the text of message row id, whose whole message (headers and
+ * body) is msg: its text parts decoded to UTF-8, HTML through the
+ * built-in stripper (never a program), the first STORE_FTS_TEXT_MAX
+ * bytes; and records whether it has attachments.  store_msg_body()
+ * calls it; 0 or -1.
+ */
+int		 store_fts_index(struct store *, int64_t id, const char *msg,
+		    size_t len);
+/*
+ * Indexes up to max cached bodies not yet indexed (an index upgraded
+ * from version 3, a maildir account's files), reading their files, in
+ * transactions of a few hundred.  Returns how many are left (0: all
+ * done) or -1.
+ */
+int64_t		 store_fts_catch_up(struct store *, int64_t max);
+
 /* ---- query.c: the search language, compiled to SQL. ---- */
 
 struct query_param {

@@ -4,6 +4,7 @@
  * match through the pending-operation path, exactly as the TUI will).
  * Both read only the local store and work offline.  The main thread.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,27 @@ open_store(const struct account *a, int lock)
 	return st;
 }
 
+/*
+ * Indexes the cached bodies the full-text index lacks (a maildir
+ * account's files, an index upgraded from version 3) before the first
+ * search that needs them.  A failure (another process holding the
+ * index for long) only means those bodies are not found this time.
+ */
+static void
+search_catch_up(struct store *st, const char *account)
+{
+	int64_t	 left;
+
+	if ((left = store_fts_catch_up(st, 0)) <= 0)
+		return;
+	if (left >= 1000)
+		say("%s: indexing %lld cached bodies for search...", account,
+		    (long long)left);
+	if (store_fts_catch_up(st, INT64_MAX) != 0)
+		say("%s: not every cached body could be indexed; search "
+		    "finds the rest once they are", account);
+}
+
 int
 cmd_search(struct config *cfg, int argc, char **argv)
 {
@@ -214,6 +236,7 @@ cmd_search(struct config *cfg, int argc, char **argv)
 			continue;
 		}
 		sc.account = cfg->accounts[i].name;
+		search_catch_up(st, sc.account);
 		if (query_run(st, &q, print_match, &sc, &err) == -1) {
 			say("%s: %s", sc.account, err);
 			free(err);
@@ -357,6 +380,7 @@ cmd_mark(struct config *cfg, int argc, char **argv)
 		have_trash = 1;
 		mc.trash_id = trash.id;
 	}
+	search_catch_up(st, a->name);
 	if (query_run(st, &q, collect, &mc, &err) == -1) {
 		say("%s: %s", a->name, err);
 		free(err);

@@ -94,6 +94,10 @@ static const struct {
 	{ "after:7d before:2w after:3m after:1y after:0d", NULL },
 	{ "larger:10 smaller:10k larger:2M", NULL },
 	{ "100% under_score back\\slash", NULL },
+	{ "body:word body:\"a phrase\" -body:x", NULL },
+	{ "has:attachment has:ATTACHMENT is:tagged is:untagged", NULL },
+	{ "date:2024-02-29 date:7d DATE:1w", NULL },
+	{ "body:\"NEAR(a b)\" body:a* body:^x body:x:y \"a\\\"b\"", NULL },
 	{ "\t a \n", NULL },
 
 	{ "", "empty query (use * for everything)" },
@@ -123,7 +127,8 @@ static const struct {
 	{ "(-)", "'-' at position 2 must be followed by a term" },
 	{ "éé )", "unbalanced ')' at position 4" },	/* characters */
 	{ "foo:bar", "unknown search key 'foo:' (known: folder: from: to: "
-	    "cc: subject: is: has: after: before: larger: smaller:)" },
+	    "cc: subject: body: is: has: after: before: date: larger: "
+	    "smaller: server:)" },
 	{ "re:hello", "unknown search key 're:'" },
 	{ "http://x", "unknown search key 'http:'" },
 	{ "from:", "empty value for from: at position 1" },
@@ -132,7 +137,15 @@ static const struct {
 	{ "folder:", "empty value for folder:" },
 	{ "is:", "empty value for is:" },
 	{ "is:unseen", "unknown value 'is:unseen' (known: is:unread" },
-	{ "has:attachment", "unknown value 'has:attachment'" },
+	{ "has:attachments", "unknown value 'has:attachments' (known: "
+	    "has:cached has:attachment)" },
+	{ "is:tag", "unknown value 'is:tag'" },
+	{ "body:", "empty value for body:" },
+	{ "body:\"\"", "empty value for body:" },
+	{ "date:yesterday", "bad date 'yesterday' for date:" },
+	{ "date:2024-02-30", "bad date '2024-02-30' for date:" },
+	{ "server:invoice", "server: at position 1 is not available yet" },
+	{ "a -server:\"x y\"", "server: at position 4 is not available" },
 	{ "after:yesterday", "bad date 'yesterday' for after: at position 1" },
 	{ "before:2024-13-01", "bad date '2024-13-01' for before:" },
 	{ "after:2023-02-29", "bad date '2023-02-29'" },

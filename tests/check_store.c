@@ -267,9 +267,10 @@ START_TEST(test_open_creates_schema)
 	char		*path, *err = NULL;
 
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 4);
+	/* folders, messages, pending; msg_fts and its 4 shadow tables */
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master "
-	    "WHERE type = 'table'"), 3);
+	    "WHERE type = 'table'"), 8);
 	ck_assert_int_eq(sql_int(s, "PRAGMA foreign_keys"), 1);
 	ck_assert_int_eq(sql_int(s, "PRAGMA synchronous"), 2);	/* FULL */
 	ck_assert_str_eq(store_account(s), "acct");
@@ -288,7 +289,7 @@ START_TEST(test_open_creates_schema)
 	s = store_open("acct", sdir, 0, &err);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_null(err);
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 4);
 	{
 		sqlite3_stmt	*st;
 
@@ -359,13 +360,16 @@ START_TEST(test_upgrade_from_v1)
 
 	s = open_store();
 	fid = add_folder(s, "INBOX");
-	/* Make it a version 1 index again: without the v2 and v3 indexes. */
+	/* Make it a version 1 index again: without the v2-v4 additions. */
 	ck_assert_int_eq(sqlite3_exec(store_db(s), "DROP INDEX messages_by_flags;"
-	    " DROP INDEX messages_unread; PRAGMA user_version = 1", NULL, NULL,
-	    NULL), SQLITE_OK);
+	    " DROP INDEX messages_unread; DROP INDEX messages_unindexed;"
+	    " DROP TABLE msg_fts; ALTER TABLE messages DROP COLUMN tagged;"
+	    " ALTER TABLE messages DROP COLUMN attach;"
+	    " ALTER TABLE messages DROP COLUMN indexed;"
+	    " PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	store_close(s);
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 4);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
 	    "name = 'messages_by_flags'"), 1);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
@@ -390,7 +394,7 @@ START_TEST(test_newer_version_refused)
 	ck_assert_ptr_null(store_open("acct", sdir, 0, &err));
 	path = index_path();
 	want = xasprintf("%s: schema version 99 is newer than this tern "
-	    "understands (3); upgrade tern", path);
+	    "understands (4); upgrade tern", path);
 	ck_assert_str_eq(err, want);
 	free(err);
 	free(want);
@@ -495,7 +499,7 @@ START_TEST(test_empty_index_created)
 	ck_assert_int_eq(mkdir(sdir, 0700), 0);
 	spew(path, "", 0);
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 4);
 	store_close(s);
 	free(path);
 }

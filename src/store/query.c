@@ -34,11 +34,20 @@
  *	from:X  cc:X  subject:X
  *			the header contains X (ignoring ASCII case)
  *	to:X		To or Cc contains X
- *	text		Subject, From or To contains text
+ *	body:X		the cached body has the word or phrase X (FTS)
+ *	text		Subject, From or To contains text, or the word
+ *			or phrase text is in Subject, From, To or the
+ *			cached body (FTS)
  *	is:unread is:read is:flagged is:unflagged is:answered
- *	is:draft is:deleted
- *			flags
+ *	is:draft is:deleted is:tagged is:untagged
+ *			flags, and tern's own tag
  *	has:cached	the body is in the local cache
+ *	has:attachment	the cached body has an attachment (a part with
+ *			Content-Disposition: attachment or a file name);
+ *			unknown, so not matched, for uncached bodies
+ *	date:DATE	dated that day (YYYY-MM-DD, UTC), or within the
+ *			last Nd/Nw/Nm/Ny
+ *	server:X	IMAP SEARCH on the server: not available yet
  *	after:DATE	dated at or after DATE
  *	before:DATE	dated before DATE
  *			DATE is YYYY-MM-DD (00:00 UTC) or Nd, Nw, Nm,
@@ -56,6 +65,14 @@
  *
  * User text never reaches the SQL: every value becomes a '?' bound to
  * a query_param, and LIKE patterns escape % _ and \ with ESCAPE '\'.
+ * Nor does it reach FTS5's query syntax: a full-text value is bound
+ * as one FTS5 string written here ("..." with " doubled), so * ^ : (
+ * NEAR AND OR in it are text.  FTS5 matches tokens (unicode61: case
+ * and diacritics ignored), a phrase as consecutive tokens.  A value
+ * with Chinese, Japanese or Korean characters is a prefix query
+ * ("東京"*): unicode61 keeps a run of them as one token, so a word
+ * is found at the start of such a run (東京 in 東京に行きます), not
+ * in its middle.
  *
  * The SQL is shaped for SQLite's limits, which a 4 KB query can hit:
  * an expression tree at most 1000 deep (a chain a AND b AND c ... is
@@ -97,7 +114,7 @@ enum node_type { NODE_LEAF, NODE_AND, NODE_OR, NODE_NOT };
 struct node {
 	enum node_type	 type;
 	const char	*sql;		/* LEAF: template, one '?' per param */
-	struct query_param p[3];	/* LEAF: owned until emitted */
+	struct query_param p[4];	/* LEAF: owned until emitted */
 	size_t		 np;
 	struct node	**kids;		/* AND, OR: two or more; NOT: one */
 	size_t		 nkids;
@@ -465,6 +482,8 @@ static const struct {
 	{ "answered",	FLAG_ANSWERED,	1 },
 	{ "draft",	FLAG_DRAFT,	1 },
 	{ "deleted",	FLAG_DELETED,	1 },
+	{ "tagged",	0,		1 },	/* flag 0: m.tagged */
+	{ "untagged",	0,		0 },
 };
 
 static int
@@ -478,6 +497,11 @@ key_is(struct parser *p, const struct key *k, const struct token *t,
 	for (i = 0; i < sizeof is_values / sizeof is_values[0]; i++) {
 		if (strcasecmp(t->value, is_values[i].name) != 0)
 			continue;
+		if (is_values[i].flag == 0) {
+			n->sql = is_values[i].set ? "m.tagged <> 0" :
+			    "m.tagged = 0";
+			return 0;
+		}
 		n->sql = is_values[i].set ? "(m.flags & ?) <> 0" :
 		    "(m.flags & ?) = 0";
 		leaf_int(n, is_values[i].flag);
@@ -485,7 +509,8 @@ key_is(struct parser *p, const struct key *k, const struct token *t,
 	}
 	e = echo(t->value);
 	seterr(p->errp, "unknown value 'is:%s' (known: is:unread is:read "
-	    "is:flagged is:unflagged is:answered is:draft is:deleted)", e);
+	    "is:flagged is:unflagged is:answered is:draft is:deleted "
+	    "is:tagged is:untagged)", e);
 	free(e);
 	return -1;
 }
@@ -501,8 +526,14 @@ key_has(struct parser *p, const struct key *k, const struct token *t,
 		n->sql = "m.cached <> 0";
 		return 0;
 	}
+	if (strcasecmp(t->value, "attachment") == 0) {
+		/* NULL (not cached: unknown) counts as none. */
+		n->sql = "COALESCE(m.attach, 0) = 1";
+		return 0;
+	}
 	e = echo(t->value);
-	seterr(p->errp, "unknown value 'has:%s' (known: has:cached)", e);
+	seterr(p->errp, "unknown value 'has:%s' (known: has:cached "
+	    "has:attachment)", e);
 	free(e);
 	return -1;
 }
@@ -592,6 +623,111 @@ key_date(struct parser *p, const struct key *k, const struct token *t,
 	return 0;
 }
 
+/* date:YYYY-MM-DD is that day (UTC); date:7d the last 7 days. */
+static int
+key_day(struct parser *p, const struct key *k, const struct token *t,
+    struct node *n)
+{
+	int64_t	 when;
+
+	if (key_date(p, k, t, n) == -1)
+		return -1;
+	if (strlen(t->value) != 10)		/* Nd Nw Nm Ny: since then */
+		return 0;
+	when = n->p[0].i;
+	n->sql = "(" MSG_DATE " >= ? AND " MSG_DATE " < ?)";
+	leaf_int(n, when + DAY);
+	return 0;
+}
+
+/* 1 if s has a Chinese, Japanese or Korean character (see above). */
+static int
+has_cjk(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t c;
+
+	for (; *u != '\0'; u++) {
+		if (u[0] >= 0xe0 && u[0] < 0xf0 && u[1] != '\0' &&
+		    u[2] != '\0') {
+			c = (uint32_t)(u[0] & 0x0f) << 12 |
+			    (uint32_t)(u[1] & 0x3f) << 6 | (u[2] & 0x3f);
+			if ((c >= 0x2e80 && c <= 0x9fff) ||	/* CJK, kana */
+			    (c >= 0xac00 && c <= 0xd7af) ||	/* Hangul */
+			    (c >= 0xf900 && c <= 0xfaff) ||
+			    (c >= 0xff66 && c <= 0xff9f))	/* half kana */
+				return 1;
+		} else if (u[0] >= 0xf0 && u[1] >= 0xa0 && u[1] < 0xb0 &&
+		    u[0] == 0xf0)
+			return 1;			/* U+20000.. */
+	}
+	return 0;
+}
+
+/*
+ * The FTS5 query for text in columns cols: cols, then text as one
+ * FTS5 string (every '"' doubled), so no FTS5 syntax comes from the
+ * user; a prefix query if text has CJK.
+ */
+static char *
+fts_string(const char *cols, const char *text)
+{
+	char	*q = xmalloc(strlen(cols) + 2 * strlen(text) + 8), *o = q;
+	size_t	 n = strlen(cols);
+
+	memcpy(o, cols, n);
+	o += n;
+	*o++ = '"';
+	for (; *text != '\0'; text++) {
+		if (*text == '"')
+			*o++ = '"';
+		*o++ = *text;
+	}
+	*o++ = '"';
+	if (has_cjk(q + n))
+		*o++ = '*';
+	*o = '\0';
+	return q;
+}
+
+#define FTS_IN	"m.id IN (SELECT rowid FROM msg_fts WHERE msg_fts MATCH ?)"
+
+static int
+key_body(struct parser *p, const struct key *k, const struct token *t,
+    struct node *n)
+{
+	(void)p;
+	(void)k;
+	n->sql = FTS_IN;
+	n->p[n->np++].s = fts_string("body : ", t->value);
+	return 0;
+}
+
+/* A word or phrase alone: the header fields as before, and FTS. */
+static int
+key_text(struct parser *p, const struct key *k, const struct token *t,
+    struct node *n)
+{
+	(void)p;
+	n->sql = k->sql;
+	leaf_like(n, t->value, (size_t)k->arg);
+	n->p[n->np++].s = fts_string("{subject from_addr to_addr body} : ",
+	    t->value);
+	return 0;
+}
+
+static int
+key_server(struct parser *p, const struct key *k, const struct token *t,
+    struct node *n)
+{
+	(void)k;
+	(void)n;
+	seterr(p->errp, "server: at position %zu is not available yet (it "
+	    "will search the server for messages whose bodies are not "
+	    "cached)", column(p, t->pos));
+	return -1;
+}
+
 static int
 key_size(struct parser *p, const struct key *k, const struct token *t,
     struct node *n)
@@ -630,19 +766,22 @@ static const struct key keys[] = {
 					    ")", 2 },
 	{ "cc",		key_like,	"m.cc_addr" LIKE, 1 },
 	{ "subject",	key_like,	"m.subject" LIKE, 1 },
+	{ "body",	key_body,	NULL, 0 },
 	{ "is",		key_is,		NULL, 0 },
 	{ "has",	key_has,	NULL, 0 },
 	{ "after",	key_date,	MSG_DATE " >= ?", 0 },
 	{ "before",	key_date,	MSG_DATE " < ?", 0 },
+	{ "date",	key_day,	MSG_DATE " >= ?", 0 },
 	{ "larger",	key_size,	"m.size > ?", 0 },
 	{ "smaller",	key_size,	"m.size < ?", 0 },
+	{ "server",	key_server,	NULL, 0 },
 };
 #define NKEYS	(sizeof keys / sizeof keys[0])
 
 /* A word or phrase without a key. */
 static const struct key text_key = {
-	"", key_like, "(m.subject" LIKE " OR m.from_addr" LIKE
-	    " OR m.to_addr" LIKE ")", 3
+	"", key_text, "(m.subject" LIKE " OR m.from_addr" LIKE
+	    " OR m.to_addr" LIKE " OR " FTS_IN ")", 3
 };
 
 static void
@@ -1056,150 +1195,4 @@ query_free(struct query *q)
 	free(q->params);
 	free(q->where);
 	memset(q, 0, sizeof *q);
-}
-
-#define FOLDER_COLS							\
-	"f.id, f.name, f.display, f.path, f.delim, f.role, "		\
-	"f.subscribed, f.noselect, f.uidvalidity, f.uidnext, "		\
-	"f.highestmodseq, f.messages, f.\"window\""
-
-/* Column i as text, borrowed from the row ("" rather than NULL). */
-static char *
-col_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s != NULL ? (char *)s : (char *)"";
-}
-
-static void
-row_folder(sqlite3_stmt *st, struct store_folder *f)
-{
-	int	 c = MSG_NCOLS;
-
-	f->id = sqlite3_column_int64(st, c + 0);
-	f->name = col_text(st, c + 1);
-	f->display = col_text(st, c + 2);
-	f->path = col_text(st, c + 3);
-	f->delim = sqlite3_column_int(st, c + 4);
-	f->role = col_text(st, c + 5);
-	f->subscribed = sqlite3_column_int(st, c + 6) != 0;
-	f->noselect = sqlite3_column_int(st, c + 7) != 0;
-	f->uidvalidity = (uint32_t)sqlite3_column_int64(st, c + 8);
-	f->uidnext = (uint32_t)sqlite3_column_int64(st, c + 9);
-	f->highestmodseq = (uint64_t)sqlite3_column_int64(st, c + 10);
-	f->messages = (uint32_t)sqlite3_column_int64(st, c + 11);
-	f->window = sqlite3_column_int64(st, c + 12);
-}
-
-/* The computed counts of the folders met so far by one query_run(). */
-struct counts {
-	sqlite3_stmt	*st;
-	struct {
-		int64_t	 id, total, unread;
-	}		*f;
-	size_t		 n;
-};
-
-/*
- * Fills f->total and f->unread as store_folders() counts them.  Once
- * per folder, not per row: counting in the SELECT would scan the whole
- * folder for every match.
- */
-static int
-row_counts(sqlite3 *db, struct counts *c, struct store_folder *f)
-{
-	size_t	 i;
-	int	 rc;
-
-	for (i = 0; i < c->n; i++)
-		if (c->f[i].id == f->id)
-			goto found;
-	if (c->st == NULL && sqlite3_prepare_v2(db, "SELECT COUNT(*), "
-	    "COALESCE(SUM((flags & 1) = 0), 0) FROM messages "
-	    "WHERE folder_id = ?1", -1, &c->st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(c->st, 1, f->id);
-	if ((rc = sqlite3_step(c->st)) != SQLITE_ROW) {
-		sqlite3_reset(c->st);
-		return -1;
-	}
-	c->f = xrealloc(c->f, (c->n + 1) * sizeof *c->f);
-	c->f[c->n].id = f->id;
-	c->f[c->n].total = sqlite3_column_int64(c->st, 0);
-	c->f[c->n].unread = sqlite3_column_int64(c->st, 1);
-	i = c->n++;
-	sqlite3_reset(c->st);
-found:
-	f->total = c->f[i].total;
-	f->unread = c->f[i].unread;
-	return 0;
-}
-
-/*
- * The msg and folder given to cb are borrowed from the current SQLite
- * row: their strings are valid only until cb returns (copy what you
- * keep).  cb should not write to the store while the SELECT is open
- * (SQLite leaves it undefined whether changed rows show up): collect
- * the matches, then act on them, as tern mark does.
- */
-int
-query_run(struct store *store, const struct query *q,
-    int (*cb)(const struct store_msg *, const struct store_folder *, void *),
-    void *ctx, char **errp)
-{
-	sqlite3		*db = store_db(store);
-	sqlite3_stmt	*st = NULL;
-	struct counts	 c;
-	struct store_msg m;
-	struct store_folder f;
-	char		*sql;
-	size_t		 i;
-	int		 rc, n = 0;
-
-	if (q == NULL || q->where == NULL) {
-		seterr(errp, "search: no compiled query");
-		return -1;
-	}
-	memset(&c, 0, sizeof c);
-	sql = xasprintf("SELECT " MSG_COLS ", " FOLDER_COLS " FROM messages m "
-	    "JOIN folders f ON f.id = m.folder_id WHERE %s ORDER BY "
-	    MSG_DATE " DESC, m.id DESC", q->where);
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	free(sql);
-	if (rc != SQLITE_OK)
-		goto fail;
-	for (i = 0; i < q->nparams; i++) {
-		/* The query outlives the statement: no copies needed. */
-		if (q->params[i].is_int)
-			rc = sqlite3_bind_int64(st, (int)i + 1, q->params[i].i);
-		else
-			rc = sqlite3_bind_text(st, (int)i + 1,
-			    q->params[i].s != NULL ? q->params[i].s : "", -1,
-			    SQLITE_STATIC);
-		if (rc != SQLITE_OK)
-			goto fail;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_msg_fill(st, &m, col_text);
-		row_folder(st, &f);
-		if (row_counts(db, &c, &f) == -1)
-			goto fail;
-		n++;
-		if (cb(&m, &f, ctx) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	sqlite3_finalize(c.st);
-	free(c.f);
-	return n;
-
-fail:
-	seterr(errp, "search failed: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	sqlite3_finalize(c.st);
-	free(c.f);
-	return -1;
 }

@@ -1,4 +1,4 @@
--- schema.sql - tern's index, version 3 (PRAGMA user_version): the
+-- schema.sql - tern's index, version 4 (PRAGMA user_version): the
 -- readable copy of the upgrade steps in src/store/store.c (version 1,
 -- then each later step at the end); keep them in sync.
 CREATE TABLE folders(
@@ -59,3 +59,11 @@ CREATE INDEX pending_by_folder ON pending(folder_id, uid);
 CREATE INDEX messages_by_flags ON messages(folder_id, flags);
 -- version 3: the folder pane's unread counts read only the unread
 CREATE INDEX messages_unread ON messages(folder_id) WHERE (flags & 1) = 0;
+-- version 4: search (src/store/store_fts.c).  The upgrade also indexes the
+-- headers of existing rows (INSERT INTO msg_fts ... SELECT ... FROM messages;
+-- UPDATE messages SET indexed = 1); cached bodies are indexed lazily.
+ALTER TABLE messages ADD COLUMN tagged INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN attach INTEGER;
+ALTER TABLE messages ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
+CREATE VIRTUAL TABLE msg_fts USING fts5(from_addr, to_addr, cc_addr, subject, body, tokenize = 'unicode61 remove_diacritics 2', columnsize = 0);
+CREATE INDEX messages_unindexed ON messages(id) WHERE cached <> 0 AND (indexed & 2) = 0;

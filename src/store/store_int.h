@@ -29,6 +29,11 @@ enum store_st {
 	ST_SAVEPOINT,
 	ST_RELEASE,
 	ST_ROLLBACK_TO,
+	ST_FTS_HEADERS,
+	ST_FTS_NEW,
+	ST_FTS_BODY,
+	ST_FTS_DONE,
+	ST_FTS_DEL,
 	ST_COUNT
 };
 
@@ -52,6 +57,9 @@ struct store {
 	size_t			 ndefer;
 	size_t			 defercap;
 	char			 lasterr[256];	/* see store_error() */
+	int64_t			*fts_q;		/* rows whose headers msg_fts */
+	size_t			 fts_nq;	/* still lacks: store_fts.c */
+	size_t			 fts_qcap;
 };
 
 /* ---- store.c: statements ---- */
@@ -106,5 +114,25 @@ int		 store_folder_dir_id(struct store *, int64_t id, char **dirp,
  */
 void	 store_msg_fill(sqlite3_stmt *, struct store_msg *,
 	    char *(*text)(sqlite3_stmt *, int));
+
+/* ---- store_fts.c: the full-text index ---- */
+
+/* Bits of messages.indexed. */
+#define STORE_FTS_HEADERS	1	/* From To Cc Subject are in msg_fts */
+#define STORE_FTS_BODY		2	/* so is the body's text */
+#define STORE_FTS_NEW		4	/* only as ST_MSG_PUT returns it */
+
+/*
+ * After ST_MSG_PUT wrote m as row id and returned indexed: puts the
+ * headers into msg_fts if the row is new or they changed.  0 or -1.
+ */
+int	 store_fts_put(struct store *, int64_t id, int indexed,
+	    const struct store_msg *m);
+/* Removes row id from msg_fts (its message row is being deleted). */
+int	 store_fts_del(struct store *, int64_t id);
+/* Writes the queued new rows into msg_fts (store_commit, before COMMIT). */
+int	 store_fts_flush(struct store *);
+/* Forgets the queue (the transaction was rolled back). */
+void	 store_fts_drop(struct store *);
 
 #endif

@@ -202,7 +202,8 @@ store_msg_put(struct store *s, const struct store_msg *m)
 {
 	sqlite3_stmt	*st;
 	unsigned	 flags;
-	int		 own, ok = 0, hidden, rc;
+	int64_t		 id;
+	int		 own, ok = 0, hidden, rc, indexed;
 
 	if (m == NULL || m->uid == 0) {
 		log_msg(LOG_ERROR, "store %s: a message without a UID",
@@ -241,7 +242,10 @@ store_msg_put(struct store *s, const struct store_msg *m)
 		store_stmt_done(st);
 		goto done;
 	}
-	ok = store_returned_flags(s, st, m->folder_id, flags) == 0;
+	id = sqlite3_column_int64(st, 0);
+	indexed = sqlite3_column_int(st, 3);
+	ok = store_returned_flags(s, st, m->folder_id, flags) == 0 &&
+	    store_fts_put(s, id, indexed, m) == 0;
 done:
 	return store_tx_end(s, own, ok);
 }
@@ -286,19 +290,28 @@ store_msg_remove(struct store *s, int64_t folder, uint32_t uid)
 {
 	sqlite3_stmt	*st;
 	char		*file = NULL, *dir = NULL;
-	int		 rc, cached = 0;
+	int64_t		 id = 0;
+	int		 rc, cached = 0, own;
 
-	if ((st = store_stmt(s, ST_MSG_DEL)) == NULL)
+	/* The row and its index entry go together. */
+	if ((own = store_tx_begin(s)) == -1)
 		return -1;
+	if ((st = store_stmt(s, ST_MSG_DEL)) == NULL)
+		return store_tx_end(s, own, 0);
 	sqlite3_bind_int64(st, 1, folder);
 	sqlite3_bind_int64(st, 2, uid);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		cached = sqlite3_column_int(st, 0);
 		file = store_col_str(st, 1);
+		id = sqlite3_column_int64(st, 2);
 	} else if (rc != SQLITE_DONE)
 		store_sqlerr(s, "removing a message");
 	store_stmt_done(st);
+	if (rc == SQLITE_ROW && store_fts_del(s, id) == -1)
+		rc = SQLITE_ERROR;
+	if (store_tx_end(s, own, rc == SQLITE_ROW || rc == SQLITE_DONE) == -1)
+		rc = SQLITE_ERROR;
 	if (rc != SQLITE_ROW) {
 		free(file);
 		return rc == SQLITE_DONE ? 0 : -1;
@@ -327,8 +340,18 @@ store_msg_prune(struct store *s, int64_t folder, int64_t before)
 		return -1;
 	if (store_folder_dir_id(s, folder, &dir, NULL, NULL) == -1)
 		return store_tx_end(s, own, 0);
-	st = store_prepare(s, "DELETE FROM messages WHERE folder_id = ?1 "
-	    "AND internaldate < ?2 RETURNING uid, cached, file");
+	/* The index rows first: the subquery needs the message rows. */
+	st = store_prepare(s, "DELETE FROM msg_fts WHERE rowid IN (SELECT id "
+	    "FROM messages WHERE folder_id = ?1 AND internaldate < ?2)");
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, folder);
+		sqlite3_bind_int64(st, 2, before);
+		rc = store_stmt_run(s, st, "pruning the search index");
+		sqlite3_finalize(st);
+		st = rc == 0 ? store_prepare(s, "DELETE FROM messages WHERE "
+		    "folder_id = ?1 AND internaldate < ?2 "
+		    "RETURNING uid, cached, file") : NULL;
+	}
 	if (st == NULL) {
 		free(dir);
 		return store_tx_end(s, own, 0);
@@ -418,7 +441,7 @@ store_msg_body(struct store *s, int64_t folder, uint32_t uid,
 	struct store_msg m;
 	char		*dir = NULL, *base = NULL, *name = NULL;
 	uint32_t	 uidv = 0;
-	int		 rc, r = -1;
+	int		 rc, r = -1, own;
 
 	rc = store_msg_get(s, folder, uid, &m);
 	if (rc != 0) {
@@ -440,7 +463,10 @@ store_msg_body(struct store *s, int64_t folder, uint32_t uid,
 	if ((name = maildir_write(dir, base, m.flags, data, len, errp)) ==
 	    NULL)
 		goto done;
-	if (store_set_file(s, m.id, 1, name) == -1) {
+	/* The file is durable: the row and its text in one transaction. */
+	if ((own = store_tx_begin(s)) == -1 ||
+	    store_tx_end(s, own, store_set_file(s, m.id, 1, name) == 0 &&
+	    store_fts_index(s, m.id, data, len) == 0) == -1) {
 		seterr(errp, "recording %s/%s: %s", dir, name, store_error(s));
 		goto done;
 	}
