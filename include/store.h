@@ -291,6 +291,11 @@ int	 store_list_keys(struct store *, int64_t folder,
 void	 store_keys_free(struct store_key *, size_t);
 /* The message with row id; 0 found, 1 gone, -1 error. */
 int	 store_msg_by_id(struct store *, int64_t id, struct store_msg *out);
+/* Sets (on) or clears the tagged mark of ids[0..n) (is:tagged); local
+ * only, never sent to a server. */
+int	 store_msg_tag(struct store *, const int64_t *ids, size_t n, int on);
+/* Clears every tagged mark (tags last one session). */
+int	 store_untag_all(struct store *);
 /* The message with Message-ID msgid in the folder with server name
  * folder: 0 found, 1 not (yet) there, -1 error. */
 int	 store_msg_find(struct store *, const char *folder, const char *msgid,

@@ -170,6 +170,34 @@ START_TEST(filter)
 }
 END_TEST
 
+/* Tags are local marks a query can name (is:tagged). */
+START_TEST(tags)
+{
+	struct query	 q;
+	int64_t		*ids, *all;
+	size_t		 n, nall;
+	char		*err = NULL, *got;
+
+	ck_assert_int_eq(store_list_ids(s, inbox, STORE_SORT_DATE, 1, NULL, 0,
+	    &all, &nall), 0);
+	ck_assert_int_eq(store_msg_tag(s, all, 2, 1), 0);
+	ck_assert_int_eq(query_compile("is:tagged", time(NULL), &q, &err), 0);
+	ck_assert_int_eq(store_list_ids(s, inbox, STORE_SORT_DATE, 1, &q, 0,
+	    &ids, &n), 0);
+	got = subjects(ids, n);
+	ck_assert_str_eq(got, "delta digest,beta release");
+	free(got);
+	free(ids);
+	ck_assert_int_eq(store_untag_all(s), 0);
+	ck_assert_int_eq(store_list_ids(s, inbox, STORE_SORT_DATE, 1, &q, 0,
+	    &ids, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(ids);
+	free(all);
+	query_free(&q);
+}
+END_TEST
+
 /* The folder pane's counts: unread from the index, total not counted. */
 START_TEST(unread_counts)
 {
@@ -235,6 +263,7 @@ suite(void)
 	tcase_add_test(tc, filter);
 	tcase_add_test(tc, keys_and_paths);
 	tcase_add_test(tc, unread_counts);
+	tcase_add_test(tc, tags);
 	suite_add_tcase(su, tc);
 	return su;
 }

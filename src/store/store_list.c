@@ -229,6 +229,56 @@ store_msg_by_id(struct store *s, int64_t id, struct store_msg *out)
 }
 
 int
+store_msg_tag(struct store *s, const int64_t *ids, size_t n, int on)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc = 0, own;
+
+	if (n == 0)
+		return 0;
+	if ((st = store_prepare(s, "UPDATE messages SET tagged = ?1 WHERE "
+	    "id = ?2")) == NULL)
+		return -1;
+	own = sqlite3_get_autocommit(store_db(s));
+	if (own && store_begin(s) == -1) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		sqlite3_bind_int(st, 1, on != 0);
+		sqlite3_bind_int64(st, 2, ids[i]);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			store_sqlerr(s, "tagging a message");
+			rc = -1;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (own) {
+		if (rc == 0)
+			return store_commit(s);
+		store_rollback(s);
+	}
+	return rc;
+}
+
+int
+store_untag_all(struct store *s)
+{
+	sqlite3_stmt	*st;
+
+	int		 rc;
+
+	if ((st = store_prepare(s, "UPDATE messages SET tagged = 0 WHERE "
+	    "tagged <> 0")) == NULL)
+		return -1;
+	rc = store_stmt_run(s, st, "clearing tags");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 store_msg_find(struct store *s, const char *folder, const char *msgid,
     struct store_msg *out)
 {

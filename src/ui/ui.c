@@ -344,7 +344,7 @@ ui_loop(struct ui *ui)
 	struct pollfd		*pfd;
 	struct engine_event	 ev;
 	size_t			 i, n;
-	int			 key, first = 1;
+	int			 key, first = 1, rc;
 	int64_t			 t_key = 0;
 
 	pfd = xcalloc(ui->naccts + 2, sizeof *pfd);
@@ -358,6 +358,11 @@ ui_loop(struct ui *ui)
 			else if (t_key != 0)
 				log_msg(LOG_DEBUG, "ui: key answered in %.2f ms",
 				    (clock_us() - t_key) / 1000.0);
+			/* Tags last a session: forget a crashed one's. */
+			for (i = 0; first && i < ui->naccts; i++)
+				if (ui->accts[i].store != NULL)
+					(void)store_untag_all(
+					    ui->accts[i].store);
 			first = 0;
 			ui->starting = 0;
 			if (ui->partial) {
@@ -377,8 +382,18 @@ ui_loop(struct ui *ui)
 			pfd[n].events = POLLIN;
 			n++;
 		}
-		if (poll(pfd, n, 1000) == -1 && errno != EINTR)
+		if ((rc = poll(pfd, n, 1000)) == -1 && errno != EINTR)
 			break;
+		/*
+		 * A second without keys or events: index a few cached
+		 * bodies the full-text index lacks (a local Maildir's, say),
+		 * a slice small enough never to be felt.
+		 */
+		if (rc == 0)
+			for (i = 0; i < ui->naccts; i++)
+				if (ui->accts[i].store != NULL)
+					(void)store_fts_catch_up(
+					    ui->accts[i].store, 20);
 		if (pfd[1].revents & POLLIN) {
 			char	 buf[16];
 			ssize_t	 r = read(ui_sigpipe[0], buf, sizeof buf);

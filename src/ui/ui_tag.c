@@ -2,7 +2,8 @@
  * ui_tag.c - tagged messages (mutt's tags): one at a time, by a search
  * query, or a whole thread; ';' then applies the next action to all of
  * them.  Tags live in the UI for the session (a sorted array of ids,
- * so drawing a row asks a binary search).  The UI thread.
+ * so drawing a row asks a binary search), mirrored in the store's
+ * tagged mark so that a query can say is:tagged.  The UI thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,17 @@ id_cmp(const void *a, const void *b)
 	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* The store's copy of the tags (for is:tagged in queries). */
+static void
+ui_tags_store(struct ui *ui, const int64_t *ids, size_t n, int on)
+{
+	struct ui_acct	*a = ui_cur(ui);
+
+	if (a != NULL && a->store != NULL &&
+	    store_msg_tag(a->store, ids, n, on) == -1)
+		ui_status(ui, 1, "%s", store_error(a->store));
 }
 
 int
@@ -35,6 +47,8 @@ ui_tags_set(struct ui *ui, int64_t id, int on)
 	    sizeof *ui->tags, id_cmp) : NULL;
 	if (on == -1)
 		on = at == NULL;
+	if ((on != 0) != (at != NULL))
+		ui_tags_store(ui, &id, 1, on);
 	if (on && at == NULL) {
 		ui->tags = xrealloc(ui->tags, (ui->ntags + 1) *
 		    sizeof *ui->tags);
@@ -62,6 +76,7 @@ ui_tags_many(struct ui *ui, const int64_t *ids, size_t n, int on)
 			ui_tags_set(ui, ids[i], 0);
 		return;
 	}
+	ui_tags_store(ui, ids, n, 1);
 	/* Merge: sort the new ids in, dropping duplicates. */
 	v = xcalloc(ui->ntags + n + 1, sizeof *v);
 	memcpy(v, ui->tags, ui->ntags * sizeof *v);
@@ -185,6 +200,7 @@ ui_tags_forget_gone(struct ui *ui)
 void
 ui_tags_clear(struct ui *ui)
 {
+	ui_tags_store(ui, ui->tags, ui->ntags, 0);
 	free(ui->tags);
 	ui->tags = NULL;
 	ui->ntags = 0;

@@ -85,6 +85,22 @@ tui_keys q
 tui_keys l
 tui_keys Enter
 
+# Tags are a query term; cached bodies are searched (the UI indexes a
+# local account's bodies while it is idle).
+tui_keys g t t
+tui_keys l
+tui_keys "is:tagged" Enter
+tui_check "is:tagged lists the tagged messages" 5 " 1/2 "
+tui_keys l
+tui_keys Enter
+tui_keys C-t Enter
+sleep 2
+tui_keys l
+tui_keys "body:packing" Enter
+tui_check "body: finds words in cached bodies" 5 "Photos from the trip"
+tui_keys l
+tui_keys Enter
+
 # Flag a message offline: the list shows it at once.
 tui_keys g
 tui_keys F
