@@ -247,6 +247,9 @@ static const char *const store_sql[ST_COUNT] = {
 	    "attach = COALESCE(?3, attach) WHERE id = ?1",
 	[ST_FTS_DEL] =
 	    "DELETE FROM msg_fts WHERE rowid = ?1",
+	/* The list draws a screenful of these per key (store_list.c). */
+	[ST_MSG_BY_ID] =
+	    "SELECT " MSG_COLS " FROM messages m WHERE m.id = ?1",
 };
 
 static const char *const store_roles[] = {

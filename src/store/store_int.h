@@ -34,6 +34,7 @@ enum store_st {
 	ST_FTS_BODY,
 	ST_FTS_DONE,
 	ST_FTS_DEL,
+	ST_MSG_BY_ID,
 	ST_COUNT
 };
 

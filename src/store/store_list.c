@@ -215,8 +215,7 @@ store_msg_by_id(struct store *s, int64_t id, struct store_msg *out)
 	int		 rc;
 
 	memset(out, 0, sizeof *out);
-	if ((st = store_prepare(s, "SELECT " MSG_COLS " FROM messages m "
-	    "WHERE m.id = ?1")) == NULL)
+	if ((st = store_stmt(s, ST_MSG_BY_ID)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
@@ -224,7 +223,7 @@ store_msg_by_id(struct store *s, int64_t id, struct store_msg *out)
 		store_msg_fill(st, out, store_col_str);
 	else if (rc != SQLITE_DONE)
 		store_sqlerr(s, "reading a message");
-	sqlite3_finalize(st);
+	store_stmt_done(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
