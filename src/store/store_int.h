@@ -115,6 +115,9 @@ int		 store_folder_dir_id(struct store *, int64_t id, char **dirp,
  */
 void	 store_msg_fill(sqlite3_stmt *, struct store_msg *,
 	    char *(*text)(sqlite3_stmt *, int));
+/* Steps a bound cached statement of MSG_COLS into out and resets it:
+ * 0 a row, 1 none, -1 an error (logged). */
+int	 store_msg_row(struct store *, sqlite3_stmt *, struct store_msg *out);
 
 /* ---- store_fts.c: the full-text index ---- */
 

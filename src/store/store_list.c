@@ -212,19 +212,12 @@ int
 store_msg_by_id(struct store *s, int64_t id, struct store_msg *out)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	memset(out, 0, sizeof *out);
 	if ((st = store_stmt(s, ST_MSG_BY_ID)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		store_msg_fill(st, out, store_col_str);
-	else if (rc != SQLITE_DONE)
-		store_sqlerr(s, "reading a message");
-	store_stmt_done(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	return store_msg_row(s, st, out);
 }
 
 int

@@ -61,24 +61,30 @@ store_msg_clear(struct store_msg *m)
 }
 
 int
-store_msg_get(struct store *s, int64_t folder, uint32_t uid,
-    struct store_msg *out)
+store_msg_row(struct store *s, sqlite3_stmt *st, struct store_msg *out)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	int	 rc = sqlite3_step(st);
 
-	memset(out, 0, sizeof *out);
-	if ((st = store_stmt(s, ST_MSG_GET)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, folder);
-	sqlite3_bind_int64(st, 2, uid);
-	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		store_msg_fill(st, out, store_col_str);
 	else if (rc != SQLITE_DONE)
 		store_sqlerr(s, "reading a message");
 	store_stmt_done(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_msg_get(struct store *s, int64_t folder, uint32_t uid,
+    struct store_msg *out)
+{
+	sqlite3_stmt	*st;
+
+	memset(out, 0, sizeof *out);
+	if ((st = store_stmt(s, ST_MSG_GET)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, uid);
+	return store_msg_row(s, st, out);
 }
 
 /*
