@@ -257,6 +257,7 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 		break;
 	case EV_LOG:
 		break;
+	case EV_NEW_MAIL: break;
 	case EV_BODY_READY:
 		if (ui_cur(ui) == a)
 			ui_pager_body_ready(ui, ev->folder_id, ev->uid, ev->ok,
