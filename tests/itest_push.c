@@ -34,6 +34,21 @@ now_ms(void)
 	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* Ends an event's line with the name of its folder, if it has one. */
+static void
+print_name(struct store *st, const struct engine_event *ev)
+{
+	struct store_folder	f;
+
+	memset(&f, 0, sizeof f);
+	if (ev->folder_id != 0 &&
+	    store_folder_get_id(st, ev->folder_id, &f) == 0) {
+		printf(" name=%s\n", f.name);
+		store_folder_clear(&f);
+	} else
+		printf("\n");
+}
+
 /* One command line from the test script. */
 static void
 command(struct engine *e, struct store *st, char *line)
@@ -110,10 +125,11 @@ main(int argc, char *argv[])
 		}
 		while (engine_next_event(e, &ev)) {
 			printf("%s %lld folder=%lld uid=%u ok=%d done=%llu "
-			    "total=%llu text=%s\n", names[ev.type], now_ms(),
+			    "total=%llu text=%s", names[ev.type], now_ms(),
 			    (long long)ev.folder_id, ev.uid, ev.ok,
 			    (unsigned long long)ev.done,
 			    (unsigned long long)ev.total, ev.text);
+			print_name(st, &ev);
 			if (ev.type == EV_DONE)
 				done = 1;
 		}

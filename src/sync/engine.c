@@ -463,6 +463,8 @@ run_pass(struct engine *e, struct sync_ctx *s)
 		post_text(e, EV_ERROR, "%s", err != NULL ? err : "sync failed");
 		free(err);
 	}
+	/* The pass may have fetched INBOX's new mail before the push thread. */
+	push_new_mail(e, s);
 	e->ok = r == 0;
 	return r;
 }

@@ -95,6 +95,6 @@ void	 push_join(struct engine *);
  * Reports the new mail s counted (s->nnew): EV_NEW_MAIL, and the
  * account's new_mail_command run in the background.  Engine threads.
  */
-void	 push_new_mail(struct engine *, struct sync_ctx *, int64_t folder_id);
+void	 push_new_mail(struct engine *, struct sync_ctx *);
 
 #endif

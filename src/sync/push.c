@@ -242,15 +242,20 @@ push_run_command(const struct account *a, const char *cmd, uint64_t count)
 }
 
 void
-push_new_mail(struct engine *e, struct sync_ctx *s, int64_t folder_id)
+push_new_mail(struct engine *e, struct sync_ctx *s)
 {
 	struct engine_event	ev;
+	struct store_folder	f;
 
 	if (s->nnew == 0)
 		return;
 	memset(&ev, 0, sizeof ev);
 	ev.type = EV_NEW_MAIL;
-	ev.folder_id = folder_id;
+	memset(&f, 0, sizeof f);
+	if (store_folder_get(s->store, "INBOX", &f) == 0) {
+		ev.folder_id = f.id;
+		store_folder_clear(&f);
+	}
 	ev.done = s->nnew;
 	engine_post(e, &ev);
 	log_msg(LOG_INFO, "%s: %llu new messages", e->acct->name,
@@ -316,7 +321,6 @@ push_connect(struct engine *e, char **errp)
 static int
 push_sync_inbox(struct engine *e, struct sync_ctx *s)
 {
-	struct store_folder	f;
 	char			*err = NULL;
 	int			 i, r = -1;
 
@@ -334,12 +338,41 @@ push_sync_inbox(struct engine *e, struct sync_ctx *s)
 			return -1;
 		push_sleep(e, PUSH_RETRY_MS);
 	}
-	memset(&f, 0, sizeof f);
-	if (store_folder_get(s->store, "INBOX", &f) == 0) {
-		push_new_mail(e, s, f.id);
-		store_folder_clear(&f);
-	}
+	push_new_mail(e, s);
 	return r;
+}
+
+/*
+ * A server without IDLE: a NOOP every PUSH_POLL seconds on the
+ * selected INBOX.  1 if it reported a change (EXISTS, EXPUNGE,
+ * VANISHED, FETCH), 0 if not, -1 if the connection is lost.
+ */
+static int
+push_poll(struct engine *e, struct imap_conn *c)
+{
+	mailimap			*imap = c->imap;
+	struct mailimap_response_info	*ri;
+	uint32_t			 before;
+
+	push_sleep(e, PUSH_POLL * 1000);
+	if (e->stop)
+		return 0;
+	if (imap->imap_selection_info == NULL)
+		return 1;
+	before = imap->imap_selection_info->sel_exists;
+	if (mailimap_noop(imap) != MAILIMAP_NO_ERROR) {
+		c->dead = 1;
+		return -1;
+	}
+	if (imap->imap_selection_info == NULL ||
+	    imap->imap_selection_info->sel_exists != before)
+		return 1;
+	ri = imap->imap_response_info;
+	return ri != NULL && ((ri->rsp_expunged != NULL &&
+	    clist_count(ri->rsp_expunged) > 0) ||
+	    (ri->rsp_fetch_list != NULL && clist_count(ri->rsp_fetch_list) > 0) ||
+	    (ri->rsp_extension_list != NULL &&
+	    clist_count(ri->rsp_extension_list) > 0));
 }
 
 /* Waits until the main thread has put INBOX in the store: 0, or -1. */
@@ -368,7 +401,7 @@ push_thread(void *arg)
 	struct store		*st;
 	struct imap_conn	*c;
 	char			*dir, *err = NULL;
-	int			 backoff = 1, idle, r;
+	int			 backoff = 1, idle, need, r;
 
 	dir = config_data_dir(e->acct->name);
 	st = dir != NULL ? store_open(e->acct->name, dir, 0, &err) : NULL;
@@ -403,19 +436,21 @@ push_thread(void *arg)
 		idle = imap_has(c, "IDLE");
 		log_msg(LOG_INFO, "%s: push: watching INBOX (%s)",
 		    e->acct->name, idle ? "IDLE" : "polling");
+		need = 1;
 		while (!e->stop) {
-			if (push_sync_inbox(e, &s) == -1 && c->dead)
+			if (need && push_sync_inbox(e, &s) == -1 && c->dead)
 				break;
-			if (!idle) {
-				push_sleep(e, PUSH_POLL * 1000);
-				continue;
-			}
-			r = push_idle(e, c, PUSH_KEEPALIVE, push_stopping);
-			log_msg(LOG_DEBUG, "%s: push: IDLE ended (%d)",
-			    e->acct->name, r);
+			if (idle) {
+				r = push_idle(e, c, PUSH_KEEPALIVE,
+				    push_stopping);
+				log_msg(LOG_DEBUG, "%s: push: IDLE ended (%d)",
+				    e->acct->name, r);
+			} else
+				r = push_poll(e, c);
 			if (r == -1)
 				break;
-			/* 0: the keepalive round trip; sync anyway (cheap). */
+			/* After an IDLE keepalive too: a cheap QRESYNC check. */
+			need = idle || r == 1;
 		}
 		push_set_imap(e, NULL);
 		s.imap = NULL;

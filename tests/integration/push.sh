@@ -72,8 +72,10 @@ m = imaplib.IMAP4_SSL('localhost', int(os.environ['TERN_IMAPS_PORT']), ssl_conte
 m.login('bob', os.environ['TERN_BOB_PW'])
 print('ready', flush=True)
 pat = re.compile(r'^PROGRESS .* done=[1-9][0-9]* total=%s ' % sys.argv[2], re.M)
+inbox = re.compile(r'^CHANGED .* name=INBOX$', re.M)	# its first sync: not new mail
 for i in range(1500):
-    if pat.search(open(sys.argv[1]).read()):
+    ev = open(sys.argv[1]).read()
+    if inbox.search(ev) and pat.search(ev):
         break
     time.sleep(0.02)
 t0 = time.time()
