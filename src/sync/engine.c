@@ -292,12 +292,9 @@ set_imap(struct engine *e, struct imap_conn *c)
 	pthread_mutex_unlock(&e->imap_lock);
 }
 
-static void
-drop_imap(struct engine *e)
+void
+engine_imap_close(struct imap_conn *c)
 {
-	struct imap_conn	*c = e->imap;
-
-	set_imap(e, NULL);
 	if (c != NULL && c->dead) {
 		/* A desynchronised stream gets no LOGOUT. */
 		mailstream_close(c->imap->imap_stream);
@@ -305,6 +302,15 @@ drop_imap(struct engine *e)
 		c->imap->imap_state = MAILIMAP_STATE_DISCONNECTED;
 	}
 	imap_close(c);
+}
+
+static void
+drop_imap(struct engine *e)
+{
+	struct imap_conn	*c = e->imap;
+
+	set_imap(e, NULL);
+	engine_imap_close(c);
 }
 
 /* What engine_connect() did. */

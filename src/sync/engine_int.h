@@ -65,6 +65,11 @@ struct engine {
 	volatile int		 push_writing;	/* sync_ctx.defer */
 };
 
+/*
+ * Closes c (NULL is a no-op): a dead one without LOGOUT, its stream
+ * being desynchronised (engine.c; the thread that owned c).
+ */
+void	 engine_imap_close(struct imap_conn *);
 /* 1 if the main thread has a request to serve (engine.c). */
 int	 engine_busy(struct engine *);
 

@@ -454,16 +454,12 @@ push_thread(void *arg)
 		}
 		push_set_imap(e, NULL);
 		s.imap = NULL;
-		if (c->dead) {
-			/* A desynchronised stream gets no LOGOUT. */
+		if (c->dead)
 			log_msg(LOG_INFO, "%s: push: connection lost",
 			    e->acct->name);
-			mailstream_close(c->imap->imap_stream);
-			c->imap->imap_stream = NULL;
-			c->imap->imap_state = MAILIMAP_STATE_DISCONNECTED;
-			push_sleep(e, 1000);
-		}
-		imap_close(c);
+		engine_imap_close(c);
+		if (!e->stop)
+			push_sleep(e, 1000);	/* not a tight reconnect loop */
 	}
 	store_close(st);
 	return NULL;
