@@ -153,6 +153,9 @@ struct account {
 	char		*ca_file;
 	char		*tls_pin;	/* "sha256:BASE64" or NULL */
 	int		 timeout;	/* seconds, connect and read */
+	char		*new_mail_command; /* NULL, or words run (no shell)
+					   with the account and a count
+					   when new mail arrives */
 	int		 line;		/* line of the [account] header */
 };
 
@@ -194,6 +197,7 @@ struct config {
 	int		 folder_width;	/* 10..80 columns */
 	char		*save_dir;	/* NULL: the current directory */
 	char		*date_format;	/* NULL: "%b %d", older "%Y-%m-%d" */
+	int		 bell;		/* ring on EV_NEW_MAIL */
 	struct account	*accounts;
 	size_t		 naccounts;
 	struct keybind	*keys;		/* in file order */

@@ -9,6 +9,7 @@
 #ifndef TERN_SYNC_H
 #define TERN_SYNC_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "core.h"
@@ -34,6 +35,9 @@ enum engine_event_type {
 	EV_ASK,			/* a question for the user: uid is its id, ok its
 				   enum engine_ask, text the question (sanitize before
 				   showing); answer with engine_answer() */
+	EV_NEW_MAIL,		/* new unseen mail arrived in folder_id
+				   (INBOX): done is how many messages; the
+				   UI may ring the bell (config bell) */
 	EV_DONE			/* the engine stopped; ok says how */
 };
 
@@ -83,6 +87,14 @@ void	engine_answer(struct engine *, uint32_t id, const char *answer);
  */
 void		 engine_fetch_body(struct engine *, int64_t folder_id,
 		    uint32_t uid);
+/*
+ * The user is looking at folder_id (any thread): the engine syncs it
+ * first (a running pass yields to it between folders) and keeps it
+ * fresh while it stays open, by IDLE on the main connection (INBOX is
+ * always watched by the account's second, IDLE-only connection).
+ * 0 means no folder is open.
+ */
+void		 engine_open_folder(struct engine *, int64_t folder_id);
 /* Waits for the thread and frees; returns 0 if its last pass was ok. */
 int		 engine_join(struct engine *);
 
@@ -100,6 +112,23 @@ struct sync_ctx {
 	volatile int		*stop;		/* set to stop early */
 	char			**dirty;	/* folders a replay changed */
 	size_t			 ndirty;
+	pthread_mutex_t		*inbox_lock;	/* borrowed; may be NULL: held
+						   while INBOX is synced or
+						   replayed, as two threads
+						   (two connections) sync it */
+	volatile int		*yield;		/* borrowed; may be NULL: when
+						   set, sync_pass() stops
+						   between folders */
+	int			 yielded;	/* ... and sets this */
+	volatile int		*defer;		/* borrowed; may be NULL: while
+						   set, a long fetch pauses
+						   between its store batches
+						   (the push thread is writing:
+						   SQLite would starve it) */
+	uint64_t		 nnew;		/* unseen messages that arrived
+						   in INBOX (not counting a
+						   first sync); the caller
+						   reports and clears it */
 };
 
 /* Syncs the folder list and every folder that changed; -1 on error. */
@@ -107,6 +136,8 @@ int	 sync_pass(struct sync_ctx *, char **errp);
 /* Fetches and caches the body of (folder, uid). */
 int	 sync_fetch_body(struct sync_ctx *, int64_t folder_id, uint32_t uid,
 	    char **errp);
+/* 1 if name is INBOX, in any case. */
+int	 sync_is_inbox(const char *name);
 /* Syncs one folder by name. */
 int	 sync_folder(struct sync_ctx *, const char *name, char **errp);
 /* Replays the pending operations of the selected folder. */

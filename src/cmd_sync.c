@@ -101,6 +101,8 @@ handle(struct running *r, const struct engine_event *ev, int tty)
 	case EV_LOG:
 		log_msg(LOG_INFO, "%s: %s", r->acct->name, ev->text);
 		break;
+	case EV_NEW_MAIL:	/* logged by the engine; the UI rings */
+		break;
 	case EV_DONE:
 		r->done = 1;
 		if (!ev->ok)

@@ -185,6 +185,15 @@ static const struct row {
 	    "mouse must be yes or no" },
 	{ "threads_bad", 2, "[general]\nthreads = 1\n",
 	    "threads must be yes or no" },
+	{ "bell_bad", 2, "[general]\nbell = on\n", "bell must be yes or no" },
+
+	/* push */
+	{ "push_keys", 0, "[general]\nbell = yes\n" ACC
+	    "new_mail_command = notify-send 'New mail'\n", NULL },
+	{ "new_mail_empty", 4, ACC "new_mail_command =\n",
+	    "new_mail_command needs a value" },
+	{ "new_mail_general", 2, "[general]\nnew_mail_command = x\n",
+	    "'new_mail_command' belongs in an [account NAME] section" },
 	{ "sort_bad", 2, "[general]\nsort = newest\n",
 	    "sort must be date, from, subject or size, each optionally with "
 	    "'reverse-' before it" },
@@ -749,6 +758,29 @@ START_TEST(test_tui)
 }
 END_TEST
 
+/* bell and new_mail_command: defaults, values. */
+START_TEST(test_push_keys)
+{
+	struct config	*cfg;
+
+	cfg = parse_ok(ACC);
+	ck_assert_int_eq(cfg->bell, 0);
+	ck_assert_ptr_null(cfg->accounts[0].new_mail_command);
+	config_free(cfg);
+
+	cfg = parse_ok("[general]\nbell = yes\n" ACC
+	    "new_mail_command = notify-send \"New mail\" # a comment\n");
+	ck_assert_int_eq(cfg->bell, 1);
+	ck_assert_str_eq(cfg->accounts[0].new_mail_command,
+	    "notify-send \"New mail\"");
+	config_free(cfg);
+
+	cfg = parse_ok("[general]\nbell = no\n");
+	ck_assert_int_eq(cfg->bell, 0);
+	config_free(cfg);
+}
+END_TEST
+
 /* Every sort word maps to its enum value, in order. */
 START_TEST(test_sort_words)
 {
@@ -993,7 +1025,7 @@ START_TEST(test_keys_table)
 {
 	size_t	 i, j;
 
-	ck_assert_uint_eq(config_nkeys, 28);
+	ck_assert_uint_eq(config_nkeys, 30);
 	for (i = 0; i < config_nkeys; i++) {
 		ck_assert(strcmp(config_keys[i].section, "general") == 0 ||
 		    strcmp(config_keys[i].section, "account") == 0);
@@ -1078,6 +1110,7 @@ suite(void)
 	tcase_add_test(tc, test_tls_none);
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_tui);
+	tcase_add_test(tc, test_push_keys);
 	tcase_add_test(tc, test_sort_words);
 	tcase_add_test(tc, test_maildir_account);
 	tcase_add_test(tc, test_keybinds);

@@ -33,7 +33,7 @@
 
 static const char *const names[] = {
 	"STATE", "PROGRESS", "CHANGED", "ERROR", "LOG", "BODY_READY", "ASK",
-	"DONE"
+	"NEW_MAIL", "DONE"
 };
 
 static struct engine	*the_engine;

@@ -44,6 +44,7 @@
 	X(general, folder_width)		\
 	X(general, save_dir)			\
 	X(general, date_format)			\
+	X(general, bell)			\
 	X(account, type)			\
 	X(account, path)			\
 	X(account, from)			\
@@ -60,7 +61,8 @@
 	X(account, ca_file)			\
 	X(account, tls_pin)			\
 	X(account, tls)				\
-	X(account, timeout)
+	X(account, timeout)			\
+	X(account, new_mail_command)
 
 enum config_key_id {
 #define X(sec, name) K_##name,
@@ -241,6 +243,7 @@ config_free(struct config *cfg)
 		free(a->token_command);
 		free(a->ca_file);
 		free(a->tls_pin);
+		free(a->new_mail_command);
 	}
 	free(cfg->accounts);
 	free(cfg->path);
@@ -429,6 +432,17 @@ static int
 key_password_command(struct parser *p, const char *v)
 {
 	p->acct->password_command = xstrdup(v);
+	return 0;
+}
+
+/* Split into words when run (push.c), never by a shell. */
+static int
+key_new_mail_command(struct parser *p, const char *v)
+{
+	if (strspn(v, " \t") == strlen(v))
+		return fail(p, p->line, "new_mail_command is empty");
+	free(p->acct->new_mail_command);
+	p->acct->new_mail_command = xstrdup(v);
 	return 0;
 }
 
@@ -628,6 +642,12 @@ static int
 key_threads(struct parser *p, const char *v)
 {
 	return parse_yes_no(p, "threads", v, &p->cfg->threads);
+}
+
+static int
+key_bell(struct parser *p, const char *v)
+{
+	return parse_yes_no(p, "bell", v, &p->cfg->bell);
 }
 
 /* In the order of enum sort_order. */

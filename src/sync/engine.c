@@ -1,10 +1,13 @@
 /*
- * engine.c - the account engine: a thread that owns the account's IMAP
- * session and its own store connection, runs sync passes, IDLEs on
- * INBOX in watch mode, reconnects with backoff, and reports everything
- * as events through a queue whose pipe the main thread polls.  Signals
- * are blocked in the thread; only engine_stop()/engine_wake() and the
- * event queue cross threads.  A type = maildir account runs the local
+ * engine.c - the account engine: a thread that owns the account's main
+ * IMAP session and its own store connection, runs sync passes (one a
+ * minute in watch mode: LIST, pipelined STATUS, then what changed),
+ * keeps the folder the user has open fresh by IDLE on it, reconnects
+ * with backoff, and reports everything as events through a queue whose
+ * pipe the main thread polls.  In watch mode it also starts the push
+ * thread (push.c), which keeps INBOX under IDLE on a second session.
+ * Signals are blocked in both threads; only the engine_*() requests
+ * and the event queue cross threads.  A type = maildir account runs the local
  * driver (local.c) in the same thread instead, through the small
  * driver interface at the end of this file.
  *
@@ -25,48 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "net.h"
+#include "engine_int.h"
 #include "store.h"
-#include "sync.h"
 
-#define ENGINE_IDLE_MAX		(25 * 60)	/* re-IDLE before 29 minutes */
-#define ENGINE_RESYNC		300		/* seconds between full passes */
-#define ENGINE_BACKOFF_MAX	300
-
-struct event_node {
-	struct engine_event	 ev;
-	struct event_node	*next;
-};
-
-struct body_req {
-	int64_t		 folder_id;
-	uint32_t	 uid;
-	struct body_req	*next;
-};
-
-struct engine {
-	const struct account	*acct;		/* borrowed */
-	char			*secret;	/* NULL: ask for it (engine thread) */
-	enum engine_mode	 mode;		/* ENGINE_ONCE or ENGINE_WATCH */
-	int			 interactive;	/* ENGINE_INTERACTIVE: may ask */
-	int			 pw_askable;	/* a missing or refused password
-						   is asked for */
-	uint32_t		 ask_id;	/* the open question; 0: none */
-	uint32_t		 ask_last;	/* the last id given out */
-	int			 ask_answered;	/* guarded by lock, as are */
-	char			*ask_answer;	/* ask_id and this (NULL: dismissed) */
-	pthread_t		 thread;
-	pthread_mutex_t		 lock;
-	struct event_node	*head, *tail;
-	struct body_req		*bodies;	/* guarded by lock */
-	int			 evpipe[2];	/* engine -> main */
-	int			 wakepipe[2];	/* main -> engine */
-	volatile int		 stop;
-	volatile int		 wake;
-	int			 ok;		/* the last pass succeeded */
-	struct imap_conn	*imap;		/* engine thread only */
-	pthread_mutex_t		 imap_lock;	/* guards the pointer for stop */
-};
+#define ENGINE_RESYNC		60	/* seconds between passes */
 
 void
 engine_post(struct engine *e, const struct engine_event *ev)
@@ -149,6 +114,28 @@ engine_stop(struct engine *e)
 {
 	e->stop = 1;
 	engine_kick(e);
+	push_kick(e);
+}
+
+void
+engine_open_folder(struct engine *e, int64_t folder_id)
+{
+	pthread_mutex_lock(&e->lock);
+	e->open_folder = folder_id;
+	e->open_new = 1;
+	pthread_mutex_unlock(&e->lock);
+	engine_kick(e);
+}
+
+int
+engine_busy(struct engine *e)
+{
+	int	busy;
+
+	pthread_mutex_lock(&e->lock);
+	busy = e->bodies != NULL || e->open_new;
+	pthread_mutex_unlock(&e->lock);
+	return busy || e->stop || e->wake;
 }
 
 void
@@ -254,13 +241,17 @@ engine_fetch_body(struct engine *e, int64_t folder_id, uint32_t uid)
 	engine_kick(e);
 }
 
-/* Answers every queued body request (engine thread, connected). */
-static void
+/*
+ * Answers every queued body request (engine thread, connected); the
+ * number served (each SELECTs its folder).
+ */
+static int
 serve_bodies(struct engine *e, struct sync_ctx *s)
 {
 	struct body_req		*r;
 	struct engine_event	 ev;
 	char			*err = NULL;
+	int			 n = 0;
 
 	for (;;) {
 		pthread_mutex_lock(&e->lock);
@@ -281,6 +272,7 @@ serve_bodies(struct engine *e, struct sync_ctx *s)
 		err = NULL;
 		engine_post(e, &ev);
 		free(r);
+		n++;
 	}
 	if (r != NULL) {
 		/* Connection lost: put it back for the next connection. */
@@ -289,6 +281,7 @@ serve_bodies(struct engine *e, struct sync_ctx *s)
 		e->bodies = r;
 		pthread_mutex_unlock(&e->lock);
 	}
+	return n;
 }
 
 static void
@@ -299,12 +292,9 @@ set_imap(struct engine *e, struct imap_conn *c)
 	pthread_mutex_unlock(&e->imap_lock);
 }
 
-static void
-drop_imap(struct engine *e)
+void
+engine_imap_close(struct imap_conn *c)
 {
-	struct imap_conn	*c = e->imap;
-
-	set_imap(e, NULL);
 	if (c != NULL && c->dead) {
 		/* A desynchronised stream gets no LOGOUT. */
 		mailstream_close(c->imap->imap_stream);
@@ -312,6 +302,15 @@ drop_imap(struct engine *e)
 		c->imap->imap_state = MAILIMAP_STATE_DISCONNECTED;
 	}
 	imap_close(c);
+}
+
+static void
+drop_imap(struct engine *e)
+{
+	struct imap_conn	*c = e->imap;
+
+	set_imap(e, NULL);
+	engine_imap_close(c);
 }
 
 /* What engine_connect() did. */
@@ -411,7 +410,9 @@ engine_connect(struct engine *e, struct imap_conn **cp, char **errp)
 			post_text(e, EV_ERROR, "no password given");
 			return ENGINE_CONN_OFFLINE;
 		}
+		pthread_mutex_lock(&e->lock);
 		e->secret = answer;	/* memory only; wiped at the end */
+		pthread_mutex_unlock(&e->lock);
 		asked = 1;
 	}
 	if (imap_login(c, e->secret != NULL ? e->secret : "", errp) == 0) {
@@ -432,8 +433,10 @@ engine_connect(struct engine *e, struct imap_conn **cp, char **errp)
 		post_text(e, EV_ERROR, "%s", *errp);
 		free(*errp);
 		*errp = NULL;
+		pthread_mutex_lock(&e->lock);
 		secret_free(e->secret);
 		e->secret = NULL;
+		pthread_mutex_unlock(&e->lock);
 		r = ENGINE_CONN_RETRY;
 	}
 	imap_close(c);
@@ -453,65 +456,6 @@ engine_sleep(struct engine *e, int secs)
 		(void)!read(e->wakepipe[0], buf, sizeof buf);
 }
 
-/*
- * IDLE on the selected folder until the server says something, the
- * engine is woken, or max seconds pass.  libetpan's mailimap_idle
- * hangs or crashes in 1.9.4 (LIBETPAN.md 3.7), so it is done here:
- * 1 if the server reported a change, 0 if not, -1 on error.
- */
-static int
-engine_idle(struct engine *e, struct imap_conn *c, int max)
-{
-	mailimap			*imap = c->imap;
-	struct mailimap_response	*resp = NULL;
-	char				*line;
-	int				 changed = 0, r;
-	enum tls_wait_result		 w;
-
-	mailstream_setup_idle(imap->imap_stream);
-	if (mailimap_send_current_tag(imap) != MAILIMAP_NO_ERROR ||
-	    mailstream_write(imap->imap_stream, "IDLE\r\n", 6) == -1 ||
-	    mailstream_flush(imap->imap_stream) == -1)
-		goto dead;
-	for (;;) {
-		if ((line = mailimap_read_line(imap)) == NULL)
-			goto dead;
-		if (line[0] == '+')
-			break;
-		if (line[0] == '*') {
-			changed = 1;	/* data before "+ idling" */
-			continue;
-		}
-		goto dead;		/* tagged NO/BAD: no IDLE */
-	}
-	if (!changed && !e->stop && !e->wake) {
-		w = tls_wait(imap->imap_stream, max * 1000);
-		if (w == TLS_WAIT_DATA)
-			changed = 1;
-		else if (w == TLS_WAIT_ERROR || w == TLS_WAIT_CANCELLED)
-			goto dead;
-	}
-	if (mailstream_write(imap->imap_stream, "DONE\r\n", 6) == -1 ||
-	    mailstream_flush(imap->imap_stream) == -1)
-		goto dead;
-	/* Read untagged data (EXISTS, EXPUNGE, FETCH) up to the tagged OK. */
-	if (mailimap_read_line(imap) == NULL)
-		goto dead;
-	r = mailimap_parse_response(imap, &resp);
-	if (r != MAILIMAP_NO_ERROR)
-		goto dead;
-	if (resp->rsp_cont_req_or_resp_data_list != NULL &&
-	    clist_count(resp->rsp_cont_req_or_resp_data_list) > 0)
-		changed = 1;
-	mailimap_response_free(resp);
-	mailstream_unsetup_idle(imap->imap_stream);
-	return changed;
-dead:
-	mailstream_unsetup_idle(imap->imap_stream);
-	c->dead = 1;
-	return -1;
-}
-
 static int
 run_pass(struct engine *e, struct sync_ctx *s)
 {
@@ -525,8 +469,124 @@ run_pass(struct engine *e, struct sync_ctx *s)
 		post_text(e, EV_ERROR, "%s", err != NULL ? err : "sync failed");
 		free(err);
 	}
+	/* The pass may have fetched INBOX's new mail before the push thread. */
+	push_new_mail(e, s);
 	e->ok = r == 0;
 	return r;
+}
+
+/* Takes an engine_open_folder() request: the open folder's id. */
+static int64_t
+engine_take_open(struct engine *e, int *changed)
+{
+	int64_t	id;
+
+	pthread_mutex_lock(&e->lock);
+	id = e->open_folder;
+	*changed = e->open_new;
+	e->open_new = 0;
+	pthread_mutex_unlock(&e->lock);
+	return id;
+}
+
+/*
+ * The open folder's server name when the main connection must watch it
+ * (caller frees): NULL when none is open or it is INBOX, which the
+ * push thread watches.
+ */
+static char *
+engine_open_name(struct sync_ctx *s, int64_t id)
+{
+	struct store_folder	f;
+	char			*name = NULL;
+
+	if (id == 0)
+		return NULL;
+	memset(&f, 0, sizeof f);
+	if (store_folder_get_id(s->store, id, &f) != 0)
+		return NULL;
+	if (!f.noselect && !sync_is_inbox(f.name))
+		name = xstrdup(f.name);
+	store_folder_clear(&f);
+	return name;
+}
+
+/*
+ * Watch mode, connected: passes every ENGINE_RESYNC seconds or on
+ * engine_wake(), body requests, and the open folder synced first and
+ * then kept under IDLE (NOOP every second on a server without IDLE).
+ * With no folder open (or INBOX, the push thread's) the connection
+ * waits, a NOOP checking it now and then.  Returns when the connection
+ * is lost or the engine stops.
+ */
+static void
+engine_watch(struct engine *e, struct sync_ctx *s)
+{
+	char	*name = NULL, *err = NULL;
+	int64_t	 open = 0;
+	time_t	 next_pass = 0, now;
+	int	 changed, selected = 0, dirty = 1, r, secs;
+
+	s->yield = &e->open_new;
+	open = engine_take_open(e, &changed);
+	name = engine_open_name(s, open);
+	while (!e->stop && !s->imap->dead) {
+		open = engine_take_open(e, &changed);
+		if (changed) {
+			free(name);
+			name = engine_open_name(s, open);
+			dirty = 1;
+		}
+		if (name != NULL && (dirty || !selected)) {
+			/* The folder the user looks at comes first. */
+			s->now = time(NULL);
+			if (sync_folder(s, name, &err) == -1) {
+				post_text(e, EV_ERROR, "%s", err);
+				free(err);
+				err = NULL;
+				if (s->imap->dead)
+					break;
+				free(name);	/* gone: stop watching it */
+				name = NULL;
+			}
+			selected = 1;
+			dirty = 0;
+		}
+		if (serve_bodies(e, s) > 0)
+			selected = 0;
+		if (e->open_new)
+			continue;
+		now = time(NULL);
+		if (e->wake || now >= next_pass) {
+			e->wake = 0;
+			run_pass(e, s);
+			selected = 0;
+			/* A pass that yielded to the open folder resumes soon. */
+			next_pass = time(NULL) + (s->yielded ? 1 : ENGINE_RESYNC);
+			continue;
+		}
+		if (name != NULL && !selected)
+			continue;
+		post_text(e, EV_STATE, "idle");
+		secs = (int)(next_pass - now);
+		if (secs > ENGINE_IDLE_MAX)
+			secs = ENGINE_IDLE_MAX;
+		if (secs < 1)
+			secs = 1;
+		if (name != NULL && imap_has(s->imap, "IDLE")) {
+			r = push_idle(e, s->imap, secs, engine_busy);
+			if (r == 1)
+				dirty = 1;
+		} else if (name != NULL) {
+			r = push_wait(e, s->imap, 1, engine_busy);
+			dirty = 1;
+		} else
+			r = push_wait(e, s->imap, secs, engine_busy);
+		if (r == -1)
+			break;
+	}
+	s->yield = NULL;
+	free(name);
 }
 
 static void *
@@ -537,9 +597,8 @@ engine_main(void *arg)
 	struct store		*st;
 	struct engine_event	 ev;
 	char			*dir, *err = NULL;
-	int			 backoff = 1, r;
+	int			 backoff = 1;
 	enum engine_conn	 conn;
-	time_t			 last_pass;
 
 	memset(&s, 0, sizeof s);
 	dir = config_data_dir(e->acct->name);
@@ -560,6 +619,8 @@ engine_main(void *arg)
 	s.store = st;
 	s.engine = e;
 	s.stop = &e->stop;
+	s.inbox_lock = &e->inbox_lock;
+	s.defer = &e->push_writing;
 
 	while (!e->stop) {
 		conn = engine_connect(e, &s.imap, &err);
@@ -574,44 +635,36 @@ engine_main(void *arg)
 			continue;
 		}
 		if (conn == ENGINE_CONN_FAIL) {
-			post_text(e, EV_ERROR, "%s", err != NULL ? err :
-			    "cannot connect");
+			/*
+			 * Losing a server that worked is a state (shown, and
+			 * retried), not a failure of the watch.
+			 */
+			if (!e->push_started || e->mode == ENGINE_ONCE)
+				post_text(e, EV_ERROR, "%s", err != NULL ? err :
+				    "cannot connect");
+			if (e->mode == ENGINE_ONCE) {
+				free(err);
+				break;
+			}
+			post_text(e, EV_STATE, "offline (retry in %d s)%s%s",
+			    backoff, e->push_started ? ": " : "",
+			    e->push_started && err != NULL ? err : "");
 			free(err);
 			err = NULL;
-			if (e->mode == ENGINE_ONCE)
-				break;
-			post_text(e, EV_STATE, "offline (retry in %d s)",
-			    backoff);
 			engine_sleep(e, backoff);
 			backoff = backoff * 2 > ENGINE_BACKOFF_MAX ?
 			    ENGINE_BACKOFF_MAX : backoff * 2;
 			continue;
 		}
 		backoff = 1;
-		r = run_pass(e, &s);
-		last_pass = time(NULL);
-		serve_bodies(e, &s);
-		if (e->mode == ENGINE_ONCE)
-			break;
-		while (!e->stop && !s.imap->dead) {
-			e->wake = 0;
+		if (e->mode == ENGINE_ONCE) {
+			run_pass(e, &s);
 			serve_bodies(e, &s);
-			if (sync_folder(&s, "INBOX", &err) == -1) {
-				post_text(e, EV_ERROR, "INBOX: %s", err);
-				free(err);
-				err = NULL;
-				if (s.imap->dead)
-					break;
-			}
-			post_text(e, EV_STATE, "idle");
-			r = engine_idle(e, s.imap, ENGINE_IDLE_MAX);
-			if (r == -1 || e->stop)
-				break;
-			if (e->wake || time(NULL) - last_pass >= ENGINE_RESYNC) {
-				run_pass(e, &s);
-				last_pass = time(NULL);
-			}
+			break;
 		}
+		push_keepalive(s.imap);
+		push_start(e);
+		engine_watch(e, &s);
 		drop_imap(e);
 		s.imap = NULL;
 		if (!e->stop)
@@ -621,6 +674,8 @@ engine_main(void *arg)
 	if (e->mode == ENGINE_WATCH && e->stop)
 		e->ok = 1;
 	drop_imap(e);
+	push_kick(e);
+	push_join(e);
 	store_close(st);
 done:
 	memset(&ev, 0, sizeof ev);
@@ -647,8 +702,10 @@ engine_start(const struct account *a, const char *secret,
 		e->secret = xstrdup(secret != NULL ? secret : "");
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->imap_lock, NULL);
+	pthread_mutex_init(&e->inbox_lock, NULL);
 	if (pipe_nonblock(e->evpipe) == -1 ||
-	    pipe_nonblock(e->wakepipe) == -1) {
+	    pipe_nonblock(e->wakepipe) == -1 ||
+	    pipe_nonblock(e->pushpipe) == -1) {
 		seterr(errp, "pipe: %s", strerror(errno));
 		secret_free(e->secret);
 		free(e);
@@ -689,8 +746,11 @@ engine_join(struct engine *e)
 	close(e->evpipe[1]);
 	close(e->wakepipe[0]);
 	close(e->wakepipe[1]);
+	close(e->pushpipe[0]);
+	close(e->pushpipe[1]);
 	pthread_mutex_destroy(&e->lock);
 	pthread_mutex_destroy(&e->imap_lock);
+	pthread_mutex_destroy(&e->inbox_lock);
 	secret_free(e->secret);
 	free(e);
 	return ok ? 0 : -1;

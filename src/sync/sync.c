@@ -12,11 +12,18 @@
  * Order is important in sync_folder(): SELECT, then replay the queued
  * operations, then read the server's state, so that a queued change
  * wins over an older server value and is never undone by the pull.
+ *
+ * INBOX is synced by two threads of the engine (the main one in its
+ * passes, the push thread on its IDLE connection), each with its own
+ * session and store connection: sync_ctx.inbox_lock keeps them from
+ * syncing or replaying it at the same time.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "mail.h"
 #include "net.h"
@@ -25,6 +32,7 @@
 
 #define SYNC_TXN_BATCH	2000	/* messages per store transaction */
 #define SYNC_TMP_MAX_AGE (36 * 3600)	/* tmp/ files older are leftovers */
+#define SYNC_DEFER_MAX	400		/* 5 ms pauses for the push thread */
 
 /* Flag changes reported during a QRESYNC SELECT, applied afterwards. */
 struct flag_change {
@@ -111,6 +119,30 @@ window_start(int64_t now, int days)
 	return t - t % 86400;
 }
 
+/* 1 if name is INBOX (its name is case-insensitive, RFC 3501 5.1). */
+int
+sync_is_inbox(const char *name)
+{
+	return strcasecmp(name, "INBOX") == 0;
+}
+
+/*
+ * Between two batches of a long fetch, lets the push thread write
+ * INBOX first: SQLite's busy wait would lose to our next BEGIN every
+ * time.  Bounded, and never while INBOX itself is being synced.
+ */
+static void
+sync_defer(struct sync_ctx *s, const struct store_folder *f)
+{
+	struct timespec	ts = { 0, 5 * 1000 * 1000 };
+	int		i;
+
+	if (s->defer == NULL || sync_is_inbox(f->name))
+		return;
+	for (i = 0; *s->defer && i < SYNC_DEFER_MAX; i++)
+		nanosleep(&ts, NULL);
+}
+
 /* ---- new messages ---- */
 
 struct fetch_state {
@@ -121,6 +153,7 @@ struct fetch_state {
 	int			 in_txn;
 	int			 failed;
 	uint64_t		 maxmodseq;
+	uint64_t		 unseen;	/* fetched without \Seen */
 };
 
 static int
@@ -162,12 +195,15 @@ put_message(const struct imap_msg *m, void *arg)
 	header_fields_free(&h);
 	if (m->modseq > fs->maxmodseq)
 		fs->maxmodseq = m->modseq;
+	if (!(m->flags & FLAG_SEEN))
+		fs->unseen++;
 	fs->done++;
 	if (fs->done % SYNC_TXN_BATCH == 0) {
 		/* Commit in batches: a crash keeps what was already fetched. */
 		if (store_commit(fs->s->store) == -1)
 			fs->failed = 1;
 		fs->in_txn = 0;
+		sync_defer(fs->s, fs->f);
 		if (fs->done < fs->total)
 			progress(fs->s, fs->f, fs->done, fs->total);
 	}
@@ -370,7 +406,7 @@ apply_changes(struct sync_ctx *s, struct store_folder *f,
  * store's state from the last sync.
  */
 static int
-sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
+sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 {
 	struct imap_sel		 sel;
 	struct changes		 ch;
@@ -522,6 +558,9 @@ sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
 		if (fs.failed)
 			goto store_err;
 		progress(s, f, fs.done, fetch_all ? fs.done : nfresh);
+		/* New mail is what arrives after the folder's first sync. */
+		if (!rebuilt && sync_is_inbox(f->name))
+			s->nnew += fs.unseen;
 	}
 
 	/* Narrowed window: forget what is older, locally only. */
@@ -572,6 +611,20 @@ out:
 	free(keep);
 	free(hidden);
 	return ret;
+}
+
+static int
+sync_one(struct sync_ctx *s, struct store_folder *f, char **errp)
+{
+	int	locked = s->inbox_lock != NULL && sync_is_inbox(f->name);
+	int	r;
+
+	if (locked)
+		pthread_mutex_lock(s->inbox_lock);
+	r = sync_one_locked(s, f, errp);
+	if (locked)
+		pthread_mutex_unlock(s->inbox_lock);
+	return r;
 }
 
 int
@@ -704,7 +757,7 @@ replay_all(struct sync_ctx *s, char **errp)
 	struct imap_sel		 sel;
 	char			*err = NULL;
 	size_t			 n = 0, i, j;
-	int			 seen, r = 0;
+	int			 seen, locked, r = 0;
 
 	if (pending_list(s->store, -1, &p, &n) == -1) {
 		seterr(errp, "store: %s", store_error(s->store));
@@ -720,8 +773,14 @@ replay_all(struct sync_ctx *s, char **errp)
 			continue;
 		if (!f.noselect && imap_select(s->imap, f.name, 0, 0, &sel,
 		    NULL, NULL, &err) == 0) {
+			locked = s->inbox_lock != NULL &&
+			    sync_is_inbox(f.name);
+			if (locked)
+				pthread_mutex_lock(s->inbox_lock);
 			if (sel.uidvalidity == f.uidvalidity)
 				r = replay(s, &f, sel.uidvalidity, errp);
+			if (locked)
+				pthread_mutex_unlock(s->inbox_lock);
 			imap_sel_clear(&sel);
 		} else if (s->imap->dead) {
 			seterr(errp, "%s", err);
@@ -764,6 +823,7 @@ sync_pass(struct sync_ctx *s, char **errp)
 				    s->acct->sync_days);
 	int			 failed = 0, has_pending;
 
+	s->yielded = 0;
 	if (imap_enable_qresync(s->imap, errp) == -1)
 		return -1;
 	if (sync_folder_list(s, &mb, &n, errp) == -1)
@@ -790,6 +850,11 @@ sync_pass(struct sync_ctx *s, char **errp)
 			if (!failed)
 				seterr(errp, "interrupted");
 			failed = 1;
+			break;
+		}
+		if (s->yield != NULL && *s->yield) {
+			/* The user opened a folder: it goes first. */
+			s->yielded = 1;
 			break;
 		}
 		memset(&f, 0, sizeof f);

@@ -315,6 +315,12 @@ tty_cursor(int y, int x, int visible)
 }
 
 void
+tty_bell(void)
+{
+	beep();
+}
+
+void
 tty_refresh(void)
 {
 	refresh();

@@ -266,6 +266,14 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 		break;
 	case EV_LOG:
 		break;
+	case EV_NEW_MAIL:
+		t = sanitize_for_display(ev->folder, strlen(ev->folder), 0);
+		ui_status(ui, 0, "%s: %llu new in %s", a->acct->name,
+		    (unsigned long long)ev->done, *t != '\0' ? t : "INBOX");
+		free(t);
+		if (ui->cfg->bell)
+			tty_bell();
+		break;
 	case EV_BODY_READY:
 		if (ui_cur(ui) == a)
 			ui_pager_body_ready(ui, ev->folder_id, ev->uid, ev->ok,

@@ -192,9 +192,9 @@ ui_folders_open(struct ui *ui, size_t row)
 	}
 	ui_list_reload(ui);
 	ui->lsel = 0;
-	/* The user looks here: bring it up to date now, not at the next pass. */
+	/* The user looks here: sync it now and keep it fresh. */
 	if (ui->accts[r->acct].engine != NULL)
-		engine_wake(ui->accts[r->acct].engine);
+		engine_open_folder(ui->accts[r->acct].engine, f->id);
 	ui->dirty = 1;
 }
 

@@ -331,6 +331,8 @@ int	 tty_width(const char *s);
 size_t	 tty_fit(const char *s, int w);
 void	 tty_cursor(int y, int x, int visible);
 void	 tty_refresh(void);
+/* Rings the terminal's bell (new mail, with bell = yes). */
+void	 tty_bell(void);
 void	 tty_size(int *rows, int *cols);
 void	 tty_clear(void);
 
