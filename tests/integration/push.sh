@@ -94,6 +94,8 @@ mkfifo "$T_DIR/ctl"
 "$SRCDIR/tests/itest_push" "$CFG" p <"$T_DIR/ctl" >"$T_DIR/events" 2>&1 &
 E=$!
 exec 3>"$T_DIR/ctl"
+# tern search only once the engine has created the store (its first event).
+i=0; while ! grep -q '^STATE ' "$T_DIR/events" && kill -0 $E 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 
 if wait_for 20 'subject:"before push"'; then pass "INBOX is synced first"
 else fail "INBOX is synced first" "$(events)"; fi
