@@ -221,8 +221,10 @@ int		 store_fts_index(struct store *, int64_t id, const char *msg,
 /*
  * Indexes up to max cached bodies not yet indexed (an index upgraded
  * from version 3, a maildir account's files), reading their files, in
- * transactions of a few hundred.  Returns how many are left (0: all
- * done) or -1.
+ * transactions of a few hundred, after the headers of up to 250 * max
+ * rows a sync left for later (a sync in bulk mode does not index
+ * headers: that would be a quarter of its time).  Returns how many
+ * rows are left (0: all done) or -1.
  */
 int64_t		 store_fts_catch_up(struct store *, int64_t max);
 

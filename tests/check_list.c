@@ -198,6 +198,42 @@ START_TEST(tags)
 }
 END_TEST
 
+/* A sync (bulk mode) leaves the headers' full-text rows to catch-up. */
+START_TEST(fts_deferred)
+{
+	struct store_msg m;
+	struct query	 q;
+	int64_t		*ids;
+	size_t		 n;
+	char		*err = NULL;
+
+	memset(&m, 0, sizeof m);
+	m.folder_id = inbox;
+	m.uid = 99;
+	m.keywords = m.to = m.cc = m.in_reply_to = m.references = "";
+	m.from = "Jörg Müller <jm@x>";
+	m.subject = "Quartalszahlen";
+	m.message_id = "mueller@x";
+	ck_assert_int_eq(store_set_bulk(s, 1), 0);
+	ck_assert_int_eq(store_begin(s), 0);
+	ck_assert_int_eq(store_msg_put(s, &m), 0);
+	ck_assert_int_eq(store_commit(s), 0);
+	ck_assert_int_eq(store_set_bulk(s, 0), 0);
+	/* "muller" matches Müller through the index only (accents). */
+	ck_assert_int_eq(query_compile("muller", time(NULL), &q, &err), 0);
+	ck_assert_int_eq(store_list_ids(s, inbox, STORE_SORT_DATE, 1, &q, 0,
+	    &ids, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	free(ids);
+	ck_assert_int_eq(store_fts_catch_up(s, 1), 0);
+	ck_assert_int_eq(store_list_ids(s, inbox, STORE_SORT_DATE, 1, &q, 0,
+	    &ids, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	free(ids);
+	query_free(&q);
+}
+END_TEST
+
 /* The folder pane's counts: unread from the index, total not counted. */
 START_TEST(unread_counts)
 {
@@ -264,6 +300,7 @@ suite(void)
 	tcase_add_test(tc, keys_and_paths);
 	tcase_add_test(tc, unread_counts);
 	tcase_add_test(tc, tags);
+	tcase_add_test(tc, fts_deferred);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -42,6 +42,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -66,6 +67,8 @@ store_fts_put(struct store *s, int64_t id, int indexed,
 	int		 r;
 
 	(void)m;
+	if (s->fts_defer && !(indexed & STORE_FTS_HEADERS))
+		return 0;	/* store_fts_catch_up() indexes them */
 	if (indexed & STORE_FTS_NEW) {
 		/* The common case: queued, the row says so already. */
 		if (s->fts_nq == s->fts_qcap) {
@@ -339,9 +342,84 @@ fts_catch_one(struct store *s, int64_t id)
 	return r;
 }
 
+/*
+ * Indexes the headers of up to max rows a sync left without (bulk mode
+ * defers them), in one transaction and one statement per batch.
+ * Returns how many it indexed, or -1.
+ */
+static int64_t
+fts_catch_headers(struct store *s, int64_t max)
+{
+	sqlite3_stmt	*st;
+	int64_t		*ids, done = 0;
+	size_t		 n, i, len;
+	char		*list;
+	int		 rc, own, ok;
+
+	while (done < max) {
+		st = store_prepare(s, "SELECT id FROM messages WHERE "
+		    "(indexed & 1) = 0 LIMIT ?1");
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, max - done < 5000 ? max - done :
+		    5000);
+		ids = NULL;
+		n = 0;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			ids = xrealloc(ids, (n + 1) * sizeof *ids);
+			ids[n++] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			free(ids);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		list = xmalloc(n * 21 + 3);
+		len = 0;
+		list[len++] = '[';
+		for (i = 0; i < n; i++)
+			len += (size_t)sprintf(list + len, "%s%lld",
+			    i ? "," : "", (long long)ids[i]);
+		list[len++] = ']';
+		list[len] = '\0';
+		free(ids);
+		if ((own = store_tx_begin(s)) == -1) {
+			free(list);
+			return -1;
+		}
+		/* The rows' headers (ST_FTS_NEW keeps an indexed body). */
+		ok = (st = store_stmt(s, ST_FTS_NEW)) != NULL;
+		if (ok) {
+			store_bind_text(st, 1, list);
+			ok = store_stmt_run(s, st, "indexing headers") == 0;
+			store_stmt_done(st);
+		}
+		if (ok && (st = store_prepare(s, "UPDATE messages SET "
+		    "indexed = indexed | 1 WHERE id IN (SELECT value FROM "
+		    "json_each(?1))")) != NULL) {
+			store_bind_text(st, 1, list);
+			ok = store_stmt_run(s, st, "indexing headers") == 0;
+			sqlite3_finalize(st);
+		} else
+			ok = 0;
+		free(list);
+		if (store_tx_end(s, own, ok) == -1 || !ok)
+			return -1;
+		done += (int64_t)n;
+	}
+	return done;
+}
+
 int64_t
 store_fts_catch_up(struct store *s, int64_t max)
 {
+	/* Headers are cheap: many of them for each body asked for. */
+	if (max > 0 && fts_catch_headers(s, max > INT64_MAX / 250 ?
+	    INT64_MAX : max * 250) == -1)
+		return -1;
+
 	sqlite3_stmt	*st;
 	int64_t		 ids[FTS_BATCH], left = -1;
 	size_t		 n, i;
@@ -372,7 +450,7 @@ store_fts_catch_up(struct store *s, int64_t max)
 		max -= (int64_t)n;
 	}
 	st = store_prepare(s, "SELECT COUNT(*) FROM messages WHERE "
-	    "cached <> 0 AND (indexed & 2) = 0");
+	    "(cached <> 0 AND (indexed & 2) = 0) OR (indexed & 1) = 0");
 	if (st == NULL)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)

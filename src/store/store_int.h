@@ -61,6 +61,7 @@ struct store {
 	int64_t			*fts_q;		/* rows whose headers msg_fts */
 	size_t			 fts_nq;	/* still lacks: store_fts.c */
 	size_t			 fts_qcap;
+	int			 fts_defer;	/* bulk: headers by catch-up */
 };
 
 /* ---- store.c: statements ---- */

@@ -242,6 +242,9 @@ store_msg_put(struct store *s, const struct store_msg *m)
 	store_bind_text(st, 13, m->message_id);
 	store_bind_text(st, 14, m->in_reply_to);
 	store_bind_text(st, 15, m->references);
+	/* A new row: headers queued for this commit, or for catch-up. */
+	sqlite3_bind_int(st, 16, s->fts_defer ? 0 :
+	    STORE_FTS_HEADERS | STORE_FTS_NEW);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		store_sqlerr(s, "writing a message");

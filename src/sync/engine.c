@@ -471,6 +471,13 @@ run_pass(struct engine *e, struct sync_ctx *s)
 	}
 	/* The pass may have fetched INBOX's new mail before the push thread. */
 	push_new_mail(e, s);
+	/*
+	 * A watching engine indexes for search what the pass left (the
+	 * headers of new rows, cached bodies), a slice per pass; a one-off
+	 * `tern sync` leaves it to `tern search` and the UI.
+	 */
+	if (e->mode != ENGINE_ONCE)
+		(void)store_fts_catch_up(s->store, 200);
 	e->ok = r == 0;
 	return r;
 }
