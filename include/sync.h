@@ -145,6 +145,9 @@ int	 sync_replay(struct sync_ctx *, int64_t folder_id, uint32_t uidvalidity,
 	    char **errp);
 /* Posts an event (engine thread). */
 void	 engine_post(struct engine *, const struct engine_event *);
+/* Posts EV_PROGRESS for a folder (engine NULL: nothing). */
+void	 engine_post_progress(struct engine *, int64_t folder_id,
+	    const char *name, uint64_t done, uint64_t total);
 
 /* ---- engine.c: what a driver running in the engine thread uses. ---- */
 

@@ -50,6 +50,23 @@ engine_post(struct engine *e, const struct engine_event *ev)
 	(void)!write(e->evpipe[1], &c, 1);
 }
 
+void
+engine_post_progress(struct engine *e, int64_t folder_id, const char *name,
+    uint64_t done, uint64_t total)
+{
+	struct engine_event	ev;
+
+	if (e == NULL)
+		return;
+	memset(&ev, 0, sizeof ev);
+	ev.type = EV_PROGRESS;
+	ev.folder_id = folder_id;
+	ev.done = done;
+	ev.total = total;
+	snprintf(ev.folder, sizeof ev.folder, "%s", name);
+	engine_post(e, &ev);
+}
+
 static void
 post_text(struct engine *e, enum engine_event_type type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

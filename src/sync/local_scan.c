@@ -51,15 +51,7 @@ static void
 local_progress(struct local *l, struct local_folder *f, size_t done,
     size_t total)
 {
-	struct engine_event	ev;
-
-	memset(&ev, 0, sizeof ev);
-	ev.type = EV_PROGRESS;
-	ev.folder_id = f->id;
-	ev.done = done;
-	ev.total = total;
-	snprintf(ev.folder, sizeof ev.folder, "%s", f->name);
-	engine_post(l->e, &ev);
+	engine_post_progress(l->e, f->id, f->name, done, total);
 }
 
 int

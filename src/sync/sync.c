@@ -52,17 +52,7 @@ static void
 progress(struct sync_ctx *s, const struct store_folder *f, uint64_t done,
     uint64_t total)
 {
-	struct engine_event	ev;
-
-	if (s->engine == NULL)
-		return;
-	memset(&ev, 0, sizeof ev);
-	ev.type = EV_PROGRESS;
-	ev.folder_id = f->id;
-	ev.done = done;
-	ev.total = total;
-	snprintf(ev.folder, sizeof ev.folder, "%s", f->display);
-	engine_post(s->engine, &ev);
+	engine_post_progress(s->engine, f->id, f->display, done, total);
 }
 
 static void

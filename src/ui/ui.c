@@ -247,6 +247,7 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 		free(t);
 		break;
 	case EV_CHANGED:
+		a->fts_done = 0;	/* new rows may wait to be indexed */
 		ui_folders_reload(ui);
 		/* The first sync of a new account: open its INBOX now. */
 		if (ui->cur_acct < 0) {
@@ -399,9 +400,11 @@ ui_loop(struct ui *ui)
 		 */
 		if (rc == 0)
 			for (i = 0; i < ui->naccts; i++)
-				if (ui->accts[i].store != NULL)
-					(void)store_fts_catch_up(
-					    ui->accts[i].store, 20);
+				if (ui->accts[i].store != NULL &&
+				    !ui->accts[i].fts_done)
+					ui->accts[i].fts_done =
+					    store_fts_catch_up(
+					    ui->accts[i].store, 20) == 0;
 		if (pfd[1].revents & POLLIN) {
 			char	 buf[16];
 			ssize_t	 r = read(ui_sigpipe[0], buf, sizeof buf);

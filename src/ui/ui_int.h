@@ -33,6 +33,7 @@ struct ui_acct {
 	char			 state[160];	/* "online", "syncing INBOX 3/9" */
 	int			 error;		/* the state is an error */
 	int64_t			 pending;	/* queued operations */
+	int			 fts_done;	/* nothing left to index */
 };
 
 /* A line of the folder pane: an account heading or one of its folders. */
