@@ -247,6 +247,9 @@ void	 imap_sel_clear(struct imap_sel *);
  * UIDs with INTERNALDATE on or after since (0: all) and UID >= min_uid
  * (0: any), ascending.
  */
+/* UID SEARCH TEXT text (UTF-8) in the selected folder, sorted. */
+int	 imap_search_text(struct imap_conn *, const char *text,
+	    uint32_t **uids, size_t *n, char **errp);
 int	 imap_search_since(struct imap_conn *, int64_t since, uint32_t min_uid,
 	    uint32_t **, size_t *, char **errp);
 /*

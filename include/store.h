@@ -228,6 +228,17 @@ int		 store_fts_index(struct store *, int64_t id, const char *msg,
  */
 int64_t		 store_fts_catch_up(struct store *, int64_t max);
 
+/* ---- store_hits.c: what server: searches found. ---- */
+
+struct store_hit {
+	int64_t		 folder_id;
+	uint32_t	 uid;
+};
+
+/* Replaces the stored server result of term with hits.  0 or -1. */
+int		 store_hits_set(struct store *, const char *term,
+		    const struct store_hit *hits, size_t n);
+
 /* ---- query.c: the search language, compiled to SQL. ---- */
 
 struct query_param {
@@ -240,6 +251,10 @@ struct query {
 	char			*where;		/* over "messages m JOIN folders f" */
 	struct query_param	*params;	/* bound to ?1, ?2, ... in order */
 	size_t			 nparams;
+	char			**server;	/* the server: values, each once:
+						   refresh them with
+						   store_hits_set() */
+	size_t			 nserver;
 };
 
 /*

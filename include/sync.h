@@ -38,6 +38,9 @@ enum engine_event_type {
 	EV_NEW_MAIL,		/* new unseen mail arrived in folder_id
 				   (INBOX): done is how many messages; the
 				   UI may ring the bell (config bell) */
+	EV_SEARCH_DONE,		/* a server: search finished: ok, done hits
+				   stored (store_hits_set) for text (cut to
+				   fit), or an EV_ERROR came first */
 	EV_DONE			/* the engine stopped; ok says how */
 };
 
@@ -88,6 +91,12 @@ void	engine_answer(struct engine *, uint32_t id, const char *answer);
 void		 engine_fetch_body(struct engine *, int64_t folder_id,
 		    uint32_t uid);
 /*
+ * Asks the engine to run a server: search for term (tern(1), SEARCH
+ * QUERIES) as soon as it is connected and free; EV_SEARCH_DONE answers
+ * once its hits are in the store.  Any thread.
+ */
+void		 engine_server_search(struct engine *, const char *term);
+/*
  * The user is looking at folder_id (any thread): the engine syncs it
  * first (a running pass yields to it between folders) and keeps it
  * fresh while it stays open, by IDLE on the main connection (INBOX is
@@ -131,6 +140,13 @@ struct sync_ctx {
 						   reports and clears it */
 };
 
+/*
+ * server_search.c: the server's UID SEARCH TEXT term in every synced
+ * folder, its hits stored for server:term (store_hits_set); *nhits
+ * says how many.  On the thread that owns c and st.
+ */
+int	 server_search(struct imap_conn *c, struct store *st,
+	    const char *term, size_t *nhits, char **errp);
 /* Syncs the folder list and every folder that changed; -1 on error. */
 int	 sync_pass(struct sync_ctx *, char **errp);
 /* Fetches and caches the body of (folder, uid). */

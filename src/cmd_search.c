@@ -2,16 +2,20 @@
  * cmd_search.c - `tern search` (list cached messages matching a query,
  * as text or JSON lines) and `tern mark` (queue a change for every
  * match through the pending-operation path, exactly as the TUI will).
- * Both read only the local store and work offline.  The main thread.
+ * Both read the local store and work offline; a server: term in the
+ * query asks the account's server too (search_server).  The main thread.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "net.h"
 #include "store.h"
+#include "sync.h"
 
 /*
  * Joins argv into one query string.  An argument with white space was
@@ -184,6 +188,45 @@ search_catch_up(struct store *st, const char *account)
 		    "finds the rest once they are", account);
 }
 
+/*
+ * The query's server: texts asked of the account's IMAP server now, on
+ * a session of its own: 0, or -1 (said why) when the server could not
+ * be asked, and server: then matches what it found last time.
+ */
+static int
+search_server(const struct account *a, struct store *st,
+    const struct query *q)
+{
+	struct imap_conn	*c = NULL;
+	char			*secret = NULL, *err = NULL;
+	size_t			 i, n;
+	int			 ret = -1;
+
+	if (q->nserver == 0)
+		return 0;
+	if (a->type == ACCOUNT_MAILDIR) {
+		say("%s: server: a local maildir account has no server", a->name);
+		return -1;
+	}
+	if ((c = imap_connect(a, &err)) == NULL)
+		goto out;
+	if (!c->preauth && ((secret = auth_secret(a, isatty(STDIN_FILENO),
+	    &err)) == NULL || imap_login(c, secret, &err) == -1))
+		goto out;
+	for (i = 0; i < q->nserver; i++)
+		if (server_search(c, st, q->server[i], &n, &err) == -1)
+			goto out;
+	ret = 0;
+out:
+	if (ret == -1)
+		say("%s: server: %s; server: matches what the server found "
+		    "last time", a->name, err != NULL ? err : "failed");
+	free(err);
+	secret_free(secret);
+	imap_close(c);
+	return ret;
+}
+
 int
 cmd_search(struct config *cfg, int argc, char **argv)
 {
@@ -236,6 +279,8 @@ cmd_search(struct config *cfg, int argc, char **argv)
 			continue;
 		}
 		sc.account = cfg->accounts[i].name;
+		if (search_server(&cfg->accounts[i], st, &q) == -1)
+			failed = 1;
 		search_catch_up(st, sc.account);
 		if (query_run(st, &q, print_match, &sc, &err) == -1) {
 			say("%s: %s", sc.account, err);

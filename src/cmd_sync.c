@@ -116,6 +116,7 @@ handle(struct running *r, const struct engine_event *ev, int tty)
 		break;
 	case EV_CHANGED:
 	case EV_BODY_READY:
+	case EV_SEARCH_DONE:
 		break;
 	}
 }

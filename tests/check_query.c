@@ -144,8 +144,7 @@ static const struct {
 	{ "body:\"\"", "empty value for body:" },
 	{ "date:yesterday", "bad date 'yesterday' for date:" },
 	{ "date:2024-02-30", "bad date '2024-02-30' for date:" },
-	{ "server:invoice", "server: at position 1 is not available yet" },
-	{ "a -server:\"x y\"", "server: at position 4 is not available" },
+	{ "server:", "empty value for server: at position 1" },
 	{ "after:yesterday", "bad date 'yesterday' for after: at position 1" },
 	{ "before:2024-13-01", "bad date '2024-13-01' for before:" },
 	{ "after:2023-02-29", "bad date '2023-02-29'" },
@@ -435,6 +434,19 @@ store_setup(void)
 			    "Subject: x\r\n\r\nbody\r\n", 20, &err) == 0,
 			    "store_msg_body: %s", err);
 	}
+	/* What server: searches found (the server's answer, stored). */
+	{
+		struct store_hit inv[] = { { 0, 3 }, { 0, 101 }, { 0, 999 } };
+		struct store_hit gr[] = { { 0, 201 } };
+
+		inv[0].folder_id = inbox;
+		inv[1].folder_id = archive;
+		inv[2].folder_id = inbox;	/* outside the window: no row */
+		gr[0].folder_id = drafts;
+		ck_assert_int_eq(store_hits_set(store, "invoice", inv, 3), 0);
+		ck_assert_int_eq(store_hits_set(store, "Grüße", gr, 1), 0);
+		ck_assert_int_eq(store_hits_set(store, "nothing", NULL, 0), 0);
+	}
 }
 
 static void
@@ -606,6 +618,19 @@ static const struct {
 	{ "before:1y", "10 102" },
 	{ "after:0d", "" },
 
+	/* server: the stored answer of the server's SEARCH for the text */
+	{ "server:invoice", "3 101" },
+	{ "server:\"invoice\"", "3 101" },
+	{ "server:invoice is:flagged", "3" },
+	{ "server:invoice folder:Archive", "101" },
+	{ "folder:Archive server:invoice", "101" },
+	{ "server:invoice OR is:draft", "3 101 201" },
+	{ "-server:invoice folder:Archive", "102 103" },
+	{ "server:Grüße", "201" },
+	{ "server:nothing", "" },
+	{ "server:never-asked", "" },
+	{ "server:INVOICE", "" },	/* another text, never asked */
+
 	/* sizes: strictly larger / smaller */
 	{ "larger:1M", "4" },
 	{ "larger:2048k", "4" },
@@ -621,6 +646,42 @@ START_TEST(test_run)
 
 	ck_assert_msg(strcmp(got, run_tab[_i].uids) == 0,
 	    "'%s': got {%s}, want {%s}", run_tab[_i].q, got, run_tab[_i].uids);
+	free(got);
+}
+END_TEST
+
+/*
+ * A query names its server: texts once each, for the caller to ask the
+ * server; a new answer replaces the old one.
+ */
+START_TEST(test_run_server)
+{
+	struct query	 q;
+	struct store_hit h = { 0, 102 };
+	char		*err = NULL, *got;
+
+	ck_assert_int_eq(query_compile("server:invoice (server:b OR "
+	    "server:invoice) -server:\"c d\"", NOW, &q, &err), 0);
+	ck_assert_uint_eq(q.nserver, 3);
+	ck_assert_str_eq(q.server[0], "invoice");
+	ck_assert_str_eq(q.server[1], "b");
+	ck_assert_str_eq(q.server[2], "c d");
+	query_free(&q);
+	ck_assert_int_eq(query_compile("from:alice body:x", NOW, &q, &err), 0);
+	ck_assert_uint_eq(q.nserver, 0);
+	query_free(&q);
+	h.folder_id = archive;
+	ck_assert_int_eq(store_hits_set(store, "invoice", &h, 1), 0);
+	got = run("server:invoice");
+	ck_assert_str_eq(got, "102");
+	free(got);
+	ck_assert_int_eq(store_hits_set(store, "invoice", NULL, 0), 0);
+	got = run("server:invoice");
+	ck_assert_str_eq(got, "");
+	free(got);
+	/* The other texts' answers stay. */
+	got = run("server:Grüße");
+	ck_assert_str_eq(got, "201");
 	free(got);
 }
 END_TEST
@@ -902,6 +963,7 @@ suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_run, 0, sizeof run_tab / sizeof run_tab[0]);
 	tcase_add_test(tc, test_run_order_stop);
+	tcase_add_test(tc, test_run_server);
 	tcase_add_test(tc, test_run_folder);
 	tcase_add_test(tc, test_run_hostile);
 	tcase_add_test(tc, test_run_errors);

@@ -267,10 +267,11 @@ START_TEST(test_open_creates_schema)
 	char		*path, *err = NULL;
 
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 4);
-	/* folders, messages, pending; msg_fts and its 4 shadow tables */
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 5);
+	/* folders, messages, pending; msg_fts and its 4 shadow tables;
+	 * server_hits */
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master "
-	    "WHERE type = 'table'"), 8);
+	    "WHERE type = 'table'"), 9);
 	ck_assert_int_eq(sql_int(s, "PRAGMA foreign_keys"), 1);
 	ck_assert_int_eq(sql_int(s, "PRAGMA synchronous"), 2);	/* FULL */
 	ck_assert_str_eq(store_account(s), "acct");
@@ -289,7 +290,7 @@ START_TEST(test_open_creates_schema)
 	s = store_open("acct", sdir, 0, &err);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_null(err);
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 5);
 	{
 		sqlite3_stmt	*st;
 
@@ -360,8 +361,9 @@ START_TEST(test_upgrade_from_v1)
 
 	s = open_store();
 	fid = add_folder(s, "INBOX");
-	/* Make it a version 1 index again: without the v2-v4 additions. */
-	ck_assert_int_eq(sqlite3_exec(store_db(s), "DROP INDEX messages_by_flags;"
+	/* Make it a version 1 index again: without the v2-v5 additions. */
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "DROP TABLE server_hits;"
+	    " DROP INDEX messages_by_flags;"
 	    " DROP INDEX messages_unread; DROP INDEX messages_unindexed;"
 	    " DROP TABLE msg_fts; ALTER TABLE messages DROP COLUMN tagged;"
 	    " ALTER TABLE messages DROP COLUMN attach;"
@@ -369,11 +371,13 @@ START_TEST(test_upgrade_from_v1)
 	    " PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	store_close(s);
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 5);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
 	    "name = 'messages_by_flags'"), 1);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
 	    "name = 'messages_unread'"), 1);
+	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+	    "name = 'server_hits'"), 1);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM folders"), 1);
 	ck_assert_int_gt(fid, 0);
 	store_close(s);
@@ -394,7 +398,7 @@ START_TEST(test_newer_version_refused)
 	ck_assert_ptr_null(store_open("acct", sdir, 0, &err));
 	path = index_path();
 	want = xasprintf("%s: schema version 99 is newer than this tern "
-	    "understands (4); upgrade tern", path);
+	    "understands (5); upgrade tern", path);
 	ck_assert_str_eq(err, want);
 	free(err);
 	free(want);
@@ -499,7 +503,7 @@ START_TEST(test_empty_index_created)
 	ck_assert_int_eq(mkdir(sdir, 0700), 0);
 	spew(path, "", 0);
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 5);
 	store_close(s);
 	free(path);
 }

@@ -16,8 +16,11 @@
 #include "sync.h"
 
 static const char *const names[] = {
-	"STATE", "PROGRESS", "CHANGED", "ERROR", "LOG", "BODY_READY", "ASK",
-	"NEW_MAIL", "DONE"
+	[EV_STATE] = "STATE", [EV_PROGRESS] = "PROGRESS",
+	[EV_CHANGED] = "CHANGED", [EV_ERROR] = "ERROR", [EV_LOG] = "LOG",
+	[EV_BODY_READY] = "BODY_READY", [EV_ASK] = "ASK",
+	[EV_NEW_MAIL] = "NEW_MAIL", [EV_SEARCH_DONE] = "SEARCH_DONE",
+	[EV_DONE] = "DONE"
 };
 
 int

@@ -47,7 +47,10 @@
  *			unknown, so not matched, for uncached bodies
  *	date:DATE	dated that day (YYYY-MM-DD, UTC), or within the
  *			last Nd/Nw/Nm/Ny
- *	server:X	IMAP SEARCH on the server: not available yet
+ *	server:X	the server's IMAP SEARCH TEXT X (headers and
+ *			body, cached or not) found it, in the result
+ *			last stored for X (store_hits.c); the caller
+ *			asks the server again while online
  *	after:DATE	dated at or after DATE
  *	before:DATE	dated before DATE
  *			DATE is YYYY-MM-DD (00:00 UTC) or Nd, Nw, Nm,
@@ -129,6 +132,8 @@ struct parser {
 	size_t		 ntoks, tcap;
 	size_t		 cur;
 	char		**errp;
+	char		**server;	/* server: values, once each */
+	size_t		 nserver;
 };
 
 /* The SQL being written. */
@@ -720,12 +725,21 @@ static int
 key_server(struct parser *p, const struct key *k, const struct token *t,
     struct node *n)
 {
+	size_t	 i;
+
 	(void)k;
-	(void)n;
-	seterr(p->errp, "server: at position %zu is not available yet (it "
-	    "will search the server for messages whose bodies are not "
-	    "cached)", column(p, t->pos));
-	return -1;
+	/* The term's last server result (store_hits.c); refreshed by
+	 * whoever runs the query while online. */
+	n->sql = "(m.folder_id, m.uid) IN (SELECT folder_id, uid FROM "
+	    "server_hits WHERE term = ?)";
+	leaf_str(n, t->value);
+	for (i = 0; i < p->nserver; i++)
+		if (strcmp(p->server[i], t->value) == 0)
+			return 0;
+	p->server = xrealloc(p->server, (p->nserver + 1) *
+	    sizeof *p->server);
+	p->server[p->nserver++] = xstrdup(t->value);
+	return 0;
 }
 
 static int
@@ -1171,6 +1185,10 @@ query_compile(const char *q, time_t now, struct query *out, char **errp)
 	out->where = o.s;
 	out->params = o.params;
 	out->nparams = o.np;
+	out->server = p.server;
+	out->nserver = p.nserver;
+	p.server = NULL;
+	p.nserver = 0;
 	rc = 0;
 
 done:
@@ -1180,6 +1198,9 @@ done:
 		free(p.toks[i].value);
 	}
 	free(p.toks);
+	for (i = 0; i < p.nserver; i++)
+		free(p.server[i]);
+	free(p.server);
 	return rc;
 }
 
@@ -1194,5 +1215,8 @@ query_free(struct query *q)
 		free(q->params[i].s);
 	free(q->params);
 	free(q->where);
+	for (i = 0; i < q->nserver; i++)
+		free(q->server[i]);
+	free(q->server);
 	memset(q, 0, sizeof *q);
 }

@@ -1,4 +1,4 @@
--- schema.sql - tern's index, version 4 (PRAGMA user_version): the
+-- schema.sql - tern's index, version 5 (PRAGMA user_version): the
 -- readable copy of the upgrade steps in src/store/store.c (version 1,
 -- then each later step at the end); keep them in sync.
 CREATE TABLE folders(
@@ -67,3 +67,6 @@ ALTER TABLE messages ADD COLUMN attach INTEGER;
 ALTER TABLE messages ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
 CREATE VIRTUAL TABLE msg_fts USING fts5(from_addr, to_addr, cc_addr, subject, body, tokenize = 'unicode61 remove_diacritics 2', columnsize = 0);
 CREATE INDEX messages_unindexed ON messages(id) WHERE cached <> 0 AND (indexed & 2) = 0;
+-- version 5: what the server's SEARCH found for server: queries
+-- (src/store/store_hits.c); a result stays until its text is searched again
+CREATE TABLE server_hits(term TEXT NOT NULL, folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE, uid INTEGER NOT NULL, PRIMARY KEY(term, folder_id, uid)) WITHOUT ROWID;

@@ -119,6 +119,12 @@ static const char store_schema_v1[] =
 	"CREATE INDEX messages_unindexed ON messages(id) "		\
 	"WHERE cached <> 0 AND (indexed & 2) = 0;\n"
 
+/* Version 5's table, also in schema.sql. */
+#define STORE_SCHEMA_V5							\
+	"CREATE TABLE server_hits(term TEXT NOT NULL, folder_id INTEGER "	\
+	"NOT NULL REFERENCES folders(id) ON DELETE CASCADE, uid INTEGER "	\
+	"NOT NULL, PRIMARY KEY(term, folder_id, uid)) WITHOUT ROWID;\n"
+
 static const struct store_step {
 	int		 to;
 	const char	*sql;
@@ -140,8 +146,10 @@ static const struct store_step {
 	    "body) SELECT id, from_addr, to_addr, cc_addr, subject, '' "
 	    "FROM messages;\n"
 	    "UPDATE messages SET indexed = 1;\n" },
+	/* What the server's SEARCH found for server: queries (store_hits.c). */
+	{ 5, STORE_SCHEMA_V5 },
 };
-#define STORE_VERSION	4
+#define STORE_VERSION	5
 #define STORE_NSTEPS	(sizeof store_steps / sizeof store_steps[0])
 
 /* The SQL below names operations by number. */

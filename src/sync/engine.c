@@ -113,7 +113,7 @@ engine_next_event(struct engine *e, struct engine_event *ev)
 }
 
 /* Wakes the engine's waits: its own pipe and a running IDLE. */
-static void
+void
 engine_kick(struct engine *e)
 {
 	char	c = 'w';
@@ -152,7 +152,7 @@ engine_busy(struct engine *e)
 	pthread_mutex_lock(&e->lock);
 	busy = e->bodies != NULL || e->open_new;
 	pthread_mutex_unlock(&e->lock);
-	return busy || e->stop || e->wake;
+	return busy || engine_searches_pending(e) || e->stop || e->wake;
 }
 
 void
@@ -578,6 +578,8 @@ engine_watch(struct engine *e, struct sync_ctx *s)
 		}
 		if (serve_bodies(e, s) > 0)
 			selected = 0;
+		if (engine_serve_searches(e, s) > 0)
+			selected = 0;
 		if (e->open_new)
 			continue;
 		now = time(NULL);
@@ -764,6 +766,7 @@ engine_join(struct engine *e)
 		e->bodies = r->next;
 		free(r);
 	}
+	engine_searches_free(e);
 	ok = e->ok;
 	secret_free(e->ask_answer);
 	close(e->evpipe[0]);

@@ -45,6 +45,8 @@ struct engine {
 	pthread_mutex_t		 lock;
 	struct event_node	*head, *tail;
 	struct body_req		*bodies;	/* guarded by lock */
+	struct search_req	*searches;	/* guarded by lock:
+						   engine_search.c */
 	int64_t			 open_folder;	/* guarded by lock: the folder
 						   the user looks at (0: none) */
 	volatile int		 open_new;	/* open_folder changed */
@@ -70,6 +72,17 @@ struct engine {
  * being desynchronised (engine.c; the thread that owned c).
  */
 void	 engine_imap_close(struct imap_conn *);
+/* Wakes the engine's waits, and a running IDLE (engine.c; any thread). */
+void	 engine_kick(struct engine *);
+/*
+ * Answers the queued server: searches on s's session (engine thread,
+ * connected); how many were served (each SELECTs folders).
+ */
+int	 engine_serve_searches(struct engine *, struct sync_ctx *);
+/* 1 if a server: search is queued (any thread). */
+int	 engine_searches_pending(struct engine *);
+/* Frees the queue (after the engine thread ended). */
+void	 engine_searches_free(struct engine *);
 /* 1 if the main thread has a request to serve (engine.c). */
 int	 engine_busy(struct engine *);
 

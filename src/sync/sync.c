@@ -29,6 +29,7 @@
 #include "net.h"
 #include "store.h"
 #include "sync.h"
+#include "fetch_pipe.h"
 
 #define SYNC_TXN_BATCH	2000	/* messages per store transaction */
 #define SYNC_TMP_MAX_AGE (36 * 3600)	/* tmp/ files older are leftovers */
@@ -147,10 +148,10 @@ struct fetch_state {
 };
 
 static int
-put_message(const struct imap_msg *m, void *arg)
+put_message(const struct fetched *r, void *arg)
 {
 	struct fetch_state	*fs = arg;
-	struct header_fields	 h;
+	const struct imap_msg	*m = &r->msg;
 	struct store_msg	 sm;
 
 	if (fs->s->stop != NULL && *fs->s->stop)
@@ -162,8 +163,6 @@ put_message(const struct imap_msg *m, void *arg)
 		}
 		fs->in_txn = 1;
 	}
-	memset(&h, 0, sizeof h);
-	header_parse(m->header != NULL ? m->header : "", m->header_len, &h);
 	memset(&sm, 0, sizeof sm);
 	sm.folder_id = fs->f->id;
 	sm.uid = m->uid;
@@ -172,17 +171,16 @@ put_message(const struct imap_msg *m, void *arg)
 	sm.keywords = (char *)m->keywords;
 	sm.internaldate = m->internaldate;
 	sm.size = m->size;
-	sm.date = h.date;
-	sm.from = h.from;
-	sm.to = h.to;
-	sm.cc = h.cc;
-	sm.subject = h.subject;
-	sm.message_id = h.message_id;
-	sm.in_reply_to = h.in_reply_to;
-	sm.references = h.references;
+	sm.date = r->h.date;
+	sm.from = r->h.from;
+	sm.to = r->h.to;
+	sm.cc = r->h.cc;
+	sm.subject = r->h.subject;
+	sm.message_id = r->h.message_id;
+	sm.in_reply_to = r->h.in_reply_to;
+	sm.references = r->h.references;
 	if (store_msg_put(fs->s->store, &sm) == -1)
 		fs->failed = 1;
-	header_fields_free(&h);
 	if (m->modseq > fs->maxmodseq)
 		fs->maxmodseq = m->modseq;
 	if (!(m->flags & FLAG_SEEN))
@@ -198,6 +196,25 @@ put_message(const struct imap_msg *m, void *arg)
 			progress(fs->s, fs->f, fs->done, fs->total);
 	}
 	return fs->failed;
+}
+
+/* What the reader thread fetches: every message, or these UIDs. */
+struct header_fetch {
+	struct imap_conn	*imap;
+	const uint32_t		*uids;	/* NULL: 1:* */
+	size_t			 n;
+};
+
+static int
+fetch_headers(void *arg, imap_msg_cb cb, void *cbarg, char **errp)
+{
+	struct header_fetch	*hf = arg;
+
+	if (hf->uids == NULL)
+		return imap_fetch_headers(hf->imap, NULL, 0,
+		    header_field_names, cb, cbarg, errp);
+	return imap_fetch(hf->imap, hf->uids, hf->n, IMAP_FETCH_HEADERS,
+	    header_field_names, 0, cb, cbarg, errp);
 }
 
 static int
@@ -402,6 +419,7 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 	struct changes		 ch;
 	struct store_uid	*local = NULL;
 	struct fetch_state	 fs;
+	struct header_fetch	 hf;
 	uint32_t		*server = NULL, *localu = NULL, *gone = NULL;
 	uint32_t		*fresh = NULL, *keep = NULL, *hidden = NULL;
 	uint32_t		*free_fresh;
@@ -535,10 +553,11 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 	fs.total = fetch_all ? sel.exists : nfresh;
 	if (fs.total > 0) {
 		progress(s, f, 0, fs.total);
-		if ((fetch_all ? imap_fetch_headers(s->imap, NULL, 0,
-		    header_field_names, put_message, &fs, errp) :
-		    imap_fetch(s->imap, fresh, nfresh, IMAP_FETCH_HEADERS,
-		    header_field_names, 0, put_message, &fs, errp)) == -1) {
+		hf.imap = s->imap;
+		hf.uids = fetch_all ? NULL : fresh;
+		hf.n = nfresh;
+		if (fetch_pipe_run(fetch_headers, &hf, put_message, &fs,
+		    errp) == -1) {
 			if (fs.in_txn)
 				store_commit(s->store);
 			goto out;

@@ -284,6 +284,17 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 		ui_ask_add(ui, (size_t)(a - ui->accts), ev->uid, ev->ok,
 		    ev->text);
 		break;
+	case EV_SEARCH_DONE:
+		/* The filter's server: hits are in the store: show them. */
+		if (ui_cur(ui) == a && ui->filter != NULL &&
+		    ui->filter->nserver > 0) {
+			ui_list_reload(ui);
+			if (ev->ok)
+				ui_status(ui, 0, "server search: %llu found "
+				    "on the server, %zu shown",
+				    (unsigned long long)ev->done, ui->nids);
+		}
+		break;
 	case EV_DONE:
 		snprintf(a->state, sizeof a->state, "%s",
 		    ev->ok ? "stopped" : "offline");

@@ -338,6 +338,7 @@ a_limit(struct ui *ui, const char *arg)
 	}
 	ui->lsel = 0;
 	ui_list_reload(ui);
+	ui_list_ask_server(ui);
 }
 
 /*

@@ -202,6 +202,12 @@ ssize_t	 ui_folders_find(struct ui *, size_t acct, const char *name);
  * ui_loop() reads the rest right after drawing it.
  */
 void	 ui_list_reload(struct ui *);
+/*
+ * Asks the current account's engine for the filter's server: texts;
+ * the list shows their last stored result meanwhile (EV_SEARCH_DONE
+ * reloads it).
+ */
+void	 ui_list_ask_server(struct ui *);
 
 void	 ui_list_draw(struct ui *, int y, int x, int h, int w);
 void	 ui_list_move(struct ui *, long n, int h);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sync.h"
 #include "ui_int.h"
 
 void
@@ -340,4 +341,22 @@ ui_list_draw(struct ui *ui, int y, int x, int h, int w)
 		ui_list_line(ui, y + row, x, w, i, &m);
 		store_msg_clear(&m);
 	}
+}
+
+void
+ui_list_ask_server(struct ui *ui)
+{
+	struct ui_acct	*a = ui_cur(ui);
+	size_t		 i;
+
+	if (a == NULL || ui->filter == NULL || ui->filter->nserver == 0)
+		return;
+	if (a->engine == NULL) {
+		ui_status(ui, 1, "server: %s has no server connection here; "
+		    "showing what the server found last time", a->acct->name);
+		return;
+	}
+	for (i = 0; i < ui->filter->nserver; i++)
+		engine_server_search(a->engine, ui->filter->server[i]);
+	ui_status(ui, 0, "asking %s's server...", a->acct->name);
 }

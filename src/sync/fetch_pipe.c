@@ -1,0 +1,207 @@
+/*
+ * fetch_pipe.c - a folder's header fetch on two threads.  A reader
+ * thread, started for one fetch, owns the IMAP connection until the
+ * fetch ends: it reads the FETCH responses and parses each header
+ * block (header_parse); meanwhile the engine thread, which owns the
+ * store connection, writes the parsed rows.  Reading and decrypting,
+ * parsing headers and SQLite's inserts were each a large part of a
+ * first sync's time on one thread, while the server waited on a full
+ * socket buffer.
+ *
+ * Rows travel in batches through a bounded queue, so memory stays
+ * small however large the folder is.  If the writer stops (a store
+ * error, a shutdown), the reader's callback stops too and the fetch
+ * reads the rest of the reply without keeping it, as it does on one
+ * thread.  pthread_create() and pthread_join() hand the IMAP
+ * connection over and back.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "fetch_pipe.h"
+
+#define PIPE_BATCH	256	/* rows per batch */
+#define PIPE_DEPTH	8	/* batches queued at most */
+
+struct batch {
+	struct fetched	 rows[PIPE_BATCH];
+	size_t		 n;
+	struct batch	*next;
+};
+
+struct fetch_pipe {
+	fetch_pipe_fetch	 fetch;
+	void			*farg;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 more;	/* a batch is queued, or done */
+	pthread_cond_t		 room;	/* a batch was taken */
+	struct batch		*head, *tail;	/* guarded by lock */
+	size_t			 queued;	/* guarded by lock */
+	int			 done;	/* guarded by lock */
+	atomic_int		 stop;	/* the writer gave up */
+	struct batch		*cur;	/* reader thread only */
+	int			 ret;	/* reader's; read after join */
+	char			*err;
+};
+
+static void
+batch_free(struct batch *b)
+{
+	size_t	i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		free((char *)b->rows[i].msg.keywords);
+		header_fields_free(&b->rows[i].h);
+	}
+	free(b);
+}
+
+/* Reader thread: queues p->cur, waiting for room. */
+static void
+pipe_push(struct fetch_pipe *p)
+{
+	struct batch	*b = p->cur;
+
+	p->cur = NULL;
+	if (b == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	while (p->queued >= PIPE_DEPTH)
+		pthread_cond_wait(&p->room, &p->lock);
+	if (p->tail != NULL)
+		p->tail->next = b;
+	else
+		p->head = b;
+	p->tail = b;
+	p->queued++;
+	pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Reader thread: the fetch's callback. */
+static int
+pipe_take(const struct imap_msg *m, void *arg)
+{
+	struct fetch_pipe	*p = arg;
+	struct fetched		*r;
+
+	if (atomic_load(&p->stop))
+		return 1;
+	if (p->cur == NULL)
+		p->cur = xcalloc(1, sizeof *p->cur);
+	r = &p->cur->rows[p->cur->n++];
+	r->msg = *m;
+	r->msg.keywords = m->keywords != NULL ? xstrdup(m->keywords) : NULL;
+	r->msg.header = NULL;
+	r->msg.header_len = 0;
+	r->msg.body = NULL;
+	r->msg.body_len = 0;
+	header_parse(m->header != NULL ? m->header : "", m->header_len,
+	    &r->h);
+	if (p->cur->n == PIPE_BATCH)
+		pipe_push(p);
+	return 0;
+}
+
+static void *
+pipe_reader(void *arg)
+{
+	struct fetch_pipe	*p = arg;
+
+	p->ret = p->fetch(p->farg, pipe_take, p, &p->err);
+	pipe_push(p);
+	pthread_mutex_lock(&p->lock);
+	p->done = 1;
+	pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Without a second thread: the same work on this one. */
+struct pipe_direct {
+	fetch_pipe_put	 put;
+	void		*parg;
+};
+
+static int
+pipe_direct(const struct imap_msg *m, void *arg)
+{
+	struct pipe_direct	*d = arg;
+	struct fetched		 r;
+	int			 stop;
+
+	memset(&r, 0, sizeof r);
+	r.msg = *m;
+	r.msg.header = NULL;
+	r.msg.header_len = 0;
+	r.msg.body = NULL;
+	r.msg.body_len = 0;
+	header_parse(m->header != NULL ? m->header : "", m->header_len, &r.h);
+	stop = d->put(&r, d->parg);
+	header_fields_free(&r.h);
+	return stop;
+}
+
+int
+fetch_pipe_run(fetch_pipe_fetch fetch, void *farg, fetch_pipe_put put,
+    void *parg, char **errp)
+{
+	struct fetch_pipe	 p;
+	struct pipe_direct	 d;
+	struct batch		*b;
+	pthread_t		 reader;
+	size_t			 i;
+	int			 stopped = 0;
+
+	memset(&p, 0, sizeof p);
+	p.fetch = fetch;
+	p.farg = farg;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.more, NULL);
+	pthread_cond_init(&p.room, NULL);
+	atomic_init(&p.stop, 0);
+	if (pthread_create(&reader, NULL, pipe_reader, &p) != 0) {
+		d.put = put;
+		d.parg = parg;
+		p.ret = fetch(farg, pipe_direct, &d, errp);
+		goto out;
+	}
+	for (;;) {
+		pthread_mutex_lock(&p.lock);
+		while (p.head == NULL && !p.done)
+			pthread_cond_wait(&p.more, &p.lock);
+		if ((b = p.head) == NULL) {
+			pthread_mutex_unlock(&p.lock);
+			break;
+		}
+		if ((p.head = b->next) == NULL)
+			p.tail = NULL;
+		p.queued--;
+		pthread_cond_signal(&p.room);
+		pthread_mutex_unlock(&p.lock);
+		/* After a stop, batches already queued are only freed. */
+		for (i = 0; i < b->n && !stopped; i++)
+			if (put(&b->rows[i], parg) != 0) {
+				stopped = 1;
+				atomic_store(&p.stop, 1);
+			}
+		batch_free(b);
+	}
+	pthread_join(reader, NULL);
+	if (p.err != NULL) {
+		if (errp != NULL)
+			*errp = p.err;
+		else
+			free(p.err);
+	}
+out:
+	pthread_cond_destroy(&p.room);
+	pthread_cond_destroy(&p.more);
+	pthread_mutex_destroy(&p.lock);
+	return p.ret;
+}
