@@ -35,6 +35,10 @@ struct batch {
 struct fetch_pipe {
 	fetch_pipe_fetch	 fetch;
 	void			*farg;
+	int			 direct;	/* no reader thread: put is
+						   called from the callback */
+	fetch_pipe_put		 put;
+	void			*parg;
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 more;	/* a batch is queued, or done */
 	pthread_cond_t		 room;	/* a batch was taken */
@@ -83,29 +87,88 @@ pipe_push(struct fetch_pipe *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Reader thread: the fetch's callback. */
-static int
-pipe_take(const struct imap_msg *m, void *arg)
+/* Reader thread: a row from m, its header parsed. */
+static void
+row_fill(struct fetched *r, const struct imap_msg *m, int copy_keywords)
 {
-	struct fetch_pipe	*p = arg;
-	struct fetched		*r;
-
-	if (atomic_load(&p->stop))
-		return 1;
-	if (p->cur == NULL)
-		p->cur = xcalloc(1, sizeof *p->cur);
-	r = &p->cur->rows[p->cur->n++];
-	r->msg = *m;
-	r->msg.keywords = m->keywords != NULL ? xstrdup(m->keywords) : NULL;
+	r->msg = *m;		/* keywords borrowed, */
+	if (copy_keywords && m->keywords != NULL)	/* or the batch's own */
+		r->msg.keywords = xstrdup(m->keywords);
 	r->msg.header = NULL;
 	r->msg.header_len = 0;
 	r->msg.body = NULL;
 	r->msg.body_len = 0;
 	header_parse(m->header != NULL ? m->header : "", m->header_len,
 	    &r->h);
+}
+
+/* Reader thread: the next free row of the current batch. */
+static struct fetched *
+row_next(struct fetch_pipe *p)
+{
+	if (p->cur == NULL)
+		p->cur = xcalloc(1, sizeof *p->cur);
+	return &p->cur->rows[p->cur->n++];
+}
+
+/* Without a reader thread: put, now. */
+static int
+put_direct(struct fetch_pipe *p, struct fetched *r)
+{
+	if (atomic_load(&p->stop))
+		return 1;
+	if (p->put(r, p->parg) != 0)
+		atomic_store(&p->stop, 1);
+	return atomic_load(&p->stop);
+}
+
+/* Reader thread: the fetch's callback. */
+static int
+pipe_take(const struct imap_msg *m, void *arg)
+{
+	struct fetch_pipe	*p = arg;
+	struct fetched		 one;
+	int			 stop;
+
+	if (atomic_load(&p->stop))
+		return 1;
+	if (p->direct) {
+		memset(&one, 0, sizeof one);
+		row_fill(&one, m, 0);
+		stop = put_direct(p, &one);
+		header_fields_free(&one.h);
+		return stop;
+	}
+	row_fill(row_next(p), m, 1);
 	if (p->cur->n == PIPE_BATCH)
 		pipe_push(p);
 	return 0;
+}
+
+void
+fetch_pipe_mark(void *cbarg, int mark, void *data)
+{
+	struct fetch_pipe	*p = cbarg;
+	struct fetched		 one, *r;
+
+	if (p->direct) {
+		memset(&one, 0, sizeof one);
+		one.mark = mark;
+		one.data = data;
+		(void)put_direct(p, &one);
+		return;
+	}
+	r = row_next(p);
+	r->mark = mark;
+	r->data = data;
+	/* The writer acts on it without waiting for a full batch. */
+	pipe_push(p);
+}
+
+int
+fetch_pipe_stopped(void *cbarg)
+{
+	return atomic_load(&((struct fetch_pipe *)cbarg)->stop);
 }
 
 static void *
@@ -122,37 +185,11 @@ pipe_reader(void *arg)
 	return NULL;
 }
 
-/* Without a second thread: the same work on this one. */
-struct pipe_direct {
-	fetch_pipe_put	 put;
-	void		*parg;
-};
-
-static int
-pipe_direct(const struct imap_msg *m, void *arg)
-{
-	struct pipe_direct	*d = arg;
-	struct fetched		 r;
-	int			 stop;
-
-	memset(&r, 0, sizeof r);
-	r.msg = *m;
-	r.msg.header = NULL;
-	r.msg.header_len = 0;
-	r.msg.body = NULL;
-	r.msg.body_len = 0;
-	header_parse(m->header != NULL ? m->header : "", m->header_len, &r.h);
-	stop = d->put(&r, d->parg);
-	header_fields_free(&r.h);
-	return stop;
-}
-
 int
 fetch_pipe_run(fetch_pipe_fetch fetch, void *farg, fetch_pipe_put put,
     void *parg, char **errp)
 {
 	struct fetch_pipe	 p;
-	struct pipe_direct	 d;
 	struct batch		*b;
 	pthread_t		 reader;
 	size_t			 i;
@@ -161,14 +198,16 @@ fetch_pipe_run(fetch_pipe_fetch fetch, void *farg, fetch_pipe_put put,
 	memset(&p, 0, sizeof p);
 	p.fetch = fetch;
 	p.farg = farg;
+	p.put = put;
+	p.parg = parg;
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.more, NULL);
 	pthread_cond_init(&p.room, NULL);
 	atomic_init(&p.stop, 0);
 	if (pthread_create(&reader, NULL, pipe_reader, &p) != 0) {
-		d.put = put;
-		d.parg = parg;
-		p.ret = fetch(farg, pipe_direct, &d, errp);
+		/* No second thread: the same work on this one. */
+		p.direct = 1;
+		p.ret = fetch(farg, pipe_take, &p, errp);
 		goto out;
 	}
 	for (;;) {

@@ -8,8 +8,10 @@
 #include "mail.h"
 #include "net.h"
 
-/* One message as the reader thread parsed it. */
+/* One message as the reader thread parsed it, or a marker. */
 struct fetched {
+	int			 mark;	/* 0: a message; else fetch_pipe_mark()'s */
+	void			*data;	/* the marker's, borrowed */
 	struct imap_msg		 msg;	/* header, body NULL; keywords owned */
 	struct header_fields	 h;
 };
@@ -28,5 +30,12 @@ typedef int	(*fetch_pipe_put)(const struct fetched *, void *arg);
  */
 int	fetch_pipe_run(fetch_pipe_fetch fetch, void *farg, fetch_pipe_put put,
 	    void *parg, char **errp);
+/*
+ * For fetch, on the reader thread (cbarg is what it was given): puts a
+ * marker in the stream, which put receives in order (mark non-zero,
+ * data borrowed: it must outlive fetch_pipe_run); and 1 if put stopped.
+ */
+void	fetch_pipe_mark(void *cbarg, int mark, void *data);
+int	fetch_pipe_stopped(void *cbarg);
 
 #endif

@@ -30,6 +30,7 @@
 #include "store.h"
 #include "sync.h"
 #include "fetch_pipe.h"
+#include "sync_int.h"
 
 #define SYNC_TXN_BATCH	2000	/* messages per store transaction */
 #define SYNC_TMP_MAX_AGE (36 * 3600)	/* tmp/ files older are leftovers */
@@ -49,15 +50,15 @@ struct changes {
 	uint64_t		 maxmodseq;
 };
 
-static void
-progress(struct sync_ctx *s, const struct store_folder *f, uint64_t done,
+void
+sync_progress(struct sync_ctx *s, const struct store_folder *f, uint64_t done,
     uint64_t total)
 {
 	engine_post_progress(s->engine, f->id, f->display, done, total);
 }
 
-static void
-post_changed(struct sync_ctx *s, int64_t folder_id)
+void
+sync_post_changed(struct sync_ctx *s, int64_t folder_id)
 {
 	struct engine_event	ev;
 
@@ -99,8 +100,8 @@ changes_free(struct changes *c)
 }
 
 /* The start of the day window (midnight UTC, as SEARCH SINCE counts). */
-static int64_t
-window_start(int64_t now, int days)
+int64_t
+sync_window_start(int64_t now, int days)
 {
 	int64_t	t;
 
@@ -136,19 +137,8 @@ sync_defer(struct sync_ctx *s, const struct store_folder *f)
 
 /* ---- new messages ---- */
 
-struct fetch_state {
-	struct sync_ctx		*s;
-	struct store_folder	*f;
-	uint64_t		 done;
-	uint64_t		 total;
-	int			 in_txn;
-	int			 failed;
-	uint64_t		 maxmodseq;
-	uint64_t		 unseen;	/* fetched without \Seen */
-};
-
-static int
-put_message(const struct fetched *r, void *arg)
+int
+sync_put_message(const struct fetched *r, void *arg)
 {
 	struct fetch_state	*fs = arg;
 	const struct imap_msg	*m = &r->msg;
@@ -193,7 +183,7 @@ put_message(const struct fetched *r, void *arg)
 		fs->in_txn = 0;
 		sync_defer(fs->s, fs->f);
 		if (fs->done < fs->total)
-			progress(fs->s, fs->f, fs->done, fs->total);
+			sync_progress(fs->s, fs->f, fs->done, fs->total);
 	}
 	return fs->failed;
 }
@@ -273,8 +263,8 @@ uid_minus(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
 }
 
 /* Fetches bodies of uncached messages inside the body window. */
-static int
-prefetch_bodies(struct sync_ctx *s, struct store_folder *f, char **errp)
+int
+sync_prefetch_bodies(struct sync_ctx *s, struct store_folder *f, char **errp)
 {
 	struct store_uid	*local = NULL;
 	struct store_msg	 m;
@@ -286,7 +276,7 @@ prefetch_bodies(struct sync_ctx *s, struct store_folder *f, char **errp)
 
 	if (s->acct->body_days <= 0)
 		return 0;
-	since = window_start(s->now, s->acct->body_days);
+	since = sync_window_start(s->now, s->acct->body_days);
 	if (store_msg_uids(s->store, f->id, &local, &nlocal) == -1) {
 		seterr(errp, "store: %s", store_error(s->store));
 		return -1;
@@ -425,7 +415,7 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 	uint32_t		*free_fresh;
 	size_t			 nserver = 0, nlocal = 0, ngone = 0, nfresh = 0;
 	size_t			 nkeep = 0, nhidden = 0, i, n;
-	int64_t			 win = window_start(s->now,
+	int64_t			 win = sync_window_start(s->now,
 				    s->acct->sync_days);
 	uint64_t		 hms;
 	int			 ret = -1, rebuilt = 0, fetch_all = 0;
@@ -552,11 +542,11 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 	fs.f = f;
 	fs.total = fetch_all ? sel.exists : nfresh;
 	if (fs.total > 0) {
-		progress(s, f, 0, fs.total);
+		sync_progress(s, f, 0, fs.total);
 		hf.imap = s->imap;
 		hf.uids = fetch_all ? NULL : fresh;
 		hf.n = nfresh;
-		if (fetch_pipe_run(fetch_headers, &hf, put_message, &fs,
+		if (fetch_pipe_run(fetch_headers, &hf, sync_put_message, &fs,
 		    errp) == -1) {
 			if (fs.in_txn)
 				store_commit(s->store);
@@ -566,7 +556,7 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 			goto store_err;
 		if (fs.failed)
 			goto store_err;
-		progress(s, f, fs.done, fetch_all ? fs.done : nfresh);
+		sync_progress(s, f, fs.done, fetch_all ? fs.done : nfresh);
 		/* New mail is what arrives after the folder's first sync. */
 		if (!rebuilt && sync_is_inbox(f->name))
 			s->nnew += fs.unseen;
@@ -583,7 +573,7 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 	if (rebuilt && replay(s, f, sel.uidvalidity, errp) == -1)
 		goto out;
 
-	if (prefetch_bodies(s, f, errp) == -1)
+	if (sync_prefetch_bodies(s, f, errp) == -1)
 		goto out;
 	clean_tmp(s, f);
 
@@ -603,7 +593,7 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 	    store_folder_synced(s->store, f->id, sel.uidvalidity, sel.uidnext,
 	    hms, sel.exists, win) == -1)
 		goto store_err;
-	post_changed(s, f->id);
+	sync_post_changed(s, f->id);
 	ret = 0;
 	goto out;
 store_err:
@@ -826,9 +816,10 @@ sync_pass(struct sync_ctx *s, char **errp)
 	struct imap_status	*st = NULL;
 	struct store_folder	 f;
 	struct pending		*pend = NULL;
-	char			**names = NULL, *err = NULL;
-	size_t			 n = 0, nsel = 0, npend = 0, i, j;
-	int64_t			 win = window_start(s->now,
+	char			**names = NULL, **fresh = NULL, *err = NULL;
+	size_t			 n = 0, nsel = 0, npend = 0, nfresh = 0, i, j;
+	int			*done = NULL, *skip = NULL;
+	int64_t			 win = sync_window_start(s->now,
 				    s->acct->sync_days);
 	int			 failed = 0, has_pending;
 
@@ -854,7 +845,35 @@ sync_pass(struct sync_ctx *s, char **errp)
 		seterr(errp, "store: %s", store_error(s->store));
 		goto fail;
 	}
+	/* Folders never synced, back to back first (sync_bulk.c). */
+	fresh = xcalloc(nsel + 1, sizeof *fresh);
+	done = xcalloc(nsel + 1, sizeof *done);
+	skip = xcalloc(nsel + 1, sizeof *skip);
 	for (i = 0; i < nsel; i++) {
+		memset(&f, 0, sizeof f);
+		if (sync_is_inbox(names[i]) ||
+		    store_folder_get(s->store, names[i], &f) != 0)
+			continue;
+		has_pending = 0;
+		for (j = 0; j < npend && !has_pending; j++)
+			has_pending = pend[j].folder_id == f.id;
+		if (f.uidvalidity == 0 && f.total == 0 && !has_pending)
+			fresh[nfresh++] = names[i];
+		store_folder_clear(&f);
+	}
+	if (sync_bulk(s, fresh, nfresh, win, done, &err) == -1) {
+		log_msg(LOG_ERROR, "%s: %s", s->acct->name, err);
+		seterr(errp, "%s", err);
+		free(err);
+		err = NULL;
+		failed = 1;
+	}
+	for (i = 0, j = 0; i < nsel && j < nfresh; i++)
+		if (names[i] == fresh[j])
+			skip[i] = done[j++];
+	for (i = 0; i < nsel && !s->imap->dead; i++) {
+		if (skip[i])
+			continue;
 		if (s->stop != NULL && *s->stop) {
 			if (!failed)
 				seterr(errp, "interrupted");
@@ -904,6 +923,9 @@ sync_pass(struct sync_ctx *s, char **errp)
 	s->dirty = NULL;
 	s->ndirty = 0;
 	pending_free(pend, npend);
+	free(fresh);
+	free(done);
+	free(skip);
 	free(names);
 	free(st);
 	imap_mailboxes_free(mb, n);
