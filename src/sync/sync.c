@@ -597,7 +597,7 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 	ret = 0;
 	goto out;
 store_err:
-	seterr(errp, "%s: store: %s", f->display, store_error(s->store));
+	seterr(errp, "store: %s", store_error(s->store));
 out:
 	(void)store_set_durable(s->store, 1);
 	changes_free(&ch);
