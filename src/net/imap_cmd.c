@@ -539,6 +539,36 @@ imap_search_since(struct imap_conn *c, int64_t since, uint32_t min_uid,
 	return 0;
 }
 
+int
+imap_search_header(struct imap_conn *c, const char *field, const char *value,
+    uint32_t **uidsp, size_t *np, char **errp)
+{
+	struct mailimap_search_key	*key;
+	clist				*res = NULL;
+	clistiter			*it;
+	uint32_t			*uids;
+	size_t				 n = 0;
+	int				 r;
+
+	key = mailimap_search_key_new_header(xstrdup(field), xstrdup(value));
+	r = mailimap_uid_search(c->imap, NULL, key, &res);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (res != NULL)
+			mailimap_search_result_free(res);
+		return imap_fail(c, r, "UID SEARCH HEADER", errp);
+	}
+	uids = xcalloc(clist_count(res) + 1, sizeof *uids);
+	for (it = clist_begin(res); it != NULL; it = clist_next(it))
+		if (*(uint32_t *)clist_content(it) != 0)
+			uids[n++] = *(uint32_t *)clist_content(it);
+	mailimap_search_result_free(res);
+	qsort(uids, n, sizeof *uids, imap_uid_cmp);
+	*uidsp = uids;
+	*np = n;
+	return 0;
+}
+
 /* ---- SELECT ---- */
 
 /* Collects VANISHED uids and HIGHESTMODSEQ from the extension list. */
