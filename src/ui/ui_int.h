@@ -92,6 +92,8 @@ struct ui_ask {
 struct ui_undo_item {
 	struct store_msg saved;		/* the row before the action */
 	int64_t		 pending;	/* the queued operation's id */
+	char		*target;	/* its own target (archive by year), or
+					   NULL: ui_undo.target */
 	int		 done;		/* undone already */
 };
 
@@ -275,8 +277,20 @@ void	 ui_urls_draw(struct ui *, int y, int x, int h, int w);
 /* ---- ui_act.c: the user actions on messages. ---- */
 /* Queues a flag change (set, clear) for the selected message. */
 void	 ui_act_flags(struct ui *, int64_t id, unsigned set, unsigned clear);
-/* Moves the message to folder name; delete when name is NULL. */
+/*
+ * Moves the message to folder name (of the open account, or
+ * "ACCOUNT/FOLDER" of another); delete when name is NULL.
+ */
 void	 ui_act_move(struct ui *, int64_t id, const char *name, int copy);
+/* Moves the message to the account's archive folder (config archive,
+ * archive_by_year). */
+void	 ui_act_archive(struct ui *, int64_t id);
+/*
+ * Finds folder name of the open account, or "ACCOUNT/FOLDER" of any:
+ * 0 and *acctp, *fip set, or -1.
+ */
+int	 ui_act_resolve(struct ui *, const char *name, size_t *acctp,
+	    ssize_t *fip);
 /* Saves part "N [DIR]" of the open message under DIR or save_dir. */
 void	 ui_act_save_part(struct ui *, const char *arg);
 /* Shows part N with its mailcap viewer on the terminal. */
