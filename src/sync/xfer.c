@@ -149,8 +149,8 @@ xfer_body_cb(const struct imap_msg *m, void *arg)
  * the server: nothing is left to move), -1 failed (*errp).
  */
 static int
-xfer_hand_over(struct sync_ctx *s, struct pending *p, struct store *t,
-    const char *tfolder, char **errp)
+xfer_hand_over(struct sync_ctx *s, struct pending *p, char **filep,
+    struct store *t, const char *tfolder, char **errp)
 {
 	struct store_folder	 tf;
 	struct pending		 ap;
@@ -158,7 +158,7 @@ xfer_hand_over(struct sync_ctx *s, struct pending *p, struct store *t,
 	char			*path;
 	int			 step, r = -1;
 
-	if (*p->file == '\0' || access(p->file, R_OK) == -1) {
+	if (**filep == '\0' || access(*filep, R_OK) == -1) {
 		memset(&b, 0, sizeof b);
 		if (imap_fetch(s->imap, &p->uid, 1, IMAP_FETCH_BODY, NULL, 0,
 		    xfer_body_cb, &b, errp) == -1)
@@ -178,8 +178,9 @@ xfer_hand_over(struct sync_ctx *s, struct pending *p, struct store *t,
 			seterr(errp, "store: %s", store_error(s->store));
 			return -1;
 		}
-		free(p->file);
-		p->file = path;
+		/* p's strings belong to the caller's list: not p->file. */
+		free(*filep);
+		*filep = path;
 	}
 
 	/*
@@ -204,13 +205,13 @@ xfer_hand_over(struct sync_ctx *s, struct pending *p, struct store *t,
 		    store_account(t));
 		goto out;
 	}
-	if (pending_xfer_find(t, p->file) == 0) {
+	if (pending_xfer_find(t, *filep) == 0) {
 		memset(&ap, 0, sizeof ap);
 		ap.op = PENDING_APPEND;
 		ap.folder_id = tf.id;
 		ap.set = p->set;
 		ap.message_id = p->message_id;
-		ap.file = p->file;
+		ap.file = *filep;
 		ap.target = (char *)s->acct->name;
 		if (pending_add(t, &ap) == -1) {
 			seterr(errp, "store %s: %s", store_account(t),
@@ -237,10 +238,10 @@ out:
 
 /* Drops operation p (done): its staged file, then its row. */
 static int
-xfer_done(struct sync_ctx *s, const struct pending *p)
+xfer_done(struct sync_ctx *s, const struct pending *p, const char *file)
 {
-	if (*p->file != '\0' && unlink(p->file) == -1 && errno != ENOENT)
-		log_msg(LOG_WARN, "cannot remove %s: %s", p->file,
+	if (*file != '\0' && unlink(file) == -1 && errno != ENOENT)
+		log_msg(LOG_WARN, "cannot remove %s: %s", file,
 		    strerror(errno));
 	return pending_done(s->store, p->id);
 }
@@ -257,6 +258,7 @@ xfer_source(struct sync_ctx *s, struct pending *run, size_t n, char **errp)
 	struct store		*t;
 	uint32_t		*uids = xcalloc(n + 1, sizeof *uids);
 	size_t			*ready = xcalloc(n + 1, sizeof *ready);
+	char			**files = xcalloc(n + 1, sizeof *files);
 	size_t			 i, nu = 0, nready = 0;
 	char			*acct, *slash, *err = NULL;
 	int64_t			 left;
@@ -266,6 +268,7 @@ xfer_source(struct sync_ctx *s, struct pending *run, size_t n, char **errp)
 	for (i = 0; i < n && !s->imap->dead; i++) {
 		struct pending	*p = &run[i];
 
+		files[i] = xstrdup(p->file);
 		acct = xstrdup(p->target);
 		slash = strchr(acct, '/');
 		*slash = '\0';
@@ -282,9 +285,9 @@ xfer_source(struct sync_ctx *s, struct pending *run, size_t n, char **errp)
 			continue;
 		}
 		if (p->step == 0) {
-			r = xfer_hand_over(s, p, t, slash + 1, &err);
+			r = xfer_hand_over(s, p, &files[i], t, slash + 1, &err);
 			if (r == 0)
-				xfer_done(s, p);
+				xfer_done(s, p, files[i]);
 			if (r <= 0) {
 				if (r == -1 && !s->imap->dead)
 					pending_failed(s->store, p->id, err);
@@ -300,7 +303,7 @@ xfer_source(struct sync_ctx *s, struct pending *run, size_t n, char **errp)
 		}
 		free(acct);
 		/* Step 1: the target's APPEND still queued means not yet. */
-		if ((left = pending_xfer_find(t, p->file)) != 0)
+		if ((left = pending_xfer_find(t, files[i])) != 0)
 			continue;
 		ready[nready++] = i;
 		if (p->op == PENDING_XMOVE)
@@ -324,9 +327,12 @@ xfer_source(struct sync_ctx *s, struct pending *run, size_t n, char **errp)
 		if (run[ready[i]].op == PENDING_XMOVE)
 			(void)store_msg_remove(s->store, run[ready[i]].folder_id,
 			    run[ready[i]].uid);
-		if (xfer_done(s, &run[ready[i]]) == -1)
+		if (xfer_done(s, &run[ready[i]], files[ready[i]]) == -1)
 			failed = 1;
 	}
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
 	if (nready > 0)
 		(void)pending_xfer_sweep(s->store, XFER_SWEEP_AGE);
 	free(uids);
