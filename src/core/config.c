@@ -501,14 +501,7 @@ key_delete(struct parser *p, const char *v)
 static int
 key_archive(struct parser *p, const char *v)
 {
-	const char	*c;
-
-	if (*v == '\0')
-		return fail(p, p->line, "archive is empty: name a folder");
-	for (c = v; *c != '\0'; c++)
-		if (is_control((unsigned char)*c))
-			return fail(p, p->line, "archive: a folder name has no "
-			    "control characters");
+	/* Empty values and control characters never get here. */
 	free(p->acct->archive);
 	p->acct->archive = xstrdup(v);
 	return 0;
