@@ -83,6 +83,20 @@ dovecot_start() {	# CONF PORT
 	while ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $2), 1)" 2>/dev/null &&
 	    [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 }
+# handed: "N M", N moves of account one waiting at step 1 (handed
+# over), M APPENDs of a staged file queued in account two.
+handed() {
+	python3 - "$T_DIR/data/tern" <<'PY'
+import sqlite3, sys
+d = sys.argv[1]
+one = sqlite3.connect('file:%s/one/index.sqlite?mode=ro' % d, uri=True)
+two = sqlite3.connect('file:%s/two/index.sqlite?mode=ro' % d, uri=True)
+n = one.execute("SELECT COUNT(*) FROM pending WHERE op = 6 AND clear_flags = 1 AND file LIKE '%/xfer/%'").fetchone()[0]
+m = two.execute("SELECT COUNT(*) FROM pending WHERE op = 5 AND target = 'one' AND file LIKE '%/one/xfer/%'").fetchone()[0]
+print(n, m)
+PY
+}
+
 start_tern
 tui_check "the list shows account one's INBOX" 20 "xfer four"
 sleep 2		# the first passes of both accounts end
@@ -159,7 +173,12 @@ sleep 1
 tui_keys g		# xfer four
 tui_keys m
 tui_keys t w o / M o v e d Enter
-sleep 3			# account one stages it and hands it to account two
+# Account one stages it and hands it over: account two's queue holds
+# the APPEND of the staged file, account one's move waits at step 1.
+i=0
+while [ "$(handed)" != "1 1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if [ "$(handed)" = "1 1" ]; then pass "account one hands the message to account two's queue"
+else fail "account one hands the message to account two's queue" "$(handed)"; fi
 once "while B is down the original stays on A" "$CTLA" INBOX x4@x
 quit_tern
 start_tern
@@ -173,6 +192,40 @@ i=0
 while tui_screen | grep -q "to send" && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
 if [ $i -lt 150 ]; then pass "nothing is left to send"
 else fail "nothing is left to send" "$(tui_screen)"; fi
+
+# ---- the crash point between the target's APPEND and its record ----
+# tern stopped after B accepted the APPEND but before the target's
+# queue recorded it: both queues still hold their step, B already has
+# the copy.  After a restart the move completes without a second copy.
+quit_tern
+$CTLA append INBOX "xfer six" --days-ago 0.5 --msgid x6@x
+$CTLB append Moved "xfer six" --days-ago 0.5 --msgid x6@x
+run_tern sync one two
+python3 - "$T_DIR/data/tern" <<'PY'
+import sqlite3, sys, time
+d = sys.argv[1]
+one = sqlite3.connect('%s/one/index.sqlite' % d)
+two = sqlite3.connect('%s/two/index.sqlite' % d)
+fid, uidv = one.execute("SELECT id, uidvalidity FROM folders WHERE name = 'INBOX'").fetchone()
+uid, mid = one.execute("SELECT m.uid, m.message_id FROM messages m WHERE m.folder_id = ? AND m.message_id LIKE '%x6@x%'", (fid,)).fetchone()
+now = int(time.time())
+cur = one.execute("INSERT INTO pending(folder_id, uid, uidvalidity, message_id, op, set_flags, clear_flags, target, file, created) VALUES(?, ?, ?, ?, 6, 0, 1, 'two/Moved', '', ?)", (fid, uid, uidv, mid, now))
+path = '%s/one/xfer/%d.eml' % (d, cur.lastrowid)
+with open(path, 'wb') as f:
+    f.write(b'From: Bob Example <bob@example.com>\r\nSubject: xfer six\r\nMessage-ID: <x6@x>\r\n\r\nHello.\r\n')
+one.execute("UPDATE pending SET file = ? WHERE id = ?", (path, cur.lastrowid))
+one.commit()
+tid, tuidv = two.execute("SELECT id, uidvalidity FROM folders WHERE name = 'Moved'").fetchone()
+two.execute("INSERT INTO pending(folder_id, uid, uidvalidity, message_id, op, set_flags, clear_flags, target, file, created) VALUES(?, 0, ?, ?, 5, 0, 1, 'one', ?, ?)", (tid, tuidv, mid, path, now))
+two.commit()
+PY
+start_tern
+server_check "after the restart the move of the crashed transfer completes" "$CTLA" INBOX x6@x gone
+once "and B holds the message once, not twice" "$CTLB" Moved x6@x
+i=0
+while [ -n "$(ls "$T_DIR/data/tern/one/xfer")" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if [ -z "$(ls "$T_DIR/data/tern/one/xfer")" ]; then pass "no staged copy is left behind"
+else fail "no staged copy is left behind" "$(ls -l "$T_DIR/data/tern/one/xfer")"; fi
 
 tui_keys Q
 echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
