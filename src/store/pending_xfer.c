@@ -119,8 +119,12 @@ pending_xfer_link(struct store *s, int64_t id, const char *src)
 	path = pending_xfer_path(s, id);
 	/* A file of the same name is an orphan of a crash: ids are new. */
 	(void)unlink(path);
+	/*
+	 * No fsync of the directory (a batch of a thousand would wait on
+	 * a thousand): a link lost to a power cut is a missing file, which
+	 * the engine fetches again from the server.
+	 */
 	if (link(src, path) == 0) {
-		pending_xfer_sync_dir(dir);
 		free(dir);
 		return path;
 	}

@@ -193,6 +193,23 @@ while tui_screen | grep -q "to send" && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1
 if [ $i -lt 150 ]; then pass "nothing is left to send"
 else fail "nothing is left to send" "$(tui_screen)"; fi
 
+# ---- undo of a move to another account not handed over yet ----
+dovecot_stop "$TERN_DOVECOT_CONF" "$TERN_IMAPS_PORT"
+sleep 1
+tui_keys g		# xfer two (copied to B earlier, still on A)
+tui_keys m
+tui_keys t w o / M o v e d Enter
+if tui_wait 2 "xfer two"; then
+	fail "a move of xfer two shows at once" "$(tui_screen)"
+else pass "a move of xfer two shows at once"; fi
+tui_keys u
+tui_check "u withdraws it: back in the list" 5 "xfer two"
+dovecot_start "$TERN_DOVECOT_CONF" "$TERN_IMAPS_PORT"
+tui_keys '$'
+sleep 5
+once "after undo A keeps the message" "$CTLA" INBOX x2@x
+once "and B has only the earlier copy" "$CTLB" Moved x2@x
+
 # ---- the crash point between the target's APPEND and its record ----
 # tern stopped after B accepted the APPEND but before the target's
 # queue recorded it: both queues still hold their step, B already has
