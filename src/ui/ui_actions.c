@@ -290,7 +290,7 @@ static void
 a_archive(struct ui *ui, const char *arg)
 {
 	(void)arg;
-	ui_act_archive(ui, target(ui));
+	ui_archive(ui, target(ui));
 }
 
 static void
