@@ -150,6 +150,9 @@ struct account {
 	int		 sync_days;	/* header window; 0: everything */
 	int		 body_days;	/* prefetch bodies this recent; 0: none */
 	int		 delete_expunges; /* delete = expunge, not to Trash */
+	char		*archive;	/* archive = FOLDER (UTF-8), or NULL:
+					   the \\Archive special-use folder */
+	int		 archive_by_year; /* into ARCHIVE<delim>YYYY */
 	char		*ca_file;
 	char		*tls_pin;	/* "sha256:BASE64" or NULL */
 	int		 timeout;	/* seconds, connect and read */

@@ -252,6 +252,9 @@ int	 imap_search_text(struct imap_conn *, const char *text,
 	    uint32_t **uids, size_t *n, char **errp);
 int	 imap_search_since(struct imap_conn *, int64_t since, uint32_t min_uid,
 	    uint32_t **, size_t *, char **errp);
+/* UIDs whose header field contains value (UID SEARCH HEADER), ascending. */
+int	 imap_search_header(struct imap_conn *, const char *field,
+	    const char *value, uint32_t **, size_t *, char **errp);
 /*
  * UID FETCH of ascending uids (in batches), streamed to cb.  fields
  * names the header fields for IMAP_FETCH_HEADERS; changedsince > 0

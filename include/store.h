@@ -328,7 +328,9 @@ enum pending_op {
 	PENDING_MOVE,		/* to target */
 	PENDING_COPY,		/* to target */
 	PENDING_EXPUNGE,	/* \Deleted + UID EXPUNGE */
-	PENDING_APPEND		/* the file (in the outbox) to folder */
+	PENDING_APPEND,		/* the file (in the outbox) to folder */
+	PENDING_XMOVE,		/* to another account: target "ACCOUNT/FOLDER" */
+	PENDING_XCOPY		/* the same, leaving the source in place */
 };
 
 struct pending {
@@ -340,8 +342,15 @@ struct pending {
 	enum pending_op	 op;
 	unsigned	 set;		/* FLAGS: flags to add */
 	unsigned	 clear;		/* FLAGS: flags to remove */
-	char		*target;	/* MOVE/COPY: target folder name */
-	char		*file;		/* APPEND: absolute path of the message */
+	char		*target;	/* MOVE/COPY: target folder name; XMOVE/
+					   XCOPY: "ACCOUNT/FOLDER" (an account
+					   name has no '/'); APPEND: the source
+					   account of a transfer, or "" */
+	char		*file;		/* APPEND: absolute path of the message;
+					   XMOVE/XCOPY: its staged copy, or "" */
+	int		 step;		/* XMOVE/XCOPY: 1 once handed to the
+					   target account; transferred APPEND:
+					   1 once sent (the reply may be lost) */
 	int		 failures;	/* replay attempts that failed */
 	char		*error;		/* last failure, or "" */
 };
@@ -363,7 +372,8 @@ void		 pending_free(struct pending *, size_t);
 int64_t		 pending_last_id(struct store *);
 /*
  * Withdraws an operation not yet replayed (undo): 1 if it was still
- * queued and is gone now, 0 if the engine had already done it, -1.
+ * queued and is gone now, 0 if the engine had already done it (or, for
+ * an XMOVE/XCOPY, handed it to the target account), -1.
  */
 int		 pending_cancel(struct store *, int64_t id);
 /* Removes a replayed operation (the server confirmed it). */
@@ -378,5 +388,46 @@ int64_t		 pending_count(struct store *);
 /* 1 if (folder, uid) has a queued MOVE or EXPUNGE (sync must not bring
  * it back), else 0. */
 int		 pending_hides(struct store *, int64_t folder, uint32_t uid);
+/* 1 if an operation of kind op takes the message out of its folder. */
+int		 pending_op_hides(enum pending_op op);
+
+/* ---- pending_xfer.c: messages on their way to another account. ---- */
+
+/*
+ * A move or copy to another account (XMOVE/XCOPY) goes in steps, each
+ * journaled before the next starts (order is important): the message
+ * is staged as a file under the source store's xfer/ directory (linked
+ * from the cache when the body is there, else fetched by the source
+ * engine); the source engine queues an APPEND of that file in the
+ * target account's store and marks its own operation handed over
+ * (step 1); the target engine APPENDs it and drops its operation once
+ * the server confirmed; only then does the source engine see the
+ * target's operation gone and expunge the original.  A crash anywhere
+ * leaves each account's part queued or done, never both undone.
+ */
+
+/* The staging file of operation id (caller frees). */
+char		*pending_xfer_path(struct store *, int64_t id);
+/* Stages data as operation id's file (tmp, fsync, rename); its path. */
+char		*pending_xfer_write(struct store *, int64_t id, const char *data,
+		    size_t len, char **errp);
+/* Stages the cached file src as operation id's file (a hard link, or
+ * a copy); its path, or NULL.  Caller frees. */
+char		*pending_xfer_link(struct store *, int64_t id, const char *src);
+/* Records the staging file (or "") of operation id. */
+int		 pending_xfer_set_file(struct store *, int64_t id,
+		    const char *path);
+/* Records the step operation id reached. */
+int		 pending_xfer_set_step(struct store *, int64_t id, int step);
+/* The step of operation id: 0 or more, or -1 if it is not queued (or
+ * on error). */
+int		 pending_xfer_step(struct store *, int64_t id);
+/* The id of the queued APPEND of file path, 0 if none, -1 on error. */
+int64_t		 pending_xfer_find(struct store *, const char *path);
+/* Withdraws the queued APPEND of file path: 1 done, 0 none, -1. */
+int		 pending_xfer_cancel(struct store *, const char *path);
+/* Removes files in xfer/ older than max_age seconds that no operation
+ * names (left by a crash before a commit); the count removed. */
+int		 pending_xfer_sweep(struct store *, int max_age);
 
 #endif

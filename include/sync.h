@@ -159,6 +159,23 @@ int	 sync_folder(struct sync_ctx *, const char *name, char **errp);
 /* Replays the pending operations of the selected folder. */
 int	 sync_replay(struct sync_ctx *, int64_t folder_id, uint32_t uidvalidity,
 	    char **errp);
+/* Notes a folder a replay changed, for sync_pass() to sync again. */
+void	 sync_mark_dirty(struct sync_ctx *, const char *name);
+
+/* ---- xfer.c: moves and copies to another account. ---- */
+
+struct pending;
+/* 1 if p is a step of a transfer between accounts (xfer.c replays it). */
+int	 xfer_handles(const struct pending *);
+/* Replays a run of transfer operations of the selected folder. */
+int	 xfer_replay(struct sync_ctx *, struct pending *run, size_t n,
+	    const char *folder, char **errp);
+/* The engines of this process by account (engine.c; any thread). */
+void	 xfer_register(struct engine *, const char *account);
+void	 xfer_unregister(struct engine *);
+/* Wakes the engine of account, if this process runs one (any thread). */
+void	 xfer_wake(const char *account);
+
 /* Posts an event (engine thread). */
 void	 engine_post(struct engine *, const struct engine_event *);
 /* Posts EV_PROGRESS for a folder (engine NULL: nothing). */

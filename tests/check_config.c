@@ -194,6 +194,17 @@ static const struct row {
 	    "new_mail_command needs a value" },
 	{ "new_mail_general", 2, "[general]\nnew_mail_command = x\n",
 	    "'new_mail_command' belongs in an [account NAME] section" },
+
+	/* archive */
+	{ "archive_keys", 0, ACC "archive = Lists/Old\narchive_by_year = yes\n",
+	    NULL },
+	{ "archive_empty", 4, ACC "archive =\n", "archive needs a value" },
+	{ "archive_control", 4, ACC "archive = Old\x01\n",
+	    "control character 0x01" },
+	{ "archive_by_year_bad", 4, ACC "archive_by_year = 1\n",
+	    "archive_by_year must be yes or no" },
+	{ "archive_general", 2, "[general]\narchive = Old\n",
+	    "'archive' belongs in an [account NAME] section" },
 	{ "sort_bad", 2, "[general]\nsort = newest\n",
 	    "sort must be date, from, subject or size, each optionally with "
 	    "'reverse-' before it" },
@@ -781,6 +792,23 @@ START_TEST(test_push_keys)
 }
 END_TEST
 
+/* archive and archive_by_year: defaults, values. */
+START_TEST(test_archive_keys)
+{
+	struct config	*cfg;
+
+	cfg = parse_ok(ACC);
+	ck_assert_ptr_null(cfg->accounts[0].archive);
+	ck_assert_int_eq(cfg->accounts[0].archive_by_year, 0);
+	config_free(cfg);
+
+	cfg = parse_ok(ACC "archive = Lists/Ältere\narchive_by_year = yes\n");
+	ck_assert_str_eq(cfg->accounts[0].archive, "Lists/Ältere");
+	ck_assert_int_eq(cfg->accounts[0].archive_by_year, 1);
+	config_free(cfg);
+}
+END_TEST
+
 /* Every sort word maps to its enum value, in order. */
 START_TEST(test_sort_words)
 {
@@ -1025,7 +1053,7 @@ START_TEST(test_keys_table)
 {
 	size_t	 i, j;
 
-	ck_assert_uint_eq(config_nkeys, 30);
+	ck_assert_uint_eq(config_nkeys, 32);
 	for (i = 0; i < config_nkeys; i++) {
 		ck_assert(strcmp(config_keys[i].section, "general") == 0 ||
 		    strcmp(config_keys[i].section, "account") == 0);
@@ -1118,6 +1146,7 @@ suite(void)
 	tcase_add_test(tc, test_load);
 	tcase_add_test(tc, test_paths);
 	tcase_add_test(tc, test_keys_table);
+	tcase_add_test(tc, test_archive_keys);
 	tcase_add_test(tc, test_manual);
 	suite_add_tcase(s, tc);
 	return s;

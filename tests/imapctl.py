@@ -24,6 +24,8 @@ store.  Loopback only.
                                       or gone from it; exit 1 on timeout
     recreate NAME                     delete + create + re-append (new UIDVALIDITY)
     uids FOLDER                       print the UIDs, one per line
+    count FOLDER MSGID                print how many messages of FOLDER have
+                                      that Message-ID (0 if no such folder)
 """
 import argparse
 import base64
@@ -201,7 +203,13 @@ def main():
         deadline = time.time() + a.timeout
         rc = 1
         while time.time() < deadline:
-            m.select(q(folder), readonly=True)
+            if m.select(q(folder), readonly=True)[0] != 'OK':
+                # No such folder (yet): the message is not there.
+                if want == 'gone':
+                    rc = 0
+                    break
+                time.sleep(0.1)
+                continue
             typ, data = m.uid('SEARCH', None, 'HEADER', 'Message-ID', '<%s>' % mid)
             uids = data[0].split() if typ == 'OK' and data and data[0] else []
             if want == 'gone':
@@ -255,6 +263,12 @@ def main():
             fl = ' '.join(x for x in fl.split() if x != '\\Recent')
             m.append(q(args[0]), '(%s)' % fl if fl else None,
                      imaplib.Internaldate2tuple(meta), body)
+    elif c == 'count':
+        n = 0
+        if m.select(q(args[0]), readonly=True)[0] == 'OK':
+            typ, data = m.uid('SEARCH', None, 'HEADER', 'Message-ID', '<%s>' % args[1])
+            n = len(data[0].split()) if typ == 'OK' and data and data[0] else 0
+        print(n)
     elif c == 'uids':
         m.select(q(args[0]), readonly=True)
         typ, data = m.uid('SEARCH', None, 'ALL')

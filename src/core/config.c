@@ -58,6 +58,8 @@
 	X(account, sync_days)			\
 	X(account, body_days)			\
 	X(account, delete)			\
+	X(account, archive)			\
+	X(account, archive_by_year)		\
 	X(account, ca_file)			\
 	X(account, tls_pin)			\
 	X(account, tls)				\
@@ -244,6 +246,7 @@ config_free(struct config *cfg)
 		free(a->ca_file);
 		free(a->tls_pin);
 		free(a->new_mail_command);
+		free(a->archive);
 	}
 	free(cfg->accounts);
 	free(cfg->path);
@@ -492,6 +495,25 @@ key_delete(struct parser *p, const char *v)
 		return fail(p, p->line, "delete must be trash or expunge");
 	p->acct->delete_expunges = i == 1;
 	return 0;
+}
+
+/* The folder's name as the folder pane shows it (UTF-8). */
+static int
+key_archive(struct parser *p, const char *v)
+{
+	/* Empty values and control characters never get here. */
+	free(p->acct->archive);
+	p->acct->archive = xstrdup(v);
+	return 0;
+}
+
+static int	parse_yes_no(struct parser *, const char *, const char *, int *);
+
+static int
+key_archive_by_year(struct parser *p, const char *v)
+{
+	return parse_yes_no(p, "archive_by_year", v,
+	    &p->acct->archive_by_year);
 }
 
 static int

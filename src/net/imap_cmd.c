@@ -540,28 +540,26 @@ imap_search_since(struct imap_conn *c, int64_t since, uint32_t min_uid,
 }
 
 /*
- * UID SEARCH CHARSET UTF-8 TEXT text in the selected folder: the
- * messages whose header or body has text (the server decides how).
- * libetpan sends text as a quoted string or a literal as it needs.
+ * UID SEARCH with key (freed here) in the selected folder, charset NULL
+ * or "UTF-8": the UIDs found, sorted.
  */
-int
-imap_search_text(struct imap_conn *c, const char *text, uint32_t **uidsp,
+static int
+uid_search(struct imap_conn *c, const char *charset,
+    struct mailimap_search_key *key, const char *what, uint32_t **uidsp,
     size_t *np, char **errp)
 {
-	struct mailimap_search_key	*key;
-	clist				*res = NULL;
-	clistiter			*it;
-	uint32_t			*uids;
-	size_t				 n = 0;
-	int				 r;
+	clist		*res = NULL;
+	clistiter	*it;
+	uint32_t	*uids;
+	size_t		 n = 0;
+	int		 r;
 
-	key = mailimap_search_key_new_text(xstrdup(text));
-	r = mailimap_uid_search(c->imap, "UTF-8", key, &res);
+	r = mailimap_uid_search(c->imap, charset, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR) {
 		if (res != NULL)
 			mailimap_search_result_free(res);
-		return imap_fail(c, r, "UID SEARCH", errp);
+		return imap_fail(c, r, what, errp);
 	}
 	uids = xcalloc(clist_count(res) + 1, sizeof *uids);
 	for (it = clist_begin(res); it != NULL; it = clist_next(it))
@@ -572,6 +570,28 @@ imap_search_text(struct imap_conn *c, const char *text, uint32_t **uidsp,
 	*uidsp = uids;
 	*np = n;
 	return 0;
+}
+
+/*
+ * UID SEARCH CHARSET UTF-8 TEXT text: the messages whose header or body
+ * has text (the server decides how).  libetpan sends text as a quoted
+ * string or a literal as it needs.
+ */
+int
+imap_search_text(struct imap_conn *c, const char *text, uint32_t **uidsp,
+    size_t *np, char **errp)
+{
+	return uid_search(c, "UTF-8", mailimap_search_key_new_text(
+	    xstrdup(text)), "UID SEARCH", uidsp, np, errp);
+}
+
+int
+imap_search_header(struct imap_conn *c, const char *field, const char *value,
+    uint32_t **uidsp, size_t *np, char **errp)
+{
+	return uid_search(c, NULL, mailimap_search_key_new_header(
+	    xstrdup(field), xstrdup(value)), "UID SEARCH HEADER", uidsp, np,
+	    errp);
 }
 
 /* ---- SELECT ---- */

@@ -21,7 +21,17 @@
 
 /* The SQL below names operations by number. */
 _Static_assert(PENDING_FLAGS == 1 && PENDING_MOVE == 2 &&
-    PENDING_EXPUNGE == 4, "enum pending_op changed: update the SQL");
+    PENDING_EXPUNGE == 4 && PENDING_APPEND == 5 && PENDING_XMOVE == 6 &&
+    PENDING_XCOPY == 7, "enum pending_op changed: update the SQL");
+
+/*
+ * The step of an XMOVE, XCOPY or transferred APPEND (struct pending's
+ * step) is kept in the clear_flags column, which only FLAGS uses: a
+ * column of its own would be a new schema version for one small number.
+ */
+#define PENDING_HAS_STEP(op) \
+	((op) == PENDING_APPEND || (op) == PENDING_XMOVE || \
+	(op) == PENDING_XCOPY)
 
 /* The bytes of a failure text kept (it may come from a server). */
 #define PENDING_ERROR_MAX	1000
@@ -94,7 +104,7 @@ pending_valid(struct store *s, const struct pending *p)
 
 	if (p == NULL)
 		why = "no operation";
-	else if (p->op < PENDING_FLAGS || p->op > PENDING_APPEND)
+	else if (p->op < PENDING_FLAGS || p->op > PENDING_XCOPY)
 		why = "unknown operation";
 	else if (p->op != PENDING_APPEND && p->uid == 0)
 		why = "operation without a UID";
@@ -104,10 +114,39 @@ pending_valid(struct store *s, const struct pending *p)
 	else if (p->op == PENDING_APPEND && (p->file == NULL ||
 	    *p->file == '\0'))
 		why = "append without a file";
+	else if ((p->op == PENDING_XMOVE || p->op == PENDING_XCOPY) &&
+	    (p->target == NULL || p->target[0] == '/' ||
+	    strchr(p->target, '/') == NULL ||
+	    strchr(p->target, '/')[1] == '\0'))
+		why = "move or copy to another account without "
+		    "ACCOUNT/FOLDER";
 	if (why != NULL)
 		log_msg(LOG_ERROR, "store %s: pending: %s", store_account(s),
 		    why);
 	return why == NULL;
+}
+
+/*
+ * Links the cached file of m into the staging directory as the file of
+ * the operation just inserted (unless the caller gave one) and records
+ * it.  No cached body is not an error: the engine fetches it.
+ */
+static int
+pending_stage(struct store *s, const struct store_msg *m, const char *given)
+{
+	int64_t	 id = sqlite3_last_insert_rowid(store_db(s));
+	char	*src, *dst;
+	int	 r = 0;
+
+	if ((given != NULL && *given != '\0') ||
+	    (src = store_msg_path(s, m)) == NULL)
+		return 0;
+	if ((dst = pending_xfer_link(s, id, src)) != NULL)
+		r = pending_xfer_set_file(s, id, dst);
+	/* The link failing is not fatal either: the engine fetches. */
+	free(dst);
+	free(src);
+	return r;
 }
 
 /*
@@ -160,8 +199,10 @@ pending_add(struct store *s, const struct pending *p)
 	}
 	msgid = p->message_id != NULL && *p->message_id != '\0' ?
 	    p->message_id : found ? m.message_id : "";
-	set = p->op == PENDING_FLAGS ? p->set & FLAG_ALL : 0;
-	clear = p->op == PENDING_FLAGS ? p->clear & FLAG_ALL : 0;
+	set = p->op == PENDING_FLAGS || PENDING_HAS_STEP(p->op) ?
+	    p->set & FLAG_ALL : 0;
+	clear = p->op == PENDING_FLAGS ? p->clear & FLAG_ALL :
+	    PENDING_HAS_STEP(p->op) ? (unsigned)p->step : 0;
 
 	st = pending_prepare(s, "INSERT INTO pending(folder_id, uid, "
 	    "uidvalidity, message_id, op, set_flags, clear_flags, target, "
@@ -199,6 +240,16 @@ pending_add(struct store *s, const struct pending *p)
 			rc = store_msg_server_flags(s, p->folder_id, p->uid,
 			    (m.flags & ~clear) | set, m.keywords, m.modseq);
 			break;
+		case PENDING_XMOVE:
+		case PENDING_XCOPY:
+			/*
+			 * The cached body is staged (a link) before the row
+			 * and its file go: the engine then needs no fetch.
+			 */
+			rc = pending_stage(s, &m, p->file);
+			if (rc == -1 || p->op == PENDING_XCOPY)
+				break;
+			/* FALLTHROUGH */
 		case PENDING_MOVE:
 		case PENDING_EXPUNGE:
 			rc = store_msg_remove(s, p->folder_id, p->uid);
@@ -275,6 +326,11 @@ pending_list(struct store *s, int64_t folder, struct pending **out,
 		p->op = (enum pending_op)sqlite3_column_int(st, 5);
 		p->set = (unsigned)sqlite3_column_int(st, 6) & FLAG_ALL;
 		p->clear = (unsigned)sqlite3_column_int(st, 7) & FLAG_ALL;
+		p->step = 0;
+		if (PENDING_HAS_STEP(p->op)) {
+			p->step = sqlite3_column_int(st, 7);
+			p->clear = 0;
+		}
 		p->target = pending_col(st, 8);
 		p->file = pending_col(st, 9);
 		p->failures = sqlite3_column_int(st, 10);
@@ -304,7 +360,9 @@ pending_cancel(struct store *s, int64_t id)
 {
 	sqlite3_stmt	*st;
 
-	st = pending_prepare(s, "DELETE FROM pending WHERE id = ?1");
+	/* Handed to the other account: that one may have done it. */
+	st = pending_prepare(s, "DELETE FROM pending WHERE id = ?1 AND "
+	    "NOT (op IN (6, 7) AND clear_flags <> 0)");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -393,7 +451,7 @@ pending_hides(struct store *s, int64_t folder, uint32_t uid)
 
 	st = pending_prepare(s, "SELECT 1 FROM pending p "
 	    "LEFT JOIN folders f ON f.id = p.folder_id "
-	    "WHERE p.folder_id = ?1 AND p.uid = ?2 AND p.op IN (2, 4) AND "
+	    "WHERE p.folder_id = ?1 AND p.uid = ?2 AND p.op IN (2, 4, 6) AND "
 	    PENDING_SAME_GEN " LIMIT 1");
 	if (st == NULL)
 		return -1;
@@ -404,4 +462,11 @@ pending_hides(struct store *s, int64_t folder, uint32_t uid)
 		pending_sqlerr(s, "reading pending operations");
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+pending_op_hides(enum pending_op op)
+{
+	return op == PENDING_MOVE || op == PENDING_EXPUNGE ||
+	    op == PENDING_XMOVE;
 }

@@ -748,6 +748,7 @@ engine_start(const struct account *a, const char *secret,
 		free(e);
 		return NULL;
 	}
+	xfer_register(e, a->name);	/* a transfer's other side wakes it */
 	return e;
 }
 
@@ -757,6 +758,7 @@ engine_join(struct engine *e)
 	struct engine_event	ev;
 	int			ok;
 
+	xfer_unregister(e);
 	pthread_join(e->thread, NULL);
 	while (engine_next_event(e, &ev))
 		;

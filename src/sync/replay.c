@@ -54,6 +54,8 @@ same_kind(const struct pending *a, const struct pending *b)
 	case PENDING_COPY:
 		return strcmp(a->target, b->target) == 0;
 	case PENDING_EXPUNGE:
+	case PENDING_XMOVE:	/* each its own target: xfer.c sorts them */
+	case PENDING_XCOPY:
 		return 1;
 	default:
 		return 0;
@@ -86,15 +88,41 @@ read_file(const char *path, size_t *lenp, char **errp)
 	return buf;
 }
 
-/* Notes a folder a replay changed, for sync_pass() to look at again. */
+/*
+ * A folder the server just created for a MOVE or COPY (TRYCREATE: an
+ * archive folder of a new year, say) is not in the store yet: it goes
+ * in now, so that the sync after the replay can fill it and the folder
+ * list shows it before the next LIST.
+ */
 static void
-mark_dirty(struct sync_ctx *s, const char *name)
+ensure_folder(struct sync_ctx *s, const char *name)
+{
+	struct store_folder	 f, *fl = NULL;
+	size_t			 nf = 0, i;
+	int64_t			 id;
+	int			 delim = 0;
+
+	memset(&f, 0, sizeof f);
+	if (store_folder_get(s->store, name, &f) != 1) {
+		store_folder_clear(&f);
+		return;
+	}
+	if (store_folders(s->store, &fl, &nf) == 0)
+		for (i = 0; i < nf && delim == 0; i++)
+			delim = fl[i].delim;
+	store_folders_free(fl, nf);
+	(void)store_folder_put(s->store, name, delim, "", 1, 0, &id);
+}
+
+void
+sync_mark_dirty(struct sync_ctx *s, const char *name)
 {
 	size_t	i;
 
 	for (i = 0; i < s->ndirty; i++)
 		if (strcmp(s->dirty[i], name) == 0)
 			return;
+	ensure_folder(s, name);
 	s->dirty = xrealloc(s->dirty, (s->ndirty + 1) * sizeof *s->dirty);
 	s->dirty[s->ndirty++] = xstrdup(name);
 }
@@ -110,6 +138,11 @@ flush_run(struct sync_ctx *s, struct pending *run, size_t n,
 	size_t		 i, j, nu = 0, len;
 	int		 r = 0;
 
+	/* Moves and copies to another account go their own way. */
+	if (xfer_handles(&run[0])) {
+		free(uids);
+		return xfer_replay(s, run, n, folder, errp);
+	}
 	for (i = 0; i < n; i++)
 		uids[nu++] = run[i].uid;
 	qsort(uids, nu, sizeof *uids, imap_uid_cmp);
@@ -143,6 +176,9 @@ flush_run(struct sync_ctx *s, struct pending *run, size_t n,
 			free(data);
 		}
 		break;
+	case PENDING_XMOVE:	/* xfer.c's, above */
+	case PENDING_XCOPY:
+		break;
 	}
 	free(uids);
 	if (r == -1) {
@@ -160,7 +196,7 @@ flush_run(struct sync_ctx *s, struct pending *run, size_t n,
 	 */
 	if ((run[0].op == PENDING_MOVE || run[0].op == PENDING_COPY) &&
 	    !s->imap->dead)
-		mark_dirty(s, run[0].target);
+		sync_mark_dirty(s, run[0].target);
 	if (store_begin(s->store) == -1)
 		goto store_err;
 	for (i = 0; i < n; i++) {
@@ -243,7 +279,8 @@ sync_replay(struct sync_ctx *s, int64_t folder_id, uint32_t uidvalidity,
 		ok[nok++] = p[i];
 	}
 	for (start = 0; start < nok && !s->imap->dead; start = i) {
-		for (i = start + 1; i < nok && same_kind(&ok[start], &ok[i]);
+		for (i = start + 1; i < nok && same_kind(&ok[start], &ok[i]) &&
+		    xfer_handles(&ok[start]) == xfer_handles(&ok[i]);
 		    i++)
 			;
 		if (flush_run(s, ok + start, i - start, f.name, errp) == -1)

@@ -335,7 +335,7 @@ hidden_uids(struct sync_ctx *s, const struct store_folder *f,
 		return -1;
 	*out = xcalloc(n + 1, sizeof **out);
 	for (i = 0; i < n; i++)
-		if ((p[i].op == PENDING_MOVE || p[i].op == PENDING_EXPUNGE) &&
+		if (pending_op_hides(p[i].op) &&
 		    (p[i].uidvalidity == 0 || p[i].uidvalidity == uidvalidity))
 			(*out)[k++] = p[i].uid;
 	pending_free(p, n);

@@ -20,8 +20,7 @@
 #include "sync.h"
 #include "ui_int.h"
 
-/* The folder of the open account with role (e.g. "trash"); or NULL. */
-static const struct store_folder *
+const struct store_folder *
 ui_act_role(struct ui *ui, const char *role)
 {
 	struct ui_acct	*a = ui_cur(ui);
@@ -39,27 +38,43 @@ ui_undo_clear(struct ui *ui)
 {
 	size_t	 i;
 
-	for (i = 0; i < ui->undo.n; i++)
+	for (i = 0; i < ui->undo.n; i++) {
 		store_msg_clear(&ui->undo.items[i].saved);
+		free(ui->undo.items[i].target);
+	}
 	free(ui->undo.items);
 	free(ui->undo.target);
 	memset(&ui->undo, 0, sizeof ui->undo);
 }
 
+/* The server name of folder id in the open account's list, or NULL. */
+static const char *
+ui_act_folder_name(struct ui_acct *a, int64_t id)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->nfolders; i++)
+		if (a->folders[i].id == id)
+			return a->folders[i].name;
+	return NULL;
+}
+
 /*
  * Applies one operation to ids[0..n) of the open account, in one
  * transaction: the screen changes at once, the server follows through
- * the pending operations.  Remembers what undo needs.  Returns how
- * many messages it changed.
+ * the pending operations.  targets, if not NULL, gives each message its
+ * own target folder (archive by year).  Remembers what undo needs.
+ * Returns how many messages it changed.
  */
 static size_t
 ui_act_batch(struct ui *ui, const int64_t *ids, size_t n, struct pending *tmpl,
-    unsigned mask)
+    unsigned mask, char *const *targets)
 {
 	struct ui_acct		*a = ui_cur(ui);
 	struct ui_undo_item	*it;
 	struct store_msg	 m;
 	struct pending		 p;
+	const char		*here;
 	size_t			 i, done = 0;
 
 	if (a == NULL || a->store == NULL || n == 0)
@@ -78,11 +93,23 @@ ui_act_batch(struct ui *ui, const int64_t *ids, size_t n, struct pending *tmpl,
 		p = *tmpl;
 		p.folder_id = m.folder_id;
 		p.uid = m.uid;
+		if (targets != NULL)
+			p.target = targets[i];
 		if (p.op == PENDING_FLAGS && ((m.flags & ~p.clear) | p.set) ==
 		    m.flags) {
 			store_msg_clear(&m);
 			continue;	/* nothing would change */
 		}
+		/* Already where it would go (archiving the archive). */
+		here = ui_act_folder_name(a, m.folder_id);
+		if (p.op == PENDING_MOVE && here != NULL && p.target != NULL &&
+		    strcmp(here, p.target) == 0) {
+			store_msg_clear(&m);
+			continue;
+		}
+		/* The copy in the other account keeps the flags. */
+		if (p.op == PENDING_XMOVE || p.op == PENDING_XCOPY)
+			p.set = m.flags & FLAG_ALL;
 		if (pending_add(a->store, &p) == -1) {
 			store_msg_clear(&m);
 			store_rollback(a->store);
@@ -91,6 +118,8 @@ ui_act_batch(struct ui *ui, const int64_t *ids, size_t n, struct pending *tmpl,
 		it = &ui->undo.items[ui->undo.n++];
 		it->pending = pending_last_id(a->store);
 		it->saved = m;		/* owns m's strings now */
+		if (targets != NULL)
+			it->target = xstrdup(targets[i]);
 		done++;
 	}
 	if (store_commit(a->store) == -1)
@@ -136,7 +165,7 @@ ui_act_flags(struct ui *ui, int64_t id, unsigned set, unsigned clear)
 	p.set = set;
 	p.clear = clear;
 	ids = ui_act_ids(ui, id, &n);
-	done = ui_act_batch(ui, ids, n, &p, set | clear);
+	done = ui_act_batch(ui, ids, n, &p, set | clear, NULL);
 	free(ids);
 	if (n > 1)
 		ui_status(ui, 0, "%zu message%s changed", done,
@@ -145,50 +174,94 @@ ui_act_flags(struct ui *ui, int64_t id, unsigned set, unsigned clear)
 	ui->dirty = 1;
 }
 
-void
-ui_act_move(struct ui *ui, int64_t id, const char *name, int copy)
+int
+ui_act_resolve(struct ui *ui, const char *name, size_t *acctp, ssize_t *fip)
 {
-	struct ui_acct			*a = ui_cur(ui);
-	const struct store_folder	*t = NULL;
+	const char	*slash;
+	size_t		 k, cur;
+
+	if (ui->cur_acct < 0 || name == NULL)
+		return -1;
+	cur = (size_t)ui->cur_acct;
+	if ((*fip = ui_folders_find(ui, cur, name)) != -1) {
+		*acctp = cur;
+		return 0;
+	}
+	/* "ACCOUNT/FOLDER": account names never hold a '/'. */
+	if ((slash = strchr(name, '/')) == NULL)
+		return -1;
+	for (k = 0; k < ui->naccts; k++) {
+		if (strlen(ui->accts[k].acct->name) != (size_t)(slash - name) ||
+		    strncmp(ui->accts[k].acct->name, name,
+		    (size_t)(slash - name)) != 0)
+			continue;
+		if ((*fip = ui_folders_find(ui, k, slash + 1)) == -1)
+			return -1;
+		*acctp = k;
+		return 0;
+	}
+	return -1;
+}
+
+/* Moves or copies to folder fi of account k, another account. */
+static void
+ui_act_other(struct ui *ui, int64_t id, size_t k, ssize_t fi, int copy)
+{
+	struct ui_acct			*a = ui_cur(ui), *t = &ui->accts[k];
+	const struct store_folder	*f = &t->folders[fi];
 	struct pending			 p;
-	ssize_t				 fi;
 	int64_t				*ids;
 	size_t				 n, done;
 	int				 in_pager = ui->pager.open;
 
-	if (a == NULL)
+	if (a->acct->type != ACCOUNT_IMAP || t->acct->type != ACCOUNT_IMAP) {
+		ui_status(ui, 1, "moving and copying between accounts needs "
+		    "two IMAP accounts");
 		return;
-	memset(&p, 0, sizeof p);
-	if (name == NULL) {			/* delete */
-		t = ui_act_role(ui, "trash");
-		if (a->acct->delete_expunges || (t != NULL &&
-		    t->id == ui->cur_folder))
-			p.op = PENDING_EXPUNGE;
-		else if (t == NULL) {
-			ui_status(ui, 1, "%s: no Trash folder; set 'delete = "
-			    "expunge' to delete for good", a->acct->name);
-			return;
-		} else {
-			p.op = PENDING_MOVE;
-			p.target = t->name;
-		}
-	} else {
-		if ((fi = ui_folders_find(ui, (size_t)ui->cur_acct, name)) ==
-		    -1) {
-			ui_status(ui, 1, "no folder \"%s\" in %s", name,
-			    a->acct->name);
-			return;
-		}
-		t = &a->folders[fi];
-		if (t->id == ui->cur_folder && !copy) {
-			ui_status(ui, 0, "already in %s", t->display);
-			return;
-		}
-		p.op = copy ? PENDING_COPY : PENDING_MOVE;
-		p.target = t->name;
 	}
+	if (f->noselect) {
+		ui_status(ui, 1, "%s holds folders only", f->display);
+		return;
+	}
+	memset(&p, 0, sizeof p);
+	p.op = copy ? PENDING_XCOPY : PENDING_XMOVE;
+	p.target = xasprintf("%s/%s", t->acct->name, f->name);
 	ids = ui_act_ids(ui, id, &n);
-	done = ui_act_batch(ui, ids, n, &p, 0);
+	done = ui_act_batch(ui, ids, n, &p, 0, NULL);
+	free(ids);
+	free(p.target);
+	if (done == 0)
+		return;
+	if (!copy)
+		ui_tags_forget_gone(ui);
+	ui_status(ui, 0, "%zu message%s %s to %s/%s (u undoes)", done,
+	    done == 1 ? "" : "s", copy ? "copying" : "moving",
+	    t->acct->name, f->display);
+	ui_folders_reload(ui);
+	ui_list_reload(ui);
+	if (in_pager && !copy) {
+		if (ui->nids > 0)
+			ui_pager_show(ui, ui_list_selected(ui));
+		else
+			ui_pager_close(ui);
+	}
+}
+
+void
+ui_act_to(struct ui *ui, int64_t id, const char *target, char **targets,
+    const char *display, int copy)
+{
+	struct pending	 p;
+	int64_t		*ids;
+	size_t		 n, done;
+	int		 in_pager = ui->pager.open;
+
+	memset(&p, 0, sizeof p);
+	p.op = target == NULL && targets == NULL ? PENDING_EXPUNGE :
+	    copy ? PENDING_COPY : PENDING_MOVE;
+	p.target = (char *)target;
+	ids = ui_act_ids(ui, id, &n);
+	done = ui_act_batch(ui, ids, n, &p, 0, targets);
 	free(ids);
 	if (done == 0)
 		return;
@@ -197,7 +270,7 @@ ui_act_move(struct ui *ui, int64_t id, const char *name, int copy)
 	ui_status(ui, 0, "%zu message%s %s%s (u undoes)", done,
 	    done == 1 ? "" : "s", copy ? "copied to " : p.op ==
 	    PENDING_EXPUNGE ? "deleted" : "moved to ",
-	    p.op == PENDING_EXPUNGE ? "" : t->display);
+	    p.op == PENDING_EXPUNGE ? "" : display);
 	ui_folders_reload(ui);
 	ui_list_reload(ui);
 	/* In the pager, go on to the message that took its place. */
@@ -209,12 +282,88 @@ ui_act_move(struct ui *ui, int64_t id, const char *name, int copy)
 	}
 }
 
+void
+ui_act_move(struct ui *ui, int64_t id, const char *name, int copy)
+{
+	struct ui_acct			*a = ui_cur(ui);
+	const struct store_folder	*t = NULL;
+	ssize_t				 fi;
+	size_t				 k;
+
+	if (a == NULL)
+		return;
+	if (name == NULL) {			/* delete */
+		t = ui_act_role(ui, "trash");
+		if (a->acct->delete_expunges || (t != NULL &&
+		    t->id == ui->cur_folder))
+			ui_act_to(ui, id, NULL, NULL, "", 0);
+		else if (t == NULL)
+			ui_status(ui, 1, "%s: no Trash folder; set 'delete = "
+			    "expunge' to delete for good", a->acct->name);
+		else
+			ui_act_to(ui, id, t->name, NULL, t->display, 0);
+		return;
+	}
+	if (ui_act_resolve(ui, name, &k, &fi) == -1) {
+		ui_status(ui, 1, "no folder \"%s\" in %s (another account's: "
+		    "ACCOUNT/FOLDER)", name, a->acct->name);
+		return;
+	}
+	if (k != (size_t)ui->cur_acct) {
+		ui_act_other(ui, id, k, fi, copy);
+		return;
+	}
+	t = &a->folders[fi];
+	if (t->id == ui->cur_folder && !copy) {
+		ui_status(ui, 0, "already in %s", t->display);
+		return;
+	}
+	ui_act_to(ui, id, t->name, NULL, t->display, copy);
+}
+
+/*
+ * Undoes item it of a move or copy to another account: withdrawn with
+ * its staged file while the source engine has not handed it over (and
+ * the target's APPEND, which a crash can leave queued at that point).
+ * 1 undone, 0 already on its way, -1 error.
+ */
+static int
+ui_act_undo_other(struct ui *ui, struct ui_acct *a, struct ui_undo_item *it)
+{
+	struct store_msg	*m = &it->saved;
+	char			*path, *slash;
+	size_t			 k;
+	int			 r;
+
+	if ((r = pending_cancel(a->store, it->pending)) != 1)
+		return r;
+	path = pending_xfer_path(a->store, it->pending);
+	slash = strchr(ui->undo.target, '/');
+	for (k = 0; slash != NULL && k < ui->naccts; k++)
+		if (ui->accts[k].store != NULL &&
+		    strlen(ui->accts[k].acct->name) ==
+		    (size_t)(slash - ui->undo.target) &&
+		    strncmp(ui->accts[k].acct->name, ui->undo.target,
+		    (size_t)(slash - ui->undo.target)) == 0)
+			(void)pending_xfer_cancel(ui->accts[k].store, path);
+	(void)unlink(path);
+	free(path);
+	if (ui->undo.op == PENDING_XCOPY)
+		return 1;
+	/* Never sent: put the row back as it was. */
+	m->cached = 0;
+	free(m->file);
+	m->file = xstrdup("");
+	return store_msg_put(a->store, m) == 0 ? 1 : -1;
+}
+
 /*
  * Undoes the last action through the same pending path: flags are set
  * back; a move or delete not yet sent is withdrawn and the message put
  * back in the list; one already done on the server is moved back from
  * where it went (found there by its Message-ID once that folder has
- * synced).
+ * synced).  A move to another account can be withdrawn only until its
+ * engine has handed the message over.
  */
 void
 ui_act_undo(struct ui *ui)
@@ -224,7 +373,9 @@ ui_act_undo(struct ui *ui)
 	struct store_folder	 src;
 	struct store_msg	*m, there;
 	struct pending		 p;
-	size_t			 i, back = 0, later = 0, lost = 0;
+	const char		*target;
+	size_t			 i, back = 0, later = 0, lost = 0, gone = 0;
+	int			 r;
 
 	if (u->n == 0) {
 		ui_status(ui, 0, "nothing to undo");
@@ -239,6 +390,8 @@ ui_act_undo(struct ui *ui)
 		m = &u->items[i].saved;
 		memset(&p, 0, sizeof p);
 		u->items[i].done = 1;
+		target = u->items[i].target != NULL ? u->items[i].target :
+		    u->target;
 		if (u->op == PENDING_FLAGS) {
 			p.op = PENDING_FLAGS;
 			p.folder_id = m->folder_id;
@@ -247,6 +400,13 @@ ui_act_undo(struct ui *ui)
 			p.clear = ~m->flags & u->mask;
 			if (pending_add(a->store, &p) == 0)
 				back++;
+			continue;
+		}
+		if (u->op == PENDING_XMOVE || u->op == PENDING_XCOPY) {
+			if ((r = ui_act_undo_other(ui, a, &u->items[i])) == 1)
+				back++;
+			else if (r == 0)
+				gone++;
 			continue;
 		}
 		if (u->op == PENDING_COPY)
@@ -260,12 +420,12 @@ ui_act_undo(struct ui *ui)
 				back++;
 			continue;
 		}
-		if (u->op == PENDING_EXPUNGE || u->target == NULL ||
+		if (u->op == PENDING_EXPUNGE || target == NULL ||
 		    store_folder_get_id(a->store, m->folder_id, &src) != 0) {
 			lost++;
 			continue;
 		}
-		if (store_msg_find(a->store, u->target, m->message_id,
+		if (store_msg_find(a->store, target, m->message_id,
 		    &there) == 0) {
 			p.op = PENDING_MOVE;
 			p.folder_id = there.folder_id;
@@ -288,7 +448,11 @@ ui_act_undo(struct ui *ui)
 	if (a->engine != NULL)
 		engine_wake(a->engine);
 	a->pending = pending_count(a->store);
-	if (later == 0 && lost == 0)
+	if (gone > 0)
+		ui_status(ui, 1, "undone %zu; %zu already on the way to %s "
+		    "(move %s back from there)", back, gone, u->target,
+		    gone == 1 ? "it" : "them");
+	else if (later == 0 && lost == 0)
 		ui_status(ui, 0, "undone (%zu message%s)", back,
 		    back == 1 ? "" : "s");
 	else

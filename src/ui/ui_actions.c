@@ -224,7 +224,9 @@ a_folder(struct ui *ui, const char *arg)
 
 	if (ui->naccts == 0)
 		return;
-	if ((f = ui_folders_find(ui, acct, arg)) == -1) {
+	/* Another account's as ACCOUNT/FOLDER (as Tab completes it). */
+	if (ui_act_resolve(ui, arg, &acct, &f) == -1 &&
+	    (f = ui_folders_find(ui, acct, arg)) == -1) {
 		ui_status(ui, 1, "no folder \"%s\"", arg);
 		return;
 	}
@@ -287,16 +289,8 @@ a_copy(struct ui *ui, const char *arg)
 static void
 a_archive(struct ui *ui, const char *arg)
 {
-	struct ui_acct	*a = ui_cur(ui);
-	size_t		 i;
-
 	(void)arg;
-	for (i = 0; a != NULL && i < a->nfolders; i++)
-		if (strcmp(a->folders[i].role, "archive") == 0) {
-			ui_act_move(ui, target(ui), a->folders[i].name, 0);
-			return;
-		}
-	ui_status(ui, 1, "no Archive folder in this account");
+	ui_archive(ui, target(ui));
 }
 
 static void
@@ -711,9 +705,12 @@ const struct ui_action ui_actions[] = {
 	{ "toggle-flag", "flag or unflag", a_toggle_flag, 0 },
 	{ "delete", "move to Trash (or expunge: delete = expunge)", a_delete,
 	    0 },
-	{ "move", "move to the folder NAME", a_move, 1 },
-	{ "copy", "copy to the folder NAME", a_copy, 1 },
-	{ "archive", "move to the Archive folder", a_archive, 0 },
+	{ "move", "move to the folder NAME (another account's: "
+	    "ACCOUNT/FOLDER)", a_move, 1 },
+	{ "copy", "copy to the folder NAME (another account's: "
+	    "ACCOUNT/FOLDER)", a_copy, 1 },
+	{ "archive", "move to the Archive folder (archive, "
+	    "archive_by_year)", a_archive, 0 },
 	{ "sync", "sync every account now", a_sync, 0 },
 	{ "search", "find TEXT: in the list the next sender or subject "
 	    "holding it, as you type; in the pager the text", a_search, 1 },

@@ -92,6 +92,8 @@ struct ui_ask {
 struct ui_undo_item {
 	struct store_msg saved;		/* the row before the action */
 	int64_t		 pending;	/* the queued operation's id */
+	char		*target;	/* its own target (archive by year), or
+					   NULL: ui_undo.target */
 	int		 done;		/* undone already */
 };
 
@@ -281,8 +283,27 @@ void	 ui_urls_draw(struct ui *, int y, int x, int h, int w);
 /* ---- ui_act.c: the user actions on messages. ---- */
 /* Queues a flag change (set, clear) for the selected message. */
 void	 ui_act_flags(struct ui *, int64_t id, unsigned set, unsigned clear);
-/* Moves the message to folder name; delete when name is NULL. */
+/*
+ * Moves the message to folder name (of the open account, or
+ * "ACCOUNT/FOLDER" of another); delete when name is NULL.
+ */
 void	 ui_act_move(struct ui *, int64_t id, const char *name, int copy);
+/* The folder of the open account with role (e.g. "trash"); or NULL. */
+const struct store_folder *ui_act_role(struct ui *, const char *role);
+/*
+ * Moves (or copies) to the folder with server name target, which need
+ * not be in the store yet (the server creates it: TRYCREATE), or to
+ * targets[i] for the i-th message (then target is only a default);
+ * target and targets NULL: expunge.  display names it in the status.
+ */
+void	 ui_act_to(struct ui *, int64_t id, const char *target,
+	    char **targets, const char *display, int copy);
+/*
+ * Finds folder name of the open account, or "ACCOUNT/FOLDER" of any:
+ * 0 and *acctp, *fip set, or -1.
+ */
+int	 ui_act_resolve(struct ui *, const char *name, size_t *acctp,
+	    ssize_t *fip);
 /* Saves part "N [DIR]" of the open message under DIR or save_dir. */
 void	 ui_act_save_part(struct ui *, const char *arg);
 /* Shows part N with its mailcap viewer on the terminal. */
@@ -292,6 +313,11 @@ void	 ui_act_open_url(struct ui *, const char *arg);
 /* Undoes the last action (or batch); forgets it. */
 void	 ui_act_undo(struct ui *);
 void	 ui_undo_clear(struct ui *);
+
+/* ---- ui_archive.c ---- */
+/* Moves the message to the account's archive folder (config archive,
+ * archive_by_year). */
+void	 ui_archive(struct ui *, int64_t id);
 
 /* ---- ui_tag.c: tagged messages. ---- */
 /* 1 if id is tagged. */

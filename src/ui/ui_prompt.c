@@ -81,28 +81,62 @@ finish(struct ui *ui, int ok)
 static int	ui_prompt_edit(struct ui *, int);
 
 /*
- * Tab in a prompt for a folder: the next folder of the open account
- * whose name starts with what was typed before the first Tab.
+ * Candidate k of the folder completion, in order: the open account's
+ * folders by their plain names, then every other account's as
+ * "ACCOUNT/FOLDER" (the syntax move, copy and folder accept).  Writes
+ * it to buf; 0, or -1 past the end, 1 for one that is not a candidate
+ * (a folder that only holds folders).
+ */
+static int
+candidate(struct ui *ui, size_t k, char *buf, size_t len)
+{
+	size_t	 i, cur = ui->cur_acct >= 0 ? (size_t)ui->cur_acct : 0;
+	size_t	 order;
+
+	for (order = 0; order < ui->naccts; order++) {
+		/* The open account first, then the others in config order. */
+		i = order == 0 ? cur : order <= cur ? order - 1 : order;
+		if (k >= ui->accts[i].nfolders) {
+			k -= ui->accts[i].nfolders;
+			continue;
+		}
+		if (ui->accts[i].folders[k].noselect)
+			return 1;
+		if (i == cur)
+			snprintf(buf, len, "%s", ui->accts[i].folders[k].display);
+		else
+			snprintf(buf, len, "%s/%s", ui->accts[i].acct->name,
+			    ui->accts[i].folders[k].display);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Tab in a prompt for a folder: the next folder whose name starts with
+ * what was typed before the first Tab, the open account's first, then
+ * the other accounts' ("work/Lists").
  */
 static void
 complete(struct ui *ui)
 {
 	struct ui_prompt *p = &ui->prompt;
-	struct ui_acct	*a = ui_cur(ui);
-	size_t		 i, k, n, len;
+	char		 name[sizeof p->buf];
+	size_t		 i, k, n = 0, len;
 
-	if (a == NULL || a->nfolders == 0)
+	for (i = 0; i < ui->naccts; i++)
+		n += ui->accts[i].nfolders;
+	if (n == 0)
 		return;
 	if (p->stem[0] == '\0' && p->next == 0)
 		snprintf(p->stem, sizeof p->stem, "%.255s", p->buf);
 	len = strlen(p->stem);
-	n = a->nfolders;
 	for (k = 0; k < n; k++) {
 		i = (p->next + k) % n;
-		if (a->folders[i].noselect ||
-		    strncasecmp(a->folders[i].display, p->stem, len) != 0)
+		if (candidate(ui, i, name, sizeof name) != 0 ||
+		    strncasecmp(name, p->stem, len) != 0)
 			continue;
-		snprintf(p->buf, sizeof p->buf, "%s", a->folders[i].display);
+		snprintf(p->buf, sizeof p->buf, "%s", name);
 		p->len = p->cur = strlen(p->buf);
 		p->next = i + 1;
 		return;
