@@ -119,17 +119,21 @@ words_2047(struct cbuf *b, const char *s, size_t col)
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 len = strlen(s), i = 0, take, k;
 	char			*b64;
+	size_t			 max;
 	int			 first = 1;
 
-	(void)col;
 	while (i < len) {
-		/* 45 bytes -> 60 base64 characters + 12 = 72 <= 75. */
+		/*
+		 * Lines of 76 at most: "=?UTF-8?B?" "?=" is 12, and every 3
+		 * bytes take 4; at least one whole character per word.
+		 */
+		max = col + 12 < 76 - 8 ? (76 - col - 12) / 4 * 3 : 6;
 		take = 0;
 		while (i + take < len) {
 			k = utf8_decode(u + i + take, len - i - take, NULL);
 			if (k == 0)
 				k = 1;
-			if (take + k > 45)
+			if (take + k > max && take > 0)
 				break;
 			take += k;
 		}
@@ -142,6 +146,7 @@ words_2047(struct cbuf *b, const char *s, size_t col)
 		free(b64);
 		i += take;
 		first = 0;
+		col = 1;
 	}
 }
 
