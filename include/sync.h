@@ -17,6 +17,9 @@
 enum engine_mode {
 	ENGINE_ONCE,		/* one pass over every folder, then exit */
 	ENGINE_WATCH,		/* keep going: IDLE on INBOX, periodic resync */
+	ENGINE_SEND,		/* submit the outbox (every queued message,
+				   backoff or not), save what was sent to
+				   Sent, then exit: no sync (tern send) */
 	ENGINE_INTERACTIVE	/* ENGINE_WATCH for a UI that answers
 				   questions (EV_ASK): an untrusted
 				   certificate or a wrong password is asked
@@ -38,6 +41,12 @@ enum engine_event_type {
 	EV_NEW_MAIL,		/* new unseen mail arrived in folder_id
 				   (INBOX): done is how many messages; the
 				   UI may ring the bell (config bell) */
+	EV_SENT,		/* one outbox message was submitted: text
+				   says which ("sent: SUBJECT to N
+				   recipients"; sanitize before showing) */
+	EV_OUTBOX,		/* the outbox changed (a state or reason, a
+				   message gone): re-list it; a failure also
+				   comes as EV_ERROR with the reason */
 	EV_DONE			/* the engine stopped; ok says how */
 };
 
@@ -95,6 +104,12 @@ void		 engine_fetch_body(struct engine *, int64_t folder_id,
  * 0 means no folder is open.
  */
 void		 engine_open_folder(struct engine *, int64_t folder_id);
+/*
+ * SEND_OUTBOX: the engine submits the outbox now (any thread): every
+ * queued message, even one waiting for its retry time; EV_SENT for
+ * each one submitted, EV_OUTBOX when anything changed.
+ */
+void		 engine_send(struct engine *);
 /* Waits for the thread and frees; returns 0 if its last pass was ok. */
 int		 engine_join(struct engine *);
 

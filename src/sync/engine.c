@@ -152,7 +152,14 @@ engine_busy(struct engine *e)
 	pthread_mutex_lock(&e->lock);
 	busy = e->bodies != NULL || e->open_new;
 	pthread_mutex_unlock(&e->lock);
-	return busy || e->stop || e->wake;
+	return busy || e->stop || e->wake || e->send_req;
+}
+
+void
+engine_send(struct engine *e)
+{
+	e->send_req = 1;
+	engine_kick(e);
 }
 
 void

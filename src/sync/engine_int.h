@@ -52,6 +52,11 @@ struct engine {
 	int			 wakepipe[2];	/* main -> engine */
 	volatile int		 stop;
 	volatile int		 wake;
+	volatile int		 send_req;	/* engine_send(): submit the
+						   outbox now, backoff or not */
+	int64_t			 send_next;	/* engine thread: when the
+						   outbox next needs a look
+						   (a retry is due); 0: none */
 	int			 ok;		/* the last pass succeeded */
 	struct imap_conn	*imap;		/* engine thread only */
 	pthread_mutex_t		 imap_lock;	/* guards the pointers for stop */

@@ -284,6 +284,13 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 		ui_ask_add(ui, (size_t)(a - ui->accts), ev->uid, ev->ok,
 		    ev->text);
 		break;
+	case EV_SENT:
+		t = sanitize_for_display(ev->text, strlen(ev->text), 0);
+		ui_status(ui, 0, "%s: %s", a->acct->name, t);
+		free(t);
+		break;
+	case EV_OUTBOX:
+		break;
 	case EV_DONE:
 		snprintf(a->state, sizeof a->state, "%s",
 		    ev->ok ? "stopped" : "offline");
