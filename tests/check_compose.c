@@ -652,6 +652,32 @@ START_TEST(mailto)
 }
 END_TEST
 
+START_TEST(config_compose_keys)
+{
+	static const char good[] = "[general]\neditor = vim -u NONE\n"
+	    "attribution = %n wrote:\n[account a]\nfrom = A <a@x.org>\n"
+	    "alternates = B Sr <b@x.org>, c@y.org\n"
+	    "signature_file = /tmp/sig\nimap = imaps://h.example\n";
+	static const char bad[] = "[account a]\nfrom = a@x.org\n"
+	    "imap = imaps://h.example\nalternates = b@x.org, not an address\n";
+	struct config	*c;
+	char		*err = NULL;
+
+	c = config_parse(L(good), "t", &err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->editor, "vim -u NONE");
+	ck_assert_str_eq(c->attribution, "%n wrote:");
+	ck_assert_str_eq(c->accounts[0].alternates,
+	    "B Sr <b@x.org>, c@y.org");
+	ck_assert_str_eq(c->accounts[0].signature_file, "/tmp/sig");
+	config_free(c);
+	c = config_parse(L(bad), "t", &err);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(err, "t:4: alternates"));
+	free(err);
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -676,6 +702,7 @@ suite(void)
 	tcase_add_test(tc, forward_drafts);
 	tcase_add_test(tc, reply_html_only);
 	tcase_add_test(tc, mailto);
+	tcase_add_test(tc, config_compose_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
