@@ -311,17 +311,20 @@ char		*compose_qp(const char *s, size_t len, size_t *outlen);
 
 /*
  * The RFC 5322 message of a draft (CRLF line ends): Date, From, To, Cc,
- * Bcc (only when with_bcc: the outbox keeps it for the envelope and the
- * submission strips it), Reply-To, Subject, Message-ID (made when the
+ * Bcc (only with COMPOSE_BCC: the outbox keeps it for the envelope and
+ * the submission strips it), Reply-To, Subject, Message-ID (made when the
  * draft has none, and kept in d->message_id), In-Reply-To, References,
  * User-Agent, MIME-Version; a text/plain body (7bit when ASCII with
  * short lines, else quoted-printable), or multipart/mixed with the
  * files (base64, RFC 2231 names) and d->fwd as message/rfc822.  A
  * header value holding CR or LF, an address without '@', or no
- * recipient at all is refused: NULL and *errp.  Caller frees.
+ * recipient at all (unless COMPOSE_DRAFT) is refused: NULL and *errp.
+ * Caller frees.
  */
+#define COMPOSE_BCC	0x01	/* keep Bcc in the message */
+#define COMPOSE_DRAFT	0x02	/* a postponed draft: recipients optional */
 char	*compose_build(struct draft *d, const struct compose_file *files,
-	    size_t nfiles, time_t now, int with_bcc, size_t *lenp,
+	    size_t nfiles, time_t now, int flags, size_t *lenp,
 	    char **errp);
 
 /* What replies and new messages need of the account. */

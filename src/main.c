@@ -10,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd.h"
 #include "net.h"
+#include "ui.h"
 
 static const char usage_text[] =
 "usage: tern [-v] [-c file] [--demo] [command [args]]\n"
+"       tern [-v] [-c file] mailto:URL   (the UI, writing to URL)\n"
 "\n"
 "tern is a terminal mail client.  Without a command it opens the\n"
 "terminal UI over every account (--demo: over a built-in demo\n"
@@ -163,6 +166,11 @@ main(int argc, char *argv[])
 	}
 	if (argc == 0)
 		return run_ui(cfgpath, verbose);
+	/* tern 'mailto:...': the UI, with the composer open (RFC 6068). */
+	if (argc == 1 && strncasecmp(argv[0], "mailto:", 7) == 0) {
+		ui_set_mailto(argv[0]);
+		return run_ui(cfgpath, verbose);
+	}
 	cmd = argv[0];
 	argc--;
 	argv++;

@@ -318,6 +318,10 @@ START_TEST(recipients_required)
 	ck_assert_ptr_nonnull(strstr(err, "no recipient"));
 	free(err);
 	err = NULL;
+	/* A postponed draft may have no recipient yet. */
+	m = compose_build(&d, NULL, 0, 1700000000, COMPOSE_DRAFT, &len, NULL);
+	ck_assert_ptr_nonnull(m);
+	free(m);
 	draft_set(&d.to, "bob");
 	m = compose_build(&d, NULL, 0, 1700000000, 0, &len, &err);
 	ck_assert_ptr_null(m);
@@ -330,7 +334,8 @@ START_TEST(recipients_required)
 	ck_assert_ptr_nonnull(m);
 	ck_assert_ptr_null(strstr(m, "hidden@"));
 	free(m);
-	m = compose_build(&d, NULL, 0, 1700000000, 1, &len, NULL);
+	m = compose_build(&d, NULL, 0, 1700000000, COMPOSE_BCC, &len,
+	    NULL);
 	ck_assert_ptr_nonnull(strstr(m, "Bcc: hidden@example.net\r\n"));
 	free(m);
 	draft_free(&d);

@@ -507,7 +507,7 @@ boundary(const struct draft *d, const struct compose_file *files,
 
 char *
 compose_build(struct draft *d, const struct compose_file *files,
-    size_t nfiles, time_t now, int with_bcc, size_t *lenp, char **errp)
+    size_t nfiles, time_t now, int flags, size_t *lenp, char **errp)
 {
 	struct cbuf	 b = { NULL, 0, 0 };
 	const char	*checks[] = { d->from, d->to, d->cc, d->bcc,
@@ -542,7 +542,7 @@ compose_build(struct draft *d, const struct compose_file *files,
 	    addr_header(&b, "To", d->to, 0, &nrcpt, errp) == -1 ||
 	    addr_header(&b, "Cc", d->cc, 0, &nrcpt, errp) == -1)
 		goto fail;
-	if (with_bcc) {
+	if (flags & COMPOSE_BCC) {
 		if (addr_header(&b, "Bcc", d->bcc, 0, &nrcpt, errp) == -1)
 			goto fail;
 	} else {
@@ -551,7 +551,7 @@ compose_build(struct draft *d, const struct compose_file *files,
 		nrcpt += i;
 		addr_list_free(v, i);
 	}
-	if (nrcpt == 0) {
+	if (nrcpt == 0 && !(flags & COMPOSE_DRAFT)) {
 		seterr(errp, "no recipient: To, Cc and Bcc are empty");
 		goto fail;
 	}
