@@ -159,6 +159,7 @@ struct account {
 	char		*new_mail_command; /* NULL, or words run (no shell)
 					   with the account and a count
 					   when new mail arrives */
+	int		 save_sent;	/* APPEND what was sent to Sent */
 	int		 line;		/* line of the [account] header */
 };
 

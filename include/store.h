@@ -392,6 +392,10 @@ struct outbox_entry {
 					   decoded: header_decode_text(), then
 					   sanitize), "" if none */
 	char		*recipients;	/* raw To, Cc and Bcc, ", "-joined */
+	char		*envelope;	/* the envelope's recipients when given
+					   apart from the header (tern send
+					   RCPT...), comma-separated; NULL:
+					   To, Cc and Bcc */
 	enum outbox_state state;
 	char		*reason;	/* the last failure, "" if none */
 	int		 attempts;	/* submissions tried */
@@ -412,6 +416,9 @@ int	 outbox_add(struct store *, const char *msg, size_t len, char **errp);
  * frees) or NULL.  Needs no store connection (tern send). */
 char	*outbox_put(const char *storedir, const char *msg, size_t len,
 	    char **errp);
+/* The same with the envelope's recipients given apart (tern send). */
+char	*outbox_put_rcpts(const char *storedir, const char *msg, size_t len,
+	    char *const *rcpts, size_t n, char **errp);
 /* The messages in the outbox, oldest first; free with outbox_free(). */
 int	 outbox_list(struct store *, struct outbox_entry **, size_t *,
 	    char **errp);

@@ -10,6 +10,7 @@
 #define TERN_SYNC_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core.h"
@@ -185,5 +186,34 @@ int	 engine_take_body(struct engine *, int64_t *folder_id, uint32_t *uid);
  */
 int	 local_run(struct engine *, struct store *st, const struct account *,
 	    enum engine_mode);
+
+/* ---- send.c: the outbox, submitted by the engine thread. ---- */
+
+/*
+ * Submits the queued messages of the outbox (all of them with force,
+ * else those whose retry time has come) over one SMTP session, then
+ * saves the sent ones to Sent over s->imap (NULL: later; save_sent =
+ * no: never) and removes them from the outbox.  Posts EV_SENT,
+ * EV_ERROR and EV_OUTBOX.  *nextp (may be NULL): when a queued message
+ * is due next, 0 if none.  0, or -1 if anything failed.
+ */
+int	 send_outbox(struct engine *, struct sync_ctx *, int force,
+	    int64_t *nextp);
+
+/* ---- envelope.c: what SMTP needs of a ready message. ---- */
+
+/* Appends the addr-specs of an address list (a header value) to
+ * *list, skipping ones already there (case-insensitive). */
+void	 envelope_addrs(const char *value, char ***list, size_t *n);
+/* The address of Sender, else of the first From; caller frees. */
+char	*envelope_sender(const char *msg, size_t len);
+/* The addresses of every To, Cc and Bcc field, each once. */
+void	 envelope_rcpts(const char *msg, size_t len, char ***list,
+	    size_t *n);
+void	 envelope_free(char **list, size_t n);
+/* msg without its Bcc fields (what is transmitted); caller frees. */
+char	*envelope_strip_bcc(const char *msg, size_t len, size_t *outlen);
+/* msg with every line end CRLF, ending in one (for APPEND). */
+char	*envelope_crlf(const char *msg, size_t len, size_t *outlen);
 
 #endif

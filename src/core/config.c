@@ -66,7 +66,8 @@
 	X(account, tls_pin)			\
 	X(account, tls)				\
 	X(account, timeout)			\
-	X(account, new_mail_command)
+	X(account, new_mail_command)		\
+	X(account, save_sent)
 
 enum config_key_id {
 #define X(sec, name) K_##name,
@@ -508,6 +509,14 @@ key_timeout(struct parser *p, const char *v)
 	return parse_number(p, "timeout", v, 1, 3600, &p->acct->timeout);
 }
 
+static int parse_yes_no(struct parser *, const char *, const char *, int *);
+
+static int
+key_save_sent(struct parser *p, const char *v)
+{
+	return parse_yes_no(p, "save_sent", v, &p->acct->save_sent);
+}
+
 static int
 key_ca_file(struct parser *p, const char *v)
 {
@@ -925,6 +934,7 @@ account_begin(struct parser *p, const char *name)
 	a->auth = AUTH_AUTO;
 	a->sync_days = 90;
 	a->timeout = 60;
+	a->save_sent = 1;
 	p->acct = a;
 	p->sec = SEC_ACCOUNT;
 	return 0;

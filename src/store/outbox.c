@@ -309,21 +309,23 @@ struct outbox_st {
 	int64_t	 queued;
 	int64_t	 next;
 	char	 reason[512];
+	char	*rcpt;		/* owned: the envelope's recipients, comma-
+				   separated; NULL: from the header */
 };
 
 static void
 outbox_st_read(const char *storedir, const char *id, struct outbox_st *s)
 {
-	char	*path = outbox_state_path(storedir, id), line[600];
+	char	*path = outbox_state_path(storedir, id), *line = NULL;
 	FILE	*fp;
-	size_t	 i, n;
+	size_t	 i, n, cap = 0;
 
 	memset(s, 0, sizeof *s);
 	if ((fp = fopen(path, "r")) == NULL) {
 		free(path);
 		return;		/* no state yet: queued */
 	}
-	while (fgets(line, sizeof line, fp) != NULL) {
+	while (getline(&line, &cap, fp) != -1) {
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "state ", 6) == 0) {
 			for (i = 0; i < sizeof outbox_state_names /
@@ -344,8 +346,12 @@ outbox_st_read(const char *storedir, const char *id, struct outbox_st *s)
 				n = sizeof s->reason - 1;
 			memcpy(s->reason, line + 7, n);
 			s->reason[n] = '\0';
+		} else if (strncmp(line, "rcpt ", 5) == 0) {
+			free(s->rcpt);
+			s->rcpt = xstrdup(line + 5);
 		}
 	}
+	free(line);
 	fclose(fp);
 	free(path);
 }
@@ -365,9 +371,10 @@ outbox_st_write(const char *storedir, const char *id,
 		if (reason[i] == '\r' || reason[i] == '\n')
 			reason[i] = ' ';
 	text = xasprintf("state %s\nattempts %d\nsaves %d\nqueued %lld\n"
-	    "next %lld\nreason %s\n", outbox_state_names[s->state],
+	    "next %lld\nreason %s\n%s%s%s", outbox_state_names[s->state],
 	    s->attempts, s->saves, (long long)s->queued, (long long)s->next,
-	    reason);
+	    reason, s->rcpt != NULL ? "rcpt " : "",
+	    s->rcpt != NULL ? s->rcpt : "", s->rcpt != NULL ? "\n" : "");
 	len = strlen(text);
 	tmp = xasprintf("%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -404,8 +411,16 @@ out:
 char *
 outbox_put(const char *storedir, const char *msg, size_t len, char **errp)
 {
+	return outbox_put_rcpts(storedir, msg, len, NULL, 0, errp);
+}
+
+char *
+outbox_put_rcpts(const char *storedir, const char *msg, size_t len,
+    char *const *rcpts, size_t nrcpts, char **errp)
+{
 	struct outbox_st	 s;
-	char			*id, *data, *dir, *file;
+	char			*id, *data, *dir, *file, *t;
+	size_t			 i;
 
 	if (len > OUTBOX_MSG_MAX) {
 		seterr(errp, "the message is larger than %d MiB",
@@ -430,8 +445,23 @@ outbox_put(const char *storedir, const char *msg, size_t len, char **errp)
 	free(file);
 	memset(&s, 0, sizeof s);
 	s.queued = time(NULL);
-	/* Without its state file the message is queued all the same. */
-	(void)outbox_st_write(storedir, id, &s, NULL);
+	for (i = 0; i < nrcpts; i++) {
+		t = xasprintf("%s%s%s", s.rcpt ? s.rcpt : "", s.rcpt ? "," : "",
+		    rcpts[i]);
+		free(s.rcpt);
+		s.rcpt = t;
+	}
+	/*
+	 * Without its state file the message is queued all the same,
+	 * unless its recipients are in it.
+	 */
+	if (outbox_st_write(storedir, id, &s, errp) == -1 && s.rcpt != NULL) {
+		outbox_remove(storedir, id, NULL);
+		free(s.rcpt);
+		free(id);
+		return NULL;
+	}
+	free(s.rcpt);
 	return id;
 }
 
@@ -496,6 +526,7 @@ outbox_fill(const char *storedir, const char *id, const char *path,
 		e->state = OUTBOX_QUEUED;
 	}
 	e->reason = xstrdup(s.reason);
+	e->envelope = s.rcpt;
 	e->attempts = s.attempts;
 	e->saves = s.saves;
 	e->queued = s.queued;
@@ -573,6 +604,7 @@ outbox_free(struct outbox_entry *e, size_t n)
 		free(e[i].subject);
 		free(e[i].recipients);
 		free(e[i].reason);
+		free(e[i].envelope);
 	}
 	free(e);
 }
@@ -582,7 +614,7 @@ outbox_free(struct outbox_entry *e, size_t n)
 int
 outbox_retry_dir(const char *storedir, const char *id, char **errp)
 {
-	struct outbox_st	 s;
+	struct outbox_st	 s = { 0 };
 	char			*file;
 	int			 r = -1;
 
@@ -605,6 +637,7 @@ outbox_retry_dir(const char *storedir, const char *id, char **errp)
 	s.reason[0] = '\0';
 	r = outbox_st_write(storedir, id, &s, errp);
 out:
+	free(s.rcpt);
 	pthread_mutex_unlock(&outbox_mtx);
 	free(file);
 	return r;
@@ -619,7 +652,7 @@ outbox_retry(struct store *st, const char *id, char **errp)
 int
 outbox_delete_dir(const char *storedir, const char *id, char **errp)
 {
-	struct outbox_st	 s;
+	struct outbox_st	 s = { 0 };
 	char			*file, *sp;
 	int			 r = -1;
 
@@ -642,6 +675,7 @@ outbox_delete_dir(const char *storedir, const char *id, char **errp)
 	free(sp);
 	r = 0;
 out:
+	free(s.rcpt);
 	pthread_mutex_unlock(&outbox_mtx);
 	free(file);
 	return r;
@@ -658,7 +692,7 @@ outbox_delete(struct store *st, const char *id, char **errp)
 int
 outbox_claim(const char *storedir, const char *id, int force, int64_t now)
 {
-	struct outbox_st	s;
+	struct outbox_st	s = { 0 };
 	int			r = 0;
 	char			*file;
 
@@ -673,6 +707,7 @@ outbox_claim(const char *storedir, const char *id, int force, int64_t now)
 	if (outbox_st_write(storedir, id, &s, NULL) == 0)
 		r = 1;
 out:
+	free(s.rcpt);
 	pthread_mutex_unlock(&outbox_mtx);
 	free(file);
 	return r;
@@ -717,6 +752,7 @@ outbox_result(const char *storedir, const char *id, enum outbox_result res,
 	if (reason != NULL)
 		snprintf(s.reason, sizeof s.reason, "%s", reason);
 	r = outbox_st_write(storedir, id, &s, errp);
+	free(s.rcpt);
 	pthread_mutex_unlock(&outbox_mtx);
 	return r;
 }
@@ -762,6 +798,8 @@ outbox_recover(const char *storedir)
 	pthread_mutex_lock(&outbox_mtx);
 	for (i = 0; i < n; i++) {
 		outbox_st_read(storedir, e[i].id, &s);
+		if (s.state != 1 && s.state != 5)
+			free(s.rcpt);
 		if (s.state == 1) {
 			/* Stopped before the final ".": not sent. */
 			s.state = 0;
@@ -774,6 +812,7 @@ outbox_recover(const char *storedir)
 			continue;
 		if (outbox_st_write(storedir, e[i].id, &s, NULL) == 0)
 			fixed++;
+		free(s.rcpt);
 	}
 	pthread_mutex_unlock(&outbox_mtx);
 	outbox_free(e, n);

@@ -556,7 +556,7 @@ engine_watch(struct engine *e, struct sync_ctx *s)
 	char	*name = NULL, *err = NULL;
 	int64_t	 open = 0;
 	time_t	 next_pass = 0, now;
-	int	 changed, selected = 0, dirty = 1, r, secs;
+	int	 changed, selected = 0, dirty = 1, r, secs, force;
 
 	s->yield = &e->open_new;
 	open = engine_take_open(e, &changed);
@@ -588,9 +588,21 @@ engine_watch(struct engine *e, struct sync_ctx *s)
 		if (e->open_new)
 			continue;
 		now = time(NULL);
+		if (e->send_req || (e->send_next != 0 && now >= e->send_next)) {
+			/* SEND_OUTBOX, or a retry's time has come. */
+			force = e->send_req;
+			e->send_req = 0;
+			(void)send_outbox(e, s, force, &e->send_next);
+			selected = 0;
+			continue;
+		}
 		if (e->wake || now >= next_pass) {
 			e->wake = 0;
 			run_pass(e, s);
+			/* New files (another tern's), then what is due;
+			 * the first pass after a start sends everything. */
+			(void)send_outbox(e, s, next_pass == 0,
+			    &e->send_next);
 			selected = 0;
 			/* A pass that yielded to the open folder resumes soon. */
 			next_pass = time(NULL) + (s->yielded ? 1 : ENGINE_RESYNC);
@@ -602,6 +614,8 @@ engine_watch(struct engine *e, struct sync_ctx *s)
 		secs = (int)(next_pass - now);
 		if (secs > ENGINE_IDLE_MAX)
 			secs = ENGINE_IDLE_MAX;
+		if (e->send_next != 0 && secs > e->send_next - now)
+			secs = (int)(e->send_next - now);
 		if (secs < 1)
 			secs = 1;
 		if (name != NULL && imap_has(s->imap, "IDLE")) {
@@ -618,6 +632,39 @@ engine_watch(struct engine *e, struct sync_ctx *s)
 	}
 	s->yield = NULL;
 	free(name);
+}
+
+/*
+ * Offline (IMAP unreachable) in watch mode: the outbox is still
+ * submitted when asked or due, its Sent copies wait for IMAP.
+ */
+static void
+engine_send_offline(struct engine *e, struct sync_ctx *s)
+{
+	int	force = e->send_req;
+
+	if (e->mode != ENGINE_WATCH || (!force && (e->send_next == 0 ||
+	    time(NULL) < e->send_next)))
+		return;
+	e->send_req = 0;
+	(void)send_outbox(e, s, force, &e->send_next);
+}
+
+/* ENGINE_SEND: 1 if a sent message waits to be saved to Sent. */
+static int
+engine_send_needs_imap(struct engine *e, struct store *st)
+{
+	struct outbox_entry	*o;
+	size_t			 n, i;
+	int			 need = 0;
+
+	if (!e->acct->save_sent || outbox_list(st, &o, &n, NULL) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (o[i].state == OUTBOX_SENT)
+			need = 1;
+	outbox_free(o, n);
+	return need;
 }
 
 static void *
@@ -652,6 +699,17 @@ engine_main(void *arg)
 	s.stop = &e->stop;
 	s.inbox_lock = &e->inbox_lock;
 	s.defer = &e->push_writing;
+	/* A crash mid-send: "sending" is queued, "data" possibly sent. */
+	if (outbox_recover(store_dir(st)) > 0)
+		post_text(e, EV_OUTBOX, "outbox recovered");
+	if (e->mode == ENGINE_SEND) {
+		/* Submit first: saving to Sent needs IMAP, sending not. */
+		e->ok = send_outbox(e, &s, 1, NULL) == 0;
+		if (!engine_send_needs_imap(e, st)) {
+			store_close(st);
+			goto done;
+		}
+	}
 
 	while (!e->stop) {
 		conn = engine_connect(e, &s.imap, &err);
@@ -659,7 +717,7 @@ engine_main(void *arg)
 			continue;
 		if (conn == ENGINE_CONN_OFFLINE) {
 			e->ok = 0;
-			if (e->mode == ENGINE_ONCE)
+			if (e->mode != ENGINE_WATCH)
 				break;
 			post_text(e, EV_STATE, "offline");
 			engine_wait_wake(e);
@@ -670,10 +728,10 @@ engine_main(void *arg)
 			 * Losing a server that worked is a state (shown, and
 			 * retried), not a failure of the watch.
 			 */
-			if (!e->push_started || e->mode == ENGINE_ONCE)
+			if (!e->push_started || e->mode != ENGINE_WATCH)
 				post_text(e, EV_ERROR, "%s", err != NULL ? err :
 				    "cannot connect");
-			if (e->mode == ENGINE_ONCE) {
+			if (e->mode != ENGINE_WATCH) {
 				free(err);
 				break;
 			}
@@ -682,6 +740,8 @@ engine_main(void *arg)
 			    e->push_started && err != NULL ? err : "");
 			free(err);
 			err = NULL;
+			/* SMTP may work while IMAP does not. */
+			engine_send_offline(e, &s);
 			engine_sleep(e, backoff);
 			backoff = backoff * 2 > ENGINE_BACKOFF_MAX ?
 			    ENGINE_BACKOFF_MAX : backoff * 2;
@@ -690,7 +750,14 @@ engine_main(void *arg)
 		backoff = 1;
 		if (e->mode == ENGINE_ONCE) {
 			run_pass(e, &s);
+			if (send_outbox(e, &s, 1, NULL) == -1)
+				e->ok = 0;
 			serve_bodies(e, &s);
+			break;
+		}
+		if (e->mode == ENGINE_SEND) {
+			/* Submitted before connecting; now save to Sent. */
+			e->ok = send_outbox(e, &s, 0, NULL) == 0 && e->ok;
 			break;
 		}
 		push_keepalive(s.imap);
@@ -726,7 +793,7 @@ engine_start(const struct account *a, const char *secret,
 
 	e->acct = a;
 	e->interactive = mode == ENGINE_INTERACTIVE;
-	e->mode = mode == ENGINE_ONCE ? ENGINE_ONCE : ENGINE_WATCH;
+	e->mode = mode == ENGINE_INTERACTIVE ? ENGINE_WATCH : mode;
 	e->pw_askable = auth_can_ask(a) && (secret == NULL || e->interactive);
 	/* Without a secret, one is asked for only where that makes sense. */
 	if (secret != NULL || !e->pw_askable)
