@@ -1025,7 +1025,7 @@ START_TEST(test_keys_table)
 {
 	size_t	 i, j;
 
-	ck_assert_uint_eq(config_nkeys, 34);
+	ck_assert_uint_eq(config_nkeys, 35);
 	for (i = 0; i < config_nkeys; i++) {
 		ck_assert(strcmp(config_keys[i].section, "general") == 0 ||
 		    strcmp(config_keys[i].section, "account") == 0);
