@@ -160,7 +160,9 @@ pending_add(struct store *s, const struct pending *p)
 	}
 	msgid = p->message_id != NULL && *p->message_id != '\0' ?
 	    p->message_id : found ? m.message_id : "";
-	set = p->op == PENDING_FLAGS ? p->set & FLAG_ALL : 0;
+	/* An APPEND carries the new message's flags in set. */
+	set = p->op == PENDING_FLAGS || p->op == PENDING_APPEND ?
+	    p->set & FLAG_ALL : 0;
 	clear = p->op == PENDING_FLAGS ? p->clear & FLAG_ALL : 0;
 
 	st = pending_prepare(s, "INSERT INTO pending(folder_id, uid, "

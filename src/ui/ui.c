@@ -282,6 +282,8 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 			tty_bell();
 		break;
 	case EV_BODY_READY:
+		ui_compose_body_ready(ui, (size_t)(a - ui->accts),
+		    ev->folder_id, ev->uid, ev->ok);
 		if (ui_cur(ui) == a)
 			ui_pager_body_ready(ui, ev->folder_id, ev->uid, ev->ok,
 			    ev->text);

@@ -270,10 +270,20 @@ ui_compose_from(struct ui *ui, int64_t id, int kind)
 		return;
 	}
 	if ((path = store_msg_path(a->store, &m)) == NULL) {
-		if (a->engine != NULL)
-			engine_fetch_body(a->engine, m.folder_id, m.uid);
-		ui_status(ui, 1, "the message is not here yet; fetching it "
-		    "(try again in a moment)");
+		if (a->engine == NULL) {
+			ui_status(ui, 1, "the message is not here and the "
+			    "account is offline");
+			store_msg_clear(&m);
+			return;
+		}
+		/* Fetched first; EV_BODY_READY starts the composer. */
+		engine_fetch_body(a->engine, m.folder_id, m.uid);
+		ui->compose_wait.id = id;
+		ui->compose_wait.folder = m.folder_id;
+		ui->compose_wait.uid = m.uid;
+		ui->compose_wait.kind = kind;
+		ui->compose_wait.acct = (size_t)(a - ui->accts);
+		ui_status(ui, 0, "fetching the message...");
 		store_msg_clear(&m);
 		return;
 	}
@@ -311,36 +321,34 @@ ui_compose_from(struct ui *ui, int64_t id, int kind)
 	store_msg_clear(&m);
 }
 
-static void
-forward_answer(struct ui *ui, const char *answer, void *arg)
-{
-	int64_t	 id = *(int64_t *)arg;
-
-	free(arg);
-	if (answer == NULL)
-		return;
-	if (answer[0] == 'i' || answer[0] == 'I')
-		ui_compose_from(ui, id, COMPOSE_FORWARD);
-	else if (answer[0] == 'a' || answer[0] == 'A')
-		ui_compose_from(ui, id, COMPOSE_FORWARD_ATTACH);
-	else
-		ui_status(ui, 0, "not forwarded (i: inline, a: as an "
-		    "attachment)");
-}
-
 void
 ui_compose_forward(struct ui *ui, int64_t id)
 {
-	int64_t	*arg;
-
 	if (id == 0) {
 		ui_status(ui, 0, "no message selected");
 		return;
 	}
-	arg = xmalloc(sizeof *arg);
-	*arg = id;
-	ui_prompt_open(ui, "forward inline or as an attachment? (i/a) ", "",
-	    forward_answer, arg);
+	ui->compose_fwd = id;
+	ui_status(ui, 0, "forward inline or as an attachment? (i/a)");
+}
+
+void
+ui_compose_body_ready(struct ui *ui, size_t acct, int64_t folder,
+    uint32_t uid, int ok)
+{
+	int64_t	 id = ui->compose_wait.id;
+
+	if (id == 0 || ui->compose_wait.acct != acct ||
+	    ui->compose_wait.folder != folder || ui->compose_wait.uid != uid)
+		return;
+	ui->compose_wait.id = 0;
+	if (!ok) {
+		ui_status(ui, 1, "the message could not be fetched");
+		return;
+	}
+	if (ui->cur_acct >= 0 && (size_t)ui->cur_acct == acct &&
+	    ui->compose == NULL && !ui->prompt.active)
+		ui_compose_from(ui, id, ui->compose_wait.kind);
 }
 
 /* ---- the review screen ---- */
@@ -363,18 +371,6 @@ attach_answer(struct ui *ui, const char *answer, void *arg)
 	if (ui->compose == NULL || answer == NULL || *answer == '\0')
 		return;
 	ui_compose_attach(ui, ui->compose, answer);
-}
-
-static void
-discard_answer(struct ui *ui, const char *answer, void *arg)
-{
-	(void)arg;
-	if (ui->compose == NULL || answer == NULL)
-		return;
-	if (answer[0] == 'y' || answer[0] == 'Y') {
-		ui_compose_close(ui);
-		ui_status(ui, 0, "message discarded");
-	}
 }
 
 /* F: the next identity of the account as the sender. */
@@ -406,10 +402,32 @@ int
 ui_compose_key(struct ui *ui, int key)
 {
 	struct ui_compose	*c = ui->compose;
+	int64_t			 id;
 
+	if (ui->compose_fwd != 0 && key != TKEY_RESIZE) {
+		id = ui->compose_fwd;
+		ui->compose_fwd = 0;
+		ui->msg[0] = '\0';
+		if (key == 'i' || key == 'a')
+			ui_compose_from(ui, id, key == 'i' ? COMPOSE_FORWARD :
+			    COMPOSE_FORWARD_ATTACH);
+		else
+			ui_status(ui, 0, "not forwarded");
+		ui->dirty = 1;
+		return 1;
+	}
 	if (c == NULL || !c->reviewing)
 		return 0;
 	ui->dirty = 1;
+	if (c->confirm && key != TKEY_RESIZE) {
+		c->confirm = 0;
+		if (key == 'y' || key == 'Y') {
+			ui_compose_close(ui);
+			ui_status(ui, 0, "message discarded");
+		} else
+			ui_status(ui, 0, "not discarded");
+		return 1;
+	}
 	switch (key) {
 	case 'y':
 		if (ui_compose_send(ui, c) == 0)
@@ -466,8 +484,8 @@ ui_compose_key(struct ui *ui, int key)
 			ui_compose_close(ui);
 		break;
 	case 'q':
-		ui_prompt_open(ui, "discard this message? (y/n) ", "",
-		    discard_answer, NULL);
+		c->confirm = 1;
+		ui_status(ui, 0, "discard this message? (y/n)");
 		break;
 	case TKEY_RESIZE:
 		return 0;

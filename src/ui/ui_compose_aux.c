@@ -480,6 +480,19 @@ ui_compose_send(struct ui *ui, struct ui_compose *c)
 	/* Bcc stays for the envelope; the submission strips it. */
 	if ((msg = build(c, COMPOSE_BCC, &len)) == NULL)
 		return -1;
+	/*
+	 * The outbox takes LF or CRLF; LF, as its header reader trims no
+	 * CR off a bare address (the builder writes no lone CR or LF).
+	 */
+	{
+		size_t	 i, o = 0;
+
+		for (i = 0; i < len; i++)
+			if (!(msg[i] == '\r' && i + 1 < len &&
+			    msg[i + 1] == '\n'))
+				msg[o++] = msg[i];
+		len = o;
+	}
 	id = outbox_put(store_dir(a->store), msg, len, &err);
 	free(msg);
 	if (id == NULL) {

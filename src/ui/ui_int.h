@@ -174,6 +174,13 @@ struct ui {
 	size_t			 nbinds;
 
 	struct ui_compose	*compose;	/* the composer, or NULL */
+	int64_t			 compose_fwd;	/* f asked "i/a" for this id */
+	struct {			/* r/g/f/E waiting for the body */
+		int64_t		 id, folder;
+		uint32_t	 uid;
+		int		 kind;
+		size_t		 acct;
+	}			 compose_wait;
 	struct ui_sent		*sent;		/* replies waiting to be sent */
 	size_t			 nsent;
 	char			**addrbook;	/* completion, most used first */
@@ -325,6 +332,7 @@ struct ui_compose {
 	int64_t		 orig_folder;	/* the answered message, or 0 */
 	uint32_t	 orig_uid;
 	int		 reviewing;	/* the review screen is up */
+	int		 confirm;	/* q asked "discard?" */
 	size_t		 sel;		/* the selected attachment */
 	char		 problem[512];	/* why it cannot be sent as is */
 };
@@ -348,6 +356,9 @@ void	 ui_compose_mailto(struct ui *, const char *url);
 /* The review screen's keys; 1 if the composer took the key. */
 int	 ui_compose_key(struct ui *, int key);
 void	 ui_compose_draw(struct ui *, int y, int x, int h, int w);
+/* EV_BODY_READY: a reply waiting for this body starts now. */
+void	 ui_compose_body_ready(struct ui *, size_t acct, int64_t folder,
+	    uint32_t uid, int ok);
 /* EV_SENT / EV_OUTBOX of account a: marks answered what was sent. */
 void	 ui_compose_sent(struct ui *, size_t acct);
 void	 ui_compose_free(struct ui *);

@@ -76,11 +76,11 @@ sleep 1
 
 # ---- a new message, two attachments, a Bcc ----
 tui_keys m
-tui_check "m asks for the recipient" 5 "^To: "
+tui_check "m asks for the recipient" 5 "^To:"
 tui_keys "bob@exam" Tab
 tui_check "Tab completes an address from the store" 5 "^To: Bob Builder <bob@example.com>"
 tui_keys Enter
-tui_check "then for the subject" 5 "^Subject: "
+tui_check "then for the subject" 5 "^Subject:"
 tui_keys "new-e2e" Enter
 tui_check "after the editor, the review screen" 10 "Compose: review"
 tui_check "it shows the edited subject" 5 "Subject: +Grüße aus Köln — new-e2e"
@@ -145,9 +145,9 @@ if [ -z "$(ls -A "$CTMP")" ]; then pass "the composer's private directory is gon
 else fail "the composer's private directory is gone" "$(ls -laR "$CTMP")"; fi
 
 # ---- a reply ----
-tui_keys Escape Home
+tui_keys Home
 tui_keys r
-tui_check "r opens the review after the editor" 10 "Compose: review"
+tui_check "r fetches the message and opens the review after the editor" 15 "Compose: review"
 tui_check "the reply goes to the sender" 5 "To: +Bob Builder <bob@example.com>"
 tui_check "from the address the message was sent to" 5 "From: +Alice at work <alice.work@example.com>"
 tui_check "with a Re: subject" 5 "Subject: +Re: compose-e2e question"
@@ -173,6 +173,18 @@ tui_keys q
 tui_check "q asks before discarding" 5 "discard this message"
 tui_keys y
 tui_check "and discards" 5 "message discarded"
+
+# ---- forward as an attachment ----
+tui_keys f
+tui_check "f asks inline or attachment" 5 "inline or as an attachment"
+tui_keys a
+tui_check "then for the recipient" 5 "^Forward to:"
+tui_keys "dave@example.com" Enter
+tui_check "the forward carries the message as message/rfc822" 10 "forwarded message \\(message/rfc822"
+tui_check "with a Fwd: subject" 5 "Subject: +Fwd: compose-e2e question"
+tui_keys q n
+tui_check "n keeps the message" 5 "not discarded"
+tui_keys q y
 
 # ---- postpone ----
 tui_keys m
