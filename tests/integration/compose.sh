@@ -68,6 +68,24 @@ fi
 exit 0
 EOF
 sed -i "s|@TDIR@|$T_DIR|g" "$T_DIR/editor.sh"
+
+# What bob got: subject, attachments (SHA-256 and names), no Bcc, body.
+cat >"$T_DIR/check.py" <<'EOF'
+import email, email.policy, hashlib, os, sys
+m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)
+want = {n: hashlib.sha256(open(os.path.join(sys.argv[2], n), 'rb').read()).hexdigest()
+        for n in os.listdir(sys.argv[2])}
+got = {p.get_filename(): hashlib.sha256(p.get_payload(decode=True)).hexdigest()
+       for p in m.iter_attachments()}
+out = []
+out.append('subject ok' if m['subject'] == 'Grüße aus Köln — new-e2e ☃' else 'subject BAD %r' % m['subject'])
+out.append('sha ok' if got == want else 'sha BAD %r %r' % (got, want))
+out.append('nobcc ok' if m['bcc'] is None else 'nobcc BAD')
+body = m.get_body(('plain',)).get_content()
+out.append('body ok' if 'the files are attached.' in body else 'body BAD %r' % body)
+out.append('mid ok' if m['message-id'].endswith('@example.com>') else 'mid BAD')
+print(' '.join(out))
+EOF
 chmod +x "$T_DIR/editor.sh"
 
 tui_start 150 40 "cd '$T_DIR/files' && env TERM=xterm-256color TMPDIR='$CTMP' EDITOR='$T_DIR/editor.sh' '$TERN'; echo EXIT=\$?; sleep 30"
@@ -107,23 +125,7 @@ if $GET --user bob --password-env TERN_BOB_PW INBOX new-e2e --wait 20 \
     --raw "$T_DIR/got.eml" >/dev/null; then
 	pass "the message arrives in bob's INBOX"
 else fail "the message arrives in bob's INBOX" "$(tail -20 "$TERN_POSTFIX_LOG")"; fi
-check=$(python3 - "$T_DIR/got.eml" "$T_DIR/files" <<'EOF'
-import email, email.policy, hashlib, os, sys
-m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)
-want = {n: hashlib.sha256(open(os.path.join(sys.argv[2], n), 'rb').read()).hexdigest()
-        for n in os.listdir(sys.argv[2])}
-got = {p.get_filename(): hashlib.sha256(p.get_payload(decode=True)).hexdigest()
-       for p in m.iter_attachments()}
-out = []
-out.append('subject ok' if m['subject'] == 'Grüße aus Köln — new-e2e ☃' else 'subject BAD %r' % m['subject'])
-out.append('sha ok' if got == want else 'sha BAD %r %r' % (got, want))
-out.append('nobcc ok' if m['bcc'] is None else 'nobcc BAD')
-body = m.get_body(('plain',)).get_content()
-out.append('body ok' if 'the files are attached.' in body else 'body BAD %r' % body)
-out.append('mid ok' if m['message-id'].endswith('@example.com>') else 'mid BAD')
-print(' '.join(out))
-EOF
-)
+check=$(python3 "$T_DIR/check.py" "$T_DIR/got.eml" "$T_DIR/files")
 case "$check" in *"subject ok"*) pass "the non-ASCII subject arrives intact";;
 *) fail "the non-ASCII subject arrives intact" "$check";; esac
 case "$check" in *"sha ok"*) pass "both attachments arrive with their SHA-256 and names";;
@@ -201,6 +203,34 @@ if $GET --user alice --password-env TERN_ALICE_PW Drafts draft-e2e --wait 20 |
 else fail "the draft is in alice's Drafts folder, \\Draft" "$($CTL state | head -40)"; fi
 tui_keys Q
 tui_check "Q quits" 10 "EXIT=0"
+tui_stop
+
+# ---- the implicit-TLS submission port (smtps://, 465's role) ----
+printf '[general]\nlog_file = %s\n\n' "$T_DIR/tern.log" >"$CFG"
+account a "imaps://alice@localhost:$TERN_IMAPS_PORT" \
+    "smtps://alice@localhost:$TERN_SMTPS_PORT" "ca_file = $TERN_CA" \
+    "password_command = printenv TERN_ALICE_PW"
+tui_start 150 40 "cd '$T_DIR/files' && env TERM=xterm-256color TMPDIR='$CTMP' EDITOR='$T_DIR/editor.sh' '$TERN'; echo EXIT=\$?; sleep 30"
+tui_check "tern starts again (smtps)" 15 "a \\(online\\)"
+tui_keys m
+tui_keys "bob@example.com" Enter
+tui_keys "new-e2e-smtps" Enter
+tui_check "the review (smtps)" 10 "Subject: +Grüße aus Köln — new-e2e ☃"
+tui_keys a "$T_DIR/files/*" Enter y
+tui_check "sent over smtps://" 20 "a: sent"
+n=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	n=$($GET --user bob --password-env TERN_BOB_PW INBOX new-e2e \
+	    --raw "$T_DIR/got2.eml" | wc -l)
+	[ "$n" -ge 2 ] && break
+	sleep 1
+done
+check=$(python3 "$T_DIR/check.py" "$T_DIR/got2.eml" "$T_DIR/files")
+if [ "$n" -ge 2 ] && [ "$check" = "subject ok sha ok nobcc ok body ok mid ok" ]; then
+	pass "the smtps:// message arrives in bob's INBOX intact"
+else fail "the smtps:// message arrives in bob's INBOX intact" "$n: $check"; fi
+tui_keys Q
+tui_check "Q quits (smtps)" 10 "EXIT=0"
 tui_stop
 
 # ---- tern 'mailto:...' ----
