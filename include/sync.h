@@ -213,6 +213,14 @@ void	 envelope_rcpts(const char *msg, size_t len, char ***list,
 void	 envelope_free(char **list, size_t n);
 /* msg without its Bcc fields (what is transmitted); caller frees. */
 char	*envelope_strip_bcc(const char *msg, size_t len, size_t *outlen);
+/*
+ * A message with a body line over 998 octets (RFC 5322 2.1.1; Postfix
+ * would fold it) whose body is one text part in 7bit or 8bit: the
+ * same message with that body in quoted-printable, so that it arrives
+ * unchanged once decoded.  NULL when nothing needs or may be changed
+ * (multipart and signed messages are sent as they are).  Caller frees.
+ */
+char	*envelope_long_lines(const char *msg, size_t len, size_t *outlen);
 /* msg with every line end CRLF, ending in one (for APPEND). */
 char	*envelope_crlf(const char *msg, size_t len, size_t *outlen);
 
