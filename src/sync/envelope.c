@@ -23,11 +23,11 @@ add_addr(char ***list, size_t *n, const char *addr, size_t len)
 {
 	size_t	i;
 
-	while (len > 0 && (*addr == ' ' || *addr == '\t')) {
+	while (len > 0 && memchr(" \t\r\n", *addr, 4) != NULL) {
 		addr++;
 		len--;
 	}
-	while (len > 0 && (addr[len - 1] == ' ' || addr[len - 1] == '\t'))
+	while (len > 0 && memchr(" \t\r\n", addr[len - 1], 4) != NULL)
 		len--;
 	if (len == 0 || memchr(addr, '@', len) == NULL)
 		return;
@@ -84,7 +84,8 @@ one_mailbox(char ***list, size_t *n, const char *s, size_t len)
 		}
 		if (s[i] == '(')
 			depth = 1;
-		else if (s[i] != ' ' && s[i] != '\t')
+		else if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+		    s[i] != '\n')
 			buf[o++] = s[i];
 	}
 	add_addr(list, n, buf, o);
