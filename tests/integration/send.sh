@@ -25,6 +25,7 @@ write_config() {
 	    "ca_file = $TERN_CA"
 }
 write_config
+rm -rf "$XDG_DATA_HOME/tern"	# no outbox left by an earlier run
 
 # tern_send ARGS... < FILE: like run_tern, with the message on stdin.
 tern_send() {
@@ -283,11 +284,22 @@ postfix -c "$TERN_POSTFIX_CONF" start >/dev/null 2>&1 ||
 i=0
 until python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $TERN_SUBMISSION_PORT), 1)" 2>/dev/null ||
     [ $i -ge 50 ]; do sleep 0.2; i=$((i + 1)); done
+# The engine the UI runs (tern sync --watch) sends what is queued.
+"$TERN" sync --watch s587 >"$T_DIR/watch.out" 2>&1 &
+WATCH=$!
+arrived "Postfix up again: the watching engine sends the queued message" \
+    carol TERN_CAROL_PW INBOX "$TAG queued"
+i=0
+while "$TERN" send -a s587 --list 2>/dev/null | grep -q "$TAG queued" &&
+    [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+kill "$WATCH"
+wait "$WATCH"
+grep -q "sent \"$TAG queued\"" "$T_DIR/watch.out" &&
+    pass "tern sync reports the message sent (EV_SENT)" ||
+    fail "tern sync reports the message sent (EV_SENT)" "$(cat "$T_DIR/watch.out")"
 run_tern send -a s587 --flush
-expect "Postfix up again: tern send --flush submits the queue" 0
-run_tern send -a s587 --flush
-expect "a second --flush has nothing to send" 0
-arrived "the queued message arrives exactly once" carol TERN_CAROL_PW INBOX "$TAG queued"
+expect "then tern send --flush has nothing to send" 0
+arrived "the queued message arrived exactly once" carol TERN_CAROL_PW INBOX "$TAG queued"
 sleep 2
 arrived "... and still once later" carol TERN_CAROL_PW INBOX "$TAG queued"
 if $GET --user carol --password-env TERN_CAROL_PW INBOX "$TAG notqueued" >/dev/null 2>&1; then
@@ -317,5 +329,58 @@ run_tern send -a fake --list
 printf '%s' "$OUT" | grep -q "queued.*$TAG fake.*STARTTLS" &&
     pass "the message stays in the outbox with the reason" ||
     fail "the message stays in the outbox with the reason" "$OUT"
+run_tern send -a fake --delete "$(printf '%s' "$OUT" | cut -f 1 | head -n 1)"
+expect "tern send --delete ID drops it" 0
+
+# ---- 7. after DATA: a dropped connection, 4xx and 5xx ----
+# count_data: how many messages the fake server received.
+count_data() { grep -c '^EVENT: message ' "$FAKE_LOG"; }
+
+fake_start smtp data-drop || fail "fake server starts"
+fake_account smtp "$PW" "ca_file = $TERN_CA"
+python3 "$T_DIR/mk.py" plain "$TAG drop" "$T_DIR/drop.eml"
+tern_send -a fake -t --queue-ok <"$T_DIR/drop.eml"
+expect "dropped after the final '.': exit 1, possibly sent" 1 "possibly sent"
+run_tern send -a fake --list
+printf '%s' "$OUT" | grep -q "possibly sent.*$TAG drop" &&
+    pass "the message stays in the outbox, marked possibly sent" ||
+    fail "the message stays in the outbox, marked possibly sent" "$OUT"
+run_tern send -a fake --flush
+run_tern send -a fake --flush
+[ "$(count_data)" = 1 ] && pass "a possibly sent message is never resent by itself" ||
+    fail "a possibly sent message is never resent by itself" "$(cat "$FAKE_LOG")"
+id=$(printf '%s' "$OUT" | sed -n 's/^tern: \([^:]*\): possibly sent.*/\1/p' | head -n 1)
+run_tern send -a fake --delete "$id"
+expect "the user may drop it (tern send --delete ID)" 0
+run_tern send -a fake --list
+[ -z "$OUT" ] && pass "... and then the outbox is empty" ||
+    fail "... and then the outbox is empty" "$OUT"
+fake_stop
+
+fake_start smtp data-451 || fail "fake server starts"
+fake_account smtp "$PW" "ca_file = $TERN_CA"
+python3 "$T_DIR/mk.py" plain "$TAG 451" "$T_DIR/451.eml"
+tern_send -a fake -t --queue-ok <"$T_DIR/451.eml"
+expect "451 after DATA: queued (temporary), exit 0 with --queue-ok" 0 \
+    "queued in fake's outbox .*451"
+tern_send -a fake -t <"$T_DIR/451.eml"
+expect "451 after DATA without --queue-ok: exit 75" 75 "not sent: .*451"
+fake_stop
+
+fake_start smtp data-554 || fail "fake server starts"
+fake_account smtp "$PW" "ca_file = $TERN_CA"
+python3 "$T_DIR/mk.py" plain "$TAG 554" "$T_DIR/554.eml"
+tern_send -a fake -t --queue-ok <"$T_DIR/554.eml"
+expect "554 after DATA: exit 1 even with --queue-ok (permanent)" 1 "not sent: .*554"
+run_tern send -a fake --list
+printf '%s' "$OUT" | grep -q "$TAG 554" &&
+    fail "a refused message is not kept (the caller has it)" "$OUT" ||
+    pass "a refused message is not kept (the caller has it)"
+# An address that needs SMTPUTF8, which the fake server does not offer.
+printf 'From: Alice <alice@example.com>\nTo: j\303\266rg@example.com\nSubject: %s utf8\n\nx\n' \
+    "$TAG" >"$T_DIR/utf8.eml"
+tern_send -a fake -t <"$T_DIR/utf8.eml"
+expect "a non-ASCII address without SMTPUTF8: refused before MAIL" 1 "SMTPUTF8"
+fake_stop
 
 finish
