@@ -42,13 +42,15 @@ enum engine_event_type {
 	EV_NEW_MAIL,		/* new unseen mail arrived in folder_id
 				   (INBOX): done is how many messages; the
 				   UI may ring the bell (config bell) */
+	EV_DONE,		/* the engine stopped; ok says how */
 	EV_SENT,		/* one outbox message was submitted: text
-				   says which ("sent: SUBJECT to N
-				   recipients"; sanitize before showing) */
+				   says which ('sent "SUBJECT" to N
+				   recipients'; sanitize before showing);
+				   after EV_DONE, as tables of the older
+				   events are indexed by them */
 	EV_OUTBOX,		/* the outbox changed (a state or reason, a
 				   message gone): re-list it; a failure also
 				   comes as EV_ERROR with the reason */
-	EV_DONE			/* the engine stopped; ok says how */
 };
 
 enum engine_ask {

@@ -419,7 +419,7 @@ outbox_put_rcpts(const char *storedir, const char *msg, size_t len,
     char *const *rcpts, size_t nrcpts, char **errp)
 {
 	struct outbox_st	 s;
-	char			*id, *data, *dir, *file, *t;
+	char			*id, *data, *dir, *file, *t, *sp;
 	size_t			 i;
 
 	if (len > OUTBOX_MSG_MAX) {
@@ -434,35 +434,44 @@ outbox_put_rcpts(const char *storedir, const char *msg, size_t len,
 		free(id);
 		return NULL;
 	}
-	dir = outbox_dir(storedir);
-	file = maildir_write(dir, id, 0, data, strlen(data), errp);
-	free(dir);
-	free(data);
-	if (file == NULL) {
-		free(id);
-		return NULL;
-	}
-	free(file);
 	memset(&s, 0, sizeof s);
 	s.queued = time(NULL);
 	for (i = 0; i < nrcpts; i++) {
+		if (strpbrk(rcpts[i], "\r\n,") != NULL) {
+			seterr(errp, "unusable recipient address \"%s\"",
+			    rcpts[i]);
+			goto fail;
+		}
 		t = xasprintf("%s%s%s", s.rcpt ? s.rcpt : "", s.rcpt ? "," : "",
 		    rcpts[i]);
 		free(s.rcpt);
 		s.rcpt = t;
 	}
 	/*
-	 * Without its state file the message is queued all the same,
-	 * unless its recipients are in it.
+	 * Order is important: the state first, then the message, so that
+	 * an engine listing the outbox meanwhile never sees the message
+	 * without its recipients (a state file alone is ignored).
 	 */
-	if (outbox_st_write(storedir, id, &s, errp) == -1 && s.rcpt != NULL) {
-		outbox_remove(storedir, id, NULL);
-		free(s.rcpt);
-		free(id);
-		return NULL;
+	if (outbox_st_write(storedir, id, &s, errp) == -1)
+		goto fail;
+	dir = outbox_dir(storedir);
+	file = maildir_write(dir, id, 0, data, strlen(data), errp);
+	free(dir);
+	if (file == NULL) {
+		sp = outbox_state_path(storedir, id);
+		(void)unlink(sp);
+		free(sp);
+		goto fail;
 	}
+	free(file);
+	free(data);
 	free(s.rcpt);
 	return id;
+fail:
+	free(data);
+	free(s.rcpt);
+	free(id);
+	return NULL;
 }
 
 int
