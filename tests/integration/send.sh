@@ -309,6 +309,28 @@ else
 fi
 outbox_empty "the outbox is empty" s587
 
+# ---- 5b. Sent gets one copy across an interrupted save ----
+# A message the server accepted, whose APPEND to Sent was tried
+# (saves 1) when tern stopped: once already in Sent, once not.  The next
+# run looks for its Message-ID before appending (SECURITY.md #42).
+CTL="python3 $SRCDIR/tests/imapctl.py --port $TERN_IMAPS_PORT --user alice --password-env TERN_ALICE_PW"
+OB="$XDG_DATA_HOME/tern/s587/outbox"
+for case in landed lost; do
+	id="1700000000.000000.P1Q1.$case$$"
+	printf 'Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nMessage-ID: <%s@example.com>\r\nFrom: Alice <alice@example.com>\r\nTo: carol@example.com\r\nSubject: %s saved %s\r\n\r\nbody\r\n' \
+	    "$id" "$TAG" "$case" >"$OB/cur/$id:2,"
+	printf 'state sent\nattempts 1\nsaves 1\nqueued 1700000000\nnext 0\nreason \n' \
+	    >"$OB/state/$id"
+	[ $case = landed ] && $CTL append-file Sent "$OB/cur/$id:2," --flags '\Seen' >/dev/null
+done
+run_tern send -a s587 --flush
+expect "an interrupted save to Sent is finished by the next run" 0
+arrived "the copy that had landed is not appended again" alice TERN_ALICE_PW \
+    Sent "$TAG saved landed"
+arrived "the copy that had not is appended once" alice TERN_ALICE_PW Sent \
+    "$TAG saved lost" '\Seen'
+outbox_empty "both leave the outbox" s587
+
 # ---- 6. a 587 server without STARTTLS: no AUTH, no message ----
 fake_start smtp no-starttls || fail "fake server starts"
 fake_account smtp "$PW" "ca_file = $TERN_CA"
