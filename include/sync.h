@@ -42,13 +42,15 @@ enum engine_event_type {
 	EV_NEW_MAIL,		/* new unseen mail arrived in folder_id
 				   (INBOX): done is how many messages; the
 				   UI may ring the bell (config bell) */
+	EV_DONE,		/* the engine stopped; ok says how */
 	EV_SENT,		/* one outbox message was submitted: text
-				   says which ("sent: SUBJECT to N
-				   recipients"; sanitize before showing) */
+				   says which ('sent "SUBJECT" to N
+				   recipients'; sanitize before showing);
+				   after EV_DONE, as tables of the older
+				   events are indexed by them */
 	EV_OUTBOX,		/* the outbox changed (a state or reason, a
 				   message gone): re-list it; a failure also
 				   comes as EV_ERROR with the reason */
-	EV_DONE			/* the engine stopped; ok says how */
 };
 
 enum engine_ask {
@@ -213,6 +215,14 @@ void	 envelope_rcpts(const char *msg, size_t len, char ***list,
 void	 envelope_free(char **list, size_t n);
 /* msg without its Bcc fields (what is transmitted); caller frees. */
 char	*envelope_strip_bcc(const char *msg, size_t len, size_t *outlen);
+/*
+ * A message with a body line over 998 octets (RFC 5322 2.1.1; Postfix
+ * would fold it) whose body is one text part in 7bit or 8bit: the
+ * same message with that body in quoted-printable, so that it arrives
+ * unchanged once decoded.  NULL when nothing needs or may be changed
+ * (multipart and signed messages are sent as they are).  Caller frees.
+ */
+char	*envelope_long_lines(const char *msg, size_t len, size_t *outlen);
 /* msg with every line end CRLF, ending in one (for APPEND). */
 char	*envelope_crlf(const char *msg, size_t len, size_t *outlen);
 

@@ -157,10 +157,23 @@ list_outbox(const char *dir)
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
+		const char	*f[5];
+		char		*c;
+		size_t		 k;
+
 		subj = header_decode_text(o[i].subject, strlen(o[i].subject));
-		out("%s\t%s\t%s\t%s\t%s", o[i].id,
-		    outbox_state_name(o[i].state), o[i].envelope != NULL ?
-		    o[i].envelope : o[i].recipients, subj, o[i].reason);
+		f[0] = o[i].id;
+		f[1] = outbox_state_name(o[i].state);
+		f[2] = o[i].envelope != NULL ? o[i].envelope :
+		    o[i].recipients;
+		f[3] = subj;
+		f[4] = o[i].reason;
+		/* Each field sanitized (a tab inside becomes a space). */
+		for (k = 0; k < 5; k++) {
+			c = sanitize_for_display(f[k], strlen(f[k]), 0);
+			printf("%s%s", c, k < 4 ? "\t" : "\n");
+			free(c);
+		}
 		free(subj);
 	}
 	outbox_free(o, n);

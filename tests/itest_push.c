@@ -22,7 +22,7 @@
 
 static const char *const names[] = {
 	"STATE", "PROGRESS", "CHANGED", "ERROR", "LOG", "BODY_READY", "ASK",
-	"NEW_MAIL", "DONE"
+	"NEW_MAIL", "DONE", "SENT", "OUTBOX"
 };
 
 static long long

@@ -634,39 +634,6 @@ engine_watch(struct engine *e, struct sync_ctx *s)
 	free(name);
 }
 
-/*
- * Offline (IMAP unreachable) in watch mode: the outbox is still
- * submitted when asked or due, its Sent copies wait for IMAP.
- */
-static void
-engine_send_offline(struct engine *e, struct sync_ctx *s)
-{
-	int	force = e->send_req;
-
-	if (e->mode != ENGINE_WATCH || (!force && (e->send_next == 0 ||
-	    time(NULL) < e->send_next)))
-		return;
-	e->send_req = 0;
-	(void)send_outbox(e, s, force, &e->send_next);
-}
-
-/* ENGINE_SEND: 1 if a sent message waits to be saved to Sent. */
-static int
-engine_send_needs_imap(struct engine *e, struct store *st)
-{
-	struct outbox_entry	*o;
-	size_t			 n, i;
-	int			 need = 0;
-
-	if (!e->acct->save_sent || outbox_list(st, &o, &n, NULL) == -1)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (o[i].state == OUTBOX_SENT)
-			need = 1;
-	outbox_free(o, n);
-	return need;
-}
-
 static void *
 engine_main(void *arg)
 {

@@ -1,5 +1,5 @@
 /*
- * engine_int.h - private to src/sync/engine.c and src/sync/push.c: the
+ * engine_int.h - private to src/sync/engine.c, push.c and send.c: the
  * engine's shared state.  The account's main engine thread (engine.c)
  * and its push thread (push.c) both read it; what either changes is
  * guarded as marked, and everything else is set before the push thread
@@ -106,5 +106,13 @@ void	 push_join(struct engine *);
  * account's new_mail_command run in the background.  Engine threads.
  */
 void	 push_new_mail(struct engine *, struct sync_ctx *);
+
+/*
+ * Offline (IMAP unreachable) in watch mode: submits the outbox when
+ * engine_send() asked or a retry is due; Sent waits for IMAP (send.c).
+ */
+void	 engine_send_offline(struct engine *, struct sync_ctx *);
+/* ENGINE_SEND: 1 if a sent message waits to be saved to Sent (send.c). */
+int	 engine_send_needs_imap(struct engine *, struct store *);
 
 #endif

@@ -9,6 +9,7 @@
  * <a@b>", bare a@b, quoted display names with commas, (comments),
  * and groups ("team: a@b, c@d;", "undisclosed-recipients:;").
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,11 +23,11 @@ add_addr(char ***list, size_t *n, const char *addr, size_t len)
 {
 	size_t	i;
 
-	while (len > 0 && (*addr == ' ' || *addr == '\t')) {
+	while (len > 0 && memchr(" \t\r\n", *addr, 4) != NULL) {
 		addr++;
 		len--;
 	}
-	while (len > 0 && (addr[len - 1] == ' ' || addr[len - 1] == '\t'))
+	while (len > 0 && memchr(" \t\r\n", addr[len - 1], 4) != NULL)
 		len--;
 	if (len == 0 || memchr(addr, '@', len) == NULL)
 		return;
@@ -83,7 +84,8 @@ one_mailbox(char ***list, size_t *n, const char *s, size_t len)
 		}
 		if (s[i] == '(')
 			depth = 1;
-		else if (s[i] != ' ' && s[i] != '\t')
+		else if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+		    s[i] != '\n')
 			buf[o++] = s[i];
 	}
 	add_addr(list, n, buf, o);
@@ -255,4 +257,150 @@ envelope_crlf(const char *msg, size_t len, size_t *outlen)
 	w[o] = '\0';
 	*outlen = o;
 	return w;
+}
+
+/* ---- lines over 998 octets (RFC 5322 2.1.1) ---- */
+
+#define ENVELOPE_LINE_MAX	998
+#define ENVELOPE_QP_MAX		76
+
+static size_t
+header_end(const char *msg, size_t len, size_t *body)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (i == 0 || msg[i - 1] == '\n') {
+			if (msg[i] == '\n') {
+				*body = i + 1;
+				return i;
+			}
+			if (msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n') {
+				*body = i + 2;
+				return i;
+			}
+		}
+	*body = len;
+	return len;
+}
+
+/* 1 if a line of msg[from..len) is longer than ENVELOPE_LINE_MAX. */
+static int
+has_long_line(const char *msg, size_t from, size_t len)
+{
+	size_t	i, run = 0;
+
+	for (i = from; i < len; i++) {
+		if (msg[i] == '\r' || msg[i] == '\n')
+			run = 0;
+		else if (++run > ENVELOPE_LINE_MAX)
+			return 1;
+	}
+	return 0;
+}
+
+/* Appends the quoted-printable form of one line (soft breaks at 76). */
+static void
+qp_line(char **o, size_t *olen, const unsigned char *s, size_t n)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 i, col = 0, w;
+	char			 enc[4];
+
+	for (i = 0; i < n; i++) {
+		if ((s[i] >= 33 && s[i] <= 126 && s[i] != '=') ||
+		    ((s[i] == ' ' || s[i] == '\t') && i + 1 < n)) {
+			enc[0] = (char)s[i];
+			w = 1;
+		} else {
+			enc[0] = '=';
+			enc[1] = hex[s[i] >> 4];
+			enc[2] = hex[s[i] & 15];
+			w = 3;
+		}
+		if (col + w > ENVELOPE_QP_MAX - 1) {
+			memcpy(*o + *olen, "=\n", 2);
+			*olen += 2;
+			col = 0;
+		}
+		memcpy(*o + *olen, enc, w);
+		*olen += w;
+		col += w;
+	}
+	(*o)[(*olen)++] = '\n';
+}
+
+char *
+envelope_long_lines(const char *msg, size_t len, size_t *outlen)
+{
+	char		*ct, *cte, *mv, *out;
+	size_t		 hlen, body, i, start, olen = 0, cap;
+	int		 ok, ascii = 1;
+
+	hlen = header_end(msg, len, &body);
+	if (!has_long_line(msg, body, len))
+		return NULL;
+	ct = outbox_header(msg, len, "Content-Type");
+	cte = outbox_header(msg, len, "Content-Transfer-Encoding");
+	mv = outbox_header(msg, len, "MIME-Version");
+	/* Only a single text part is re-encoded; anything else is left
+	 * as it is (a signature, a multipart: not tern's to change). */
+	ok = (ct == NULL || strncasecmp(ct, "text/", 5) == 0) &&
+	    (cte == NULL || strcasecmp(cte, "7bit") == 0 ||
+	    strcasecmp(cte, "8bit") == 0);
+	for (i = body; i < len; i++)
+		if ((unsigned char)msg[i] >= 0x80)
+			ascii = 0;
+	if (!ok) {
+		free(ct);
+		free(cte);
+		free(mv);
+		return NULL;
+	}
+	cap = hlen + 200 + (len - body) * 4 + 16;
+	out = xmalloc(cap);
+	/* The header without its transfer encoding (and type if absent). */
+	for (i = 0; i < hlen; ) {
+		start = i;
+		while (i < hlen && msg[i] != '\n')
+			i++;
+		if (i < hlen)
+			i++;
+		while (i < hlen && (msg[i] == ' ' || msg[i] == '\t')) {
+			while (i < hlen && msg[i] != '\n')
+				i++;
+			if (i < hlen)
+				i++;
+		}
+		if (strncasecmp(msg + start, "Content-Transfer-Encoding:",
+		    26) == 0)
+			continue;
+		memcpy(out + olen, msg + start, i - start);
+		olen += i - start;
+	}
+	if (olen > 0 && out[olen - 1] != '\n')
+		out[olen++] = '\n';
+	olen += (size_t)sprintf(out + olen, "%s%s"
+	    "Content-Transfer-Encoding: quoted-printable\n\n",
+	    mv == NULL ? "MIME-Version: 1.0\n" : "", ct != NULL ? "" :
+	    ascii ? "Content-Type: text/plain; charset=us-ascii\n" :
+	    "Content-Type: text/plain; charset=utf-8\n");
+	for (i = body; i < len; ) {
+		start = i;
+		while (i < len && msg[i] != '\r' && msg[i] != '\n')
+			i++;
+		qp_line(&out, &olen, (const unsigned char *)msg + start,
+		    i - start);
+		if (i < len && msg[i] == '\r' && i + 1 < len &&
+		    msg[i + 1] == '\n')
+			i++;
+		if (i < len)
+			i++;
+	}
+	free(ct);
+	free(cte);
+	free(mv);
+	out[olen] = '\0';
+	*outlen = olen;
+	return out;
 }

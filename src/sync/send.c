@@ -91,8 +91,8 @@ send_one(struct engine *e, struct smtp_conn *c, const char *dir,
 {
 	struct dot_ctx		 d = { dir, o->id };
 	char			*data = NULL, *from = NULL, **rcpts = NULL;
-	char			*wire = NULL, *err = NULL, *subj;
-	size_t			 len, n = 0, wlen;
+	char			*wire = NULL, *err = NULL, *subj, *t;
+	size_t			 len, n = 0, wlen, tlen;
 	enum smtp_result	 r;
 	int64_t			 now = time(NULL);
 
@@ -114,6 +114,11 @@ send_one(struct engine *e, struct smtp_conn *c, const char *dir,
 		seterr(&err, "the message has no recipients (To, Cc or Bcc)");
 		r = SMTP_PERM;
 		goto done;
+	}
+	if ((t = envelope_long_lines(data, len, &tlen)) != NULL) {
+		free(data);
+		data = t;
+		len = tlen;
 	}
 	wire = envelope_strip_bcc(data, len, &wlen);
 	r = smtp_send(c, from, rcpts, n, wire, wlen, send_before_dot, &d,
@@ -206,12 +211,18 @@ static int
 send_save(struct engine *e, struct sync_ctx *s, const char *dir,
     const char *sent, const struct outbox_entry *o)
 {
-	char	*data = NULL, *crlf, *msgid, *err = NULL;
-	size_t	 len, clen;
+	char	*data = NULL, *crlf, *msgid, *err = NULL, *t;
+	size_t	 len, clen, tlen;
 	int	 r;
 
 	if (outbox_read(o->path, &data, &len, &err) == -1)
 		goto fail;
+	/* The same message as was sent. */
+	if ((t = envelope_long_lines(data, len, &tlen)) != NULL) {
+		free(data);
+		data = t;
+		len = tlen;
+	}
 	if (o->saves > 0 && (msgid = outbox_header(data, len,
 	    "Message-ID")) != NULL) {
 		/* An earlier APPEND may have landed: look first. */
@@ -334,4 +345,39 @@ send_outbox(struct engine *e, struct sync_ctx *s, int force,
 	if (changed)
 		send_post(e, EV_OUTBOX, "outbox changed");
 	return failed ? -1 : 0;
+}
+
+/* ---- for engine.c ---- */
+
+/*
+ * Offline (IMAP unreachable) in watch mode: the outbox is still
+ * submitted when asked or due, its Sent copies wait for IMAP.
+ */
+void
+engine_send_offline(struct engine *e, struct sync_ctx *s)
+{
+	int	force = e->send_req;
+
+	if (e->mode != ENGINE_WATCH || (!force && (e->send_next == 0 ||
+	    time(NULL) < e->send_next)))
+		return;
+	e->send_req = 0;
+	(void)send_outbox(e, s, force, &e->send_next);
+}
+
+/* ENGINE_SEND: 1 if a sent message waits to be saved to Sent. */
+int
+engine_send_needs_imap(struct engine *e, struct store *st)
+{
+	struct outbox_entry	*o;
+	size_t			 n, i;
+	int			 need = 0;
+
+	if (!e->acct->save_sent || outbox_list(st, &o, &n, NULL) == -1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (o[i].state == OUTBOX_SENT)
+			need = 1;
+	outbox_free(o, n);
+	return need;
 }
