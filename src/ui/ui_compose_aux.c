@@ -481,8 +481,9 @@ ui_compose_send(struct ui *ui, struct ui_compose *c)
 	if ((msg = build(c, COMPOSE_BCC, &len)) == NULL)
 		return -1;
 	/*
-	 * The outbox takes LF or CRLF; LF, as its header reader trims no
-	 * CR off a bare address (the builder writes no lone CR or LF).
+	 * The outbox takes LF or CRLF and the submission makes it CRLF;
+	 * LF here, the form its header reader was first tested with (the
+	 * builder writes no lone CR or LF, so nothing else changes).
 	 */
 	{
 		size_t	 i, o = 0;
