@@ -147,7 +147,7 @@ if [ -z "$(ls -A "$CTMP")" ]; then pass "the composer's private directory is gon
 else fail "the composer's private directory is gone" "$(ls -laR "$CTMP")"; fi
 
 # ---- a reply ----
-tui_keys Home
+tui_keys : top Enter
 tui_keys r
 tui_check "r fetches the message and opens the review after the editor" 15 "Compose: review"
 tui_check "the reply goes to the sender" 5 "To: +Bob Builder <bob@example.com>"
