@@ -311,6 +311,19 @@ ui_compose_from(struct ui *ui, int64_t id, int kind)
 			c->orig_folder = m.folder_id;
 			c->orig_uid = m.uid;
 		}
+		if (kind == COMPOSE_EDIT) {
+			size_t	 i;
+
+			ui_compose_take_parts(c, msg, len);
+			for (i = 0; i < a->nfolders; i++)
+				if (a->folders[i].id == m.folder_id &&
+				    (strcmp(a->folders[i].role, "drafts") == 0 ||
+				    strcasecmp(a->folders[i].display, "Drafts") ==
+				    0)) {
+					c->draft_folder = m.folder_id;
+					c->draft_uid = m.uid;
+				}
+		}
 		if (kind == COMPOSE_FORWARD || kind == COMPOSE_FORWARD_ATTACH)
 			addr_prompt(ui, "Forward to: ", "", to_answer_fwd,
 			    NULL);

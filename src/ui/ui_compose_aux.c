@@ -511,6 +511,7 @@ ui_compose_send(struct ui *ui, struct ui_compose *c)
 		ui->nsent++;
 	} else
 		free(id);
+	ui_compose_drop_draft(ui, c);
 	if (a->engine != NULL) {
 		engine_send(a->engine);
 		ui_status(ui, 0, "%s: sending", a->acct->name);
@@ -576,11 +577,74 @@ ui_compose_postpone(struct ui *ui, struct ui_compose *c)
 		return -1;
 	}
 	free(path);
+	ui_status(ui, 0, "postponed to %s", drafts->display);
+	ui_compose_drop_draft(ui, c);
 	if (a->engine != NULL)
 		engine_wake(a->engine);
 	a->pending = pending_count(a->store);
-	ui_status(ui, 0, "postponed to %s", drafts->display);
 	return 0;
+}
+
+void
+ui_compose_take_parts(struct ui_compose *c, const char *msg, size_t len)
+{
+	struct mime	 m;
+	size_t		 i, dlen;
+	char		*data, *path;
+	int		 skip = -1;
+
+	mime_parse(msg, len, &m);
+	for (i = 0; i < m.nparts; i++) {
+		const struct mime_part *p = &m.parts[i];
+
+		if (skip >= 0 && p->depth > skip)
+			continue;	/* inside a forwarded message */
+		skip = -1;
+		if (p->multipart)
+			continue;
+		if (strcmp(p->type, "message/rfc822") == 0) {
+			skip = p->depth;
+			if (c->d.fwd == NULL && (data = mime_decode(msg, p,
+			    &dlen)) != NULL) {
+				c->d.fwd = data;
+				c->d.fwdlen = dlen;
+			}
+			continue;
+		}
+		/* Inline text without a name: the body (or its HTML). */
+		if (strncmp(p->type, "text/", 5) == 0 &&
+		    strcmp(p->disposition, "attachment") != 0 &&
+		    *p->filename == '\0')
+			continue;
+		if ((data = mime_decode(msg, p, &dlen)) == NULL)
+			continue;
+		if (attach_save(c->dir, *p->filename != '\0' ? p->filename :
+		    "attachment", data, dlen, &path, NULL) == 0) {
+			draft_attach(&c->d, path);
+			free(path);
+		}
+		free(data);
+	}
+	mime_free(&m);
+}
+
+void
+ui_compose_drop_draft(struct ui *ui, struct ui_compose *c)
+{
+	struct ui_acct	*a = &ui->accts[c->acct];
+	struct pending	 p;
+
+	if (c->draft_folder == 0 || a->store == NULL)
+		return;
+	memset(&p, 0, sizeof p);
+	p.op = PENDING_EXPUNGE;
+	p.folder_id = c->draft_folder;
+	p.uid = c->draft_uid;
+	if (pending_add(a->store, &p) == 0 && a->engine != NULL)
+		engine_wake(a->engine);
+	c->draft_folder = 0;
+	if (ui_cur(ui) == a)
+		ui_list_reload(ui);
 }
 
 /* Removes the composer's directory (only the files it made). */

@@ -331,6 +331,8 @@ struct ui_compose {
 	char		*signature;	/* NULL if none */
 	int64_t		 orig_folder;	/* the answered message, or 0 */
 	uint32_t	 orig_uid;
+	int64_t		 draft_folder;	/* a Drafts message edited again: */
+	uint32_t	 draft_uid;	/* removed once sent or postponed */
 	int		 reviewing;	/* the review screen is up */
 	int		 confirm;	/* q asked "discard?" */
 	size_t		 sel;		/* the selected attachment */
@@ -377,6 +379,11 @@ int	 ui_compose_attach(struct ui *, struct ui_compose *,
 int	 ui_compose_postpone(struct ui *, struct ui_compose *);
 /* Builds the message and puts it in the outbox; wakes the engine. */
 int	 ui_compose_send(struct ui *, struct ui_compose *);
+/* The attachments of a message edited again, into the draft. */
+void	 ui_compose_take_parts(struct ui_compose *, const char *msg,
+	    size_t len);
+/* Removes the Drafts message the draft was made from (if any). */
+void	 ui_compose_drop_draft(struct ui *, struct ui_compose *);
 /* Frees the composer's directory and state. */
 void	 ui_compose_close(struct ui *);
 void	 ui_addrbook_free(struct ui *);

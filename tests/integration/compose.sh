@@ -195,12 +195,43 @@ tui_keys "draft-e2e" Enter
 tui_check "the draft's review" 10 "Subject: +draft-e2e"
 tui_keys F
 tui_check "F switches to the other identity" 5 "From: +Alice at work"
+tui_keys a "$T_DIR/files/data.bin" Enter
 tui_keys P
 tui_check "P postpones" 5 "postponed to Drafts"
 if $GET --user alice --password-env TERN_ALICE_PW Drafts draft-e2e --wait 20 |
     grep -q 'Draft'; then
 	pass "the draft is in alice's Drafts folder, \\Draft"
 else fail "the draft is in alice's Drafts folder, \\Draft" "$($CTL state | head -40)"; fi
+
+# ---- E: the postponed draft again, then sent ----
+tui_keys : "folder Drafts" Enter
+tui_check "the Drafts folder lists it" 15 "draft-e2e"
+tui_keys E
+tui_check "E opens the draft again" 10 "Subject: +draft-e2e"
+tui_check "with its identity" 5 "From: +Alice at work <alice.work@example.com>"
+tui_check "and its attachment" 5 "1  data.bin"
+tui_keys y
+tui_check "the edited draft is sent" 20 "a: sent"
+if $GET --user dave --password-env TERN_DAVE_PW INBOX draft-e2e --wait 20 \
+    --raw "$T_DIR/dave.eml" >/dev/null && python3 - "$T_DIR/dave.eml" \
+    "$T_DIR/files/data.bin" <<'EOF'
+import email, email.policy, hashlib, sys
+m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)
+a = [p for p in m.iter_attachments()]
+want = hashlib.sha256(open(sys.argv[2], 'rb').read()).digest()
+sys.exit(0 if len(a) == 1 and a[0].get_filename() == 'data.bin' and
+         hashlib.sha256(a[0].get_payload(decode=True)).digest() == want else 1)
+EOF
+then pass "it arrives with the draft's attachment intact"
+else fail "it arrives with the draft's attachment intact" "$(head -40 "$T_DIR/dave.eml" 2>/dev/null)"; fi
+n=1
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	n=$($CTL uids Drafts | wc -l)
+	[ "$n" -eq 0 ] && break
+	sleep 1
+done
+if [ "$n" -eq 0 ]; then pass "the old draft leaves Drafts once the new one is sent"
+else fail "the old draft leaves Drafts once the new one is sent" "$($CTL state | head -30)"; fi
 tui_keys Q
 tui_check "Q quits" 10 "EXIT=0"
 tui_stop
