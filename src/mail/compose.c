@@ -166,11 +166,11 @@ draft_parse(struct draft *d, const char *text, size_t len, char **errp)
 				    == 0)
 					last = (int)i;
 			if (last == -1) {
-				seterr(errp, "line %d: %s", line, colon == NULL ?
-				    "not a header line (the headers end at "
-				    "the first blank line)" : "only From, To, "
-				    "Cc, Bcc, Subject and Reply-To can be "
-				    "set");
+				seterr(errp, "line %d: %s", line,
+				    colon == NULL ? "not a header line (the "
+				    "headers end at the first blank line)" :
+				    "only From, To, Cc, Bcc, Subject and "
+				    "Reply-To can be set");
 				goto done;
 			}
 			free(val[last]);
@@ -587,7 +587,8 @@ compose_build(struct draft *d, const struct compose_file *files,
 		}
 		cb_str(&b, "\r\n");
 	}
-	cb_str(&b, "User-Agent: tern/" TERN_VERSION "\r\nMIME-Version: 1.0\r\n");
+	cb_str(&b, "User-Agent: tern/" TERN_VERSION "\r\n");
+	cb_str(&b, "MIME-Version: 1.0\r\n");
 	if (!multi) {
 		text_part(&b, d->body);
 		*lenp = b.len;

@@ -238,9 +238,9 @@ ui_compose_mailto(struct ui *ui, const char *url)
 		return;
 	}
 	if (*body != '\0') {
-		char	*t = xasprintf("%s%s%s", c->d.body, *c->d.body != '\0' &&
-			    c->d.body[strlen(c->d.body) - 1] != '\n' ? "\n" :
-			    "", body);
+		size_t	 bl = strlen(c->d.body);
+		char	*t = xasprintf("%s%s%s", c->d.body, bl > 0 &&
+			    c->d.body[bl - 1] != '\n' ? "\n" : "", body);
 
 		free(c->d.body);
 		c->d.body = t;
@@ -315,14 +315,16 @@ ui_compose_from(struct ui *ui, int64_t id, int kind)
 			size_t	 i;
 
 			ui_compose_take_parts(c, msg, len);
-			for (i = 0; i < a->nfolders; i++)
-				if (a->folders[i].id == m.folder_id &&
-				    (strcmp(a->folders[i].role, "drafts") == 0 ||
-				    strcasecmp(a->folders[i].display, "Drafts") ==
-				    0)) {
+			for (i = 0; i < a->nfolders; i++) {
+				const struct store_folder *f = &a->folders[i];
+
+				if (f->id == m.folder_id &&
+				    (strcmp(f->role, "drafts") == 0 ||
+				    strcasecmp(f->display, "Drafts") == 0)) {
 					c->draft_folder = m.folder_id;
 					c->draft_uid = m.uid;
 				}
+			}
 		}
 		if (kind == COMPOSE_FORWARD || kind == COMPOSE_FORWARD_ATTACH)
 			addr_prompt(ui, "Forward to: ", "", to_answer_fwd,

@@ -24,7 +24,8 @@
 #include "sync.h"
 #include "ui_int.h"
 
-#define ADDRBOOK_SCAN	5000	/* newest messages read for addresses */
+/* The newest messages whose addresses completion offers. */
+#define ADDRBOOK_SCAN	5000
 
 /* ---- the editor ---- */
 
@@ -685,6 +686,7 @@ ui_compose_close(struct ui *ui)
 	draft_free(&c->d);
 	free(c);
 	ui->compose = NULL;
+	ui_addrbook_free(ui);		/* the next composer reads it anew */
 	ui_layout(ui);
 	ui->dirty = 1;
 }
