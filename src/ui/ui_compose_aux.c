@@ -686,7 +686,7 @@ ui_compose_close(struct ui *ui)
 	draft_free(&c->d);
 	free(c);
 	ui->compose = NULL;
-	ui_addrbook_free(ui);		/* the next composer reads it anew */
+	ui_addrbook_free(ui);	/* the next composer reads it anew */
 	ui_layout(ui);
 	ui->dirty = 1;
 }
