@@ -157,6 +157,67 @@ START_TEST(utf8_body_qp_roundtrip)
 }
 END_TEST
 
+/* Random text through QP and back: lines <= 76, only safe bytes, equal. */
+START_TEST(qp_random_roundtrip)
+{
+	static const char alphabet[] = "ab =.\t\xc3\xa9\xff\x01F";
+	unsigned	 seed = 12345;
+	int		 round;
+
+	for (round = 0; round < 300; round++) {
+		char	 in[400], *q, *msg, *dec;
+		size_t	 n = (size_t)(round % 350) + 1, i, qlen, dl, ll = 0;
+		struct mime	 mm;
+
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			in[i] = (seed >> 16) % 13 == 0 ? '\n' :
+			    alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+		}
+		in[n] = '\0';
+		q = compose_qp(in, n, &qlen);
+		for (i = 0; i < qlen; i++) {
+			if (q[i] == '\r') {
+				ck_assert(q[i + 1] == '\n');
+				/* Trailing blanks would be lost in transit. */
+				ck_assert(i == 0 || (q[i - 1] != ' ' &&
+				    q[i - 1] != '\t'));
+				ll = 0;
+				i++;
+				continue;
+			}
+			ck_assert_msg(((unsigned char)q[i] >= 32 &&
+			    (unsigned char)q[i] < 127) || q[i] == '\t',
+			    "raw byte %02x",
+			    (unsigned char)q[i]);
+			ck_assert_int_le(++ll, 76);
+		}
+		msg = xasprintf("Content-Transfer-Encoding: quoted-printable"
+		    "\r\n\r\n%s", q);
+		mime_parse(msg, strlen(msg), &mm);
+		dec = mime_decode(msg, &mm.parts[0], &dl);
+		/* LF became CRLF; nothing else changed. */
+		{
+			char	*want = xmalloc(2 * n + 1);
+			size_t	 k, w = 0;
+
+			for (k = 0; k < n; k++) {
+				if (in[k] == '\n')
+					want[w++] = '\r';
+				want[w++] = in[k];
+			}
+			ck_assert_msg(dl == w && memcmp(dec, want, w) == 0,
+			    "round %d: [%s] -> [%s]", round, in, q);
+			free(want);
+		}
+		mime_free(&mm);
+		free(dec);
+		free(msg);
+		free(q);
+	}
+}
+END_TEST
+
 START_TEST(long_line_998)
 {
 	struct draft	 d;
@@ -691,6 +752,7 @@ suite(void)
 
 	tcase_add_test(tc, ascii_body_7bit);
 	tcase_add_test(tc, utf8_body_qp_roundtrip);
+	tcase_add_test(tc, qp_random_roundtrip);
 	tcase_add_test(tc, long_line_998);
 	tcase_add_test(tc, empty_body_and_lone_cr);
 	tcase_add_test(tc, rfc2047_subject_and_names);
