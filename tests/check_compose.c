@@ -687,6 +687,43 @@ START_TEST(reply_html_only)
 }
 END_TEST
 
+/* A hostile original: nothing in it reaches a header as a line break. */
+START_TEST(reply_hostile)
+{
+	struct draft	 d;
+	char		*m, *err = NULL;
+	size_t		 len;
+	static const char evil[] = "From: =?utf-8?q?Eve=0D=0ABcc:_x@evil?= "
+	    "<eve@evil.example>\r\n"
+	    "Subject: =?utf-8?q?hi=0D=0AX-Evil:_1?=\r\n"
+	    "Message-ID: <a b\x01c@evil>\r\n"
+	    "References: <ok@x> <bad\x1b[31m@x>\r\n\r\n"
+	    "text \x1b]52;c;cHduZWQ=\x07 here\r\n";
+
+	draft_init(&d);
+	ck_assert_int_eq(compose_from(&ctx, COMPOSE_REPLY, L(evil), &d,
+	    NULL), 0);
+	ck_assert_ptr_null(strpbrk(d.subject, "\r\n"));
+	ck_assert_ptr_null(strpbrk(d.to, "\r\n"));
+	ck_assert_ptr_null(strchr(d.body, '\x1b'));
+	ck_assert_ptr_null(strchr(d.body, '\x07'));
+	{
+		const char	*p;
+
+		for (p = d.in_reply_to; *p != '\0'; p++)
+			ck_assert((unsigned char)*p > 32 && *p != 127);
+		for (p = d.references; *p != '\0'; p++)
+			ck_assert((unsigned char)*p >= 32 && *p != 127);
+	}
+	m = compose_build(&d, NULL, 0, 1700000000, 0, &len, &err);
+	ck_assert_msg(m != NULL, "%s", err);
+	ck_assert_ptr_null(strstr(m, "\nX-Evil"));
+	ck_assert_ptr_null(strstr(m, "\nBcc"));
+	free(m);
+	draft_free(&d);
+}
+END_TEST
+
 START_TEST(mailto)
 {
 	struct draft	 d;
@@ -768,6 +805,7 @@ suite(void)
 	tcase_add_test(tc, reply_all_drops_me);
 	tcase_add_test(tc, forward_drafts);
 	tcase_add_test(tc, reply_html_only);
+	tcase_add_test(tc, reply_hostile);
 	tcase_add_test(tc, mailto);
 	tcase_add_test(tc, config_compose_keys);
 	suite_add_tcase(s, tc);

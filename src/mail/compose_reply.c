@@ -329,6 +329,19 @@ signature(const struct compose_ctx *ctx, struct rbuf *b)
 		rb_str(b, "\n");
 }
 
+/* 1 if id (n bytes) can go in a header as <id>: visible ASCII only. */
+static int
+id_ok(const char *id, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)id[i] <= 32 || (unsigned char)id[i] >= 127 ||
+		    id[i] == '<' || id[i] == '>')
+			return 0;
+	return n > 0 && n < 250;
+}
+
 /* References of a reply: the original's (the last 20) and its id. */
 static char *
 references(const struct header_fields *h)
@@ -344,13 +357,13 @@ references(const struct header_fields *h)
 	for (p = h->references, n = 0; *(p += strspn(p, " ")) != '\0';
 	    p += wl, n++) {
 		wl = strcspn(p, " ");
-		if (n < skip)
+		if (n < skip || !id_ok(p, wl))
 			continue;
 		rb_str(&b, b.len > 0 ? " <" : "<");
 		rb_add(&b, p, wl);
 		rb_str(&b, ">");
 	}
-	if (*h->message_id != '\0') {
+	if (id_ok(h->message_id, strlen(h->message_id))) {
 		rb_str(&b, b.len > 0 ? " <" : "<");
 		rb_str(&b, h->message_id);
 		rb_str(&b, ">");
@@ -404,7 +417,7 @@ compose_from(const struct compose_ctx *ctx, enum compose_kind kind,
 		t = prefixed("Re:", h.subject);
 		draft_set(&d->subject, t);
 		free(t);
-		if (*h.message_id != '\0') {
+		if (id_ok(h.message_id, strlen(h.message_id))) {
 			t = xasprintf("<%s>", h.message_id);
 			draft_set(&d->in_reply_to, t);
 			free(t);
@@ -465,7 +478,7 @@ compose_from(const struct compose_ctx *ctx, enum compose_kind kind,
 		free(t);
 		draft_set(&d->subject, h.subject);
 		draft_set(&d->reply_to, rt);
-		if (*h.in_reply_to != '\0') {
+		if (id_ok(h.in_reply_to, strlen(h.in_reply_to))) {
 			t = xasprintf("<%s>", h.in_reply_to);
 			draft_set(&d->in_reply_to, t);
 			free(t);
