@@ -105,7 +105,7 @@ EOF
 # SUBJECT is in USER's FOLDER within 10 s (with FLAG); its bytes in
 # $T_DIR/got.eml.
 arrived() {
-	if ! got=$($GET --user "$2" --password-env "$3" --wait 10 \
+	if ! got=$($GET --user "$2" --password-env "$3" --wait "${WAIT:-10}" \
 	    --raw "$T_DIR/got.eml" "$4" "$5" 2>&1); then
 		fail "$1" "nothing with subject $5 in $2's $4"
 		return 1
@@ -292,6 +292,14 @@ arrived "Postfix up again: the watching engine sends the queued message" \
 i=0
 while "$TERN" send -a s587 --list 2>/dev/null | grep -q "$TAG queued" &&
     [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+# While that tern holds the account: queued for it with --queue-ok
+# (it sends at its next pass, within a minute), refused without.
+python3 "$T_DIR/mk.py" plain "$TAG held" "$T_DIR/held.eml"
+tern_send -a s587 -t <"$T_DIR/held.eml"
+expect "another tern holds the account: refused without --queue-ok" 75 "in use"
+tern_send -a s587 -t --queue-ok <"$T_DIR/held.eml"
+expect "... queued for it with --queue-ok" 0 "the tern running on this account sends it"
+WAIT=75 arrived "the running tern sends it" carol TERN_CAROL_PW INBOX "$TAG held"
 kill "$WATCH"
 wait "$WATCH"
 grep -q "sent \"$TAG queued\"" "$T_DIR/watch.out" &&
