@@ -522,6 +522,40 @@ ui_compose_send(struct ui *ui, struct ui_compose *c)
 	return 0;
 }
 
+/*
+ * Removes the files of drafts already appended to Drafts: those no
+ * queued APPEND names any more (the replay leaves its file behind).
+ */
+static void
+drafts_tidy(struct store *st, const char *dir)
+{
+	struct pending	*ps = NULL;
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 n = 0, i;
+	char		*path;
+	int		 used;
+
+	if (pending_list(st, -1, &ps, &n) == -1 || (d = opendir(dir)) ==
+	    NULL) {
+		pending_free(ps, n);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, ".eml") == NULL)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		for (i = 0, used = 0; i < n && !used; i++)
+			used = ps[i].op == PENDING_APPEND &&
+			    ps[i].file != NULL && strcmp(ps[i].file, path) == 0;
+		if (!used)
+			unlink(path);
+		free(path);
+	}
+	closedir(d);
+	pending_free(ps, n);
+}
+
 int
 ui_compose_postpone(struct ui *ui, struct ui_compose *c)
 {
@@ -553,6 +587,7 @@ ui_compose_postpone(struct ui *ui, struct ui_compose *c)
 		free(msg);
 		return -1;
 	}
+	drafts_tidy(a->store, dir);
 	path = xasprintf("%s/%lld.%ld.%u.eml", dir, (long long)time(NULL),
 	    (long)getpid(), ++counter);
 	free(dir);
