@@ -26,6 +26,7 @@ int	cmd_search(struct config *, int argc, char **argv);
 int	cmd_mark(struct config *, int argc, char **argv);
 /* Prints one message file as the pager shows it; cfg may be NULL. */
 int	cmd_show(struct config *, int argc, char **argv);
+int	cmd_send(struct config *, int argc, char **argv);
 /* The terminal UI over every account (cmd_ui.c). */
 int	cmd_ui(struct config *);
 /* The terminal UI over the built-in demo account, offline. */

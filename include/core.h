@@ -141,6 +141,9 @@ struct account {
 	enum account_type type;
 	char		*path;		/* maildir: the tree, absolute */
 	char		*from;
+	char		*alternates;	/* more From addresses, "A <a@b>, c@d";
+					   NULL if none */
+	char		*signature_file; /* appended to new messages; NULL */
 	struct server	 imap;
 	struct server	 smtp;	/* smtp.host == NULL: no SMTP */
 	enum pass_source pass;
@@ -159,6 +162,7 @@ struct account {
 	char		*new_mail_command; /* NULL, or words run (no shell)
 					   with the account and a count
 					   when new mail arrives */
+	int		 save_sent;	/* APPEND what was sent to Sent */
 	int		 line;		/* line of the [account] header */
 };
 
@@ -201,6 +205,8 @@ struct config {
 	char		*save_dir;	/* NULL: the current directory */
 	char		*date_format;	/* NULL: "%b %d", older "%Y-%m-%d" */
 	int		 bell;		/* ring on EV_NEW_MAIL */
+	char		*editor;	/* NULL: $VISUAL, $EDITOR, vi */
+	char		*attribution;	/* reply's first line; NULL: default */
 	struct account	*accounts;
 	size_t		 naccounts;
 	struct keybind	*keys;		/* in file order */

@@ -226,4 +226,140 @@ char	*attach_safe_name(const char *decoded);
 int	 attach_save(const char *dir, const char *name, const void *data,
 	    size_t len, char **path_out, char **errp);
 
+/* ---- compose*.c: outgoing mail (pure, any thread). ---- */
+
+/* Largest attachment compose_file_read() reads, and body tern builds. */
+#define COMPOSE_FILE_MAX	(64 * 1024 * 1024)
+
+/*
+ * A message being written.  Every string is owned UTF-8, "" when
+ * empty, never NULL once draft_init() ran.  The editable block shows
+ * from..reply_to (reply_to only when set) and the body; in_reply_to,
+ * references and message_id are carried along, not edited.
+ */
+struct draft {
+	char	*from, *to, *cc, *bcc, *subject, *reply_to;
+	char	*in_reply_to;	/* "<id>" or "" */
+	char	*references;	/* "<id1> <id2>" or "" */
+	char	*message_id;	/* "<id>", "" until compose_build() */
+	char	*body;		/* LF line ends */
+	char	**attach;	/* file paths, in order */
+	size_t	 nattach;
+	char	*fwd;		/* a message forwarded as message/rfc822 */
+	size_t	 fwdlen;	/* (its bytes; fwd NULL if none) */
+};
+void	 draft_init(struct draft *);
+void	 draft_free(struct draft *);
+/* Adds (copies) path to the attachments; removes attachment i. */
+void	 draft_attach(struct draft *, const char *path);
+void	 draft_detach(struct draft *, size_t i);
+/* Replaces *field with a copy of value (NULL: ""). */
+void	 draft_set(char **field, const char *value);
+/* The text the editor gets: the header block, a blank line, the body. */
+char	*draft_text(const struct draft *);
+/*
+ * Reads an edited text back: header lines (folded lines joined) up to
+ * the first blank line, then the body.  Only From, To, Cc, Bcc, Subject
+ * and Reply-To are accepted (any case); anything else is an error
+ * "line N: ..." and d is left unchanged.  0 or -1.
+ */
+int	 draft_parse(struct draft *, const char *text, size_t len,
+	    char **errp);
+
+/* One address of a list: both owned; name "" when none. */
+struct addr {
+	char	*name;
+	char	*addr;
+};
+/*
+ * Parses an address list as people type and mail carries it ("Name
+ * <a@b>", a@b, "Last, First" <a@b>, groups, comments): the addresses,
+ * in order.  Never fails; what is not an address is skipped.
+ */
+struct addr	*addr_list(const char *s, size_t *np);
+void		 addr_list_free(struct addr *, size_t);
+/* "Name <addr>", or "addr" without a name; caller frees. */
+char		*addr_format(const struct addr *);
+/* The address part of the first address in s, lower-cased; "" if none. */
+char		*addr_first(const char *s);
+
+/* A file to attach: name shown to the recipient, bytes. */
+struct compose_file {
+	const char	*name;		/* UTF-8, no directory */
+	const char	*type;		/* NULL: guessed */
+	const char	*data;
+	size_t		 len;
+};
+/*
+ * The MIME type of a file from its name's extension, else from its
+ * first bytes (magic numbers; text/plain for NUL-free UTF-8), else
+ * application/octet-stream.  Static string.
+ */
+const char	*compose_guess_type(const char *name, const char *data,
+		    size_t len);
+/* Reads an attachment (at most COMPOSE_FILE_MAX); caller frees. */
+char		*compose_file_read(const char *path, size_t *lenp,
+		    char **errp);
+/* A new Message-ID "<random@domain>", domain from the from address. */
+char		*compose_message_id(const char *from);
+/* An RFC 5322 date for t in the local time zone. */
+char		*compose_date(time_t t);
+/* Header value text, RFC 2047 encoded where needed and folded. */
+char		*compose_encode_text(const char *name, const char *value);
+/* Quoted-printable of text (LF or CRLF line ends), CRLF out. */
+char		*compose_qp(const char *s, size_t len, size_t *outlen);
+
+/*
+ * The RFC 5322 message of a draft (CRLF line ends): Date, From, To, Cc,
+ * Bcc (only with COMPOSE_BCC: the outbox keeps it for the envelope and
+ * the submission strips it), Reply-To, Subject, Message-ID (made when the
+ * draft has none, and kept in d->message_id), In-Reply-To, References,
+ * User-Agent, MIME-Version; a text/plain body (7bit when ASCII with
+ * short lines, else quoted-printable), or multipart/mixed with the
+ * files (base64, RFC 2231 names) and d->fwd as message/rfc822.  A
+ * header value holding CR or LF, an address without '@', or no
+ * recipient at all (unless COMPOSE_DRAFT) is refused: NULL and *errp.
+ * Caller frees.
+ */
+#define COMPOSE_BCC	0x01	/* keep Bcc in the message */
+#define COMPOSE_DRAFT	0x02	/* a postponed draft: recipients optional */
+char	*compose_build(struct draft *d, const struct compose_file *files,
+	    size_t nfiles, time_t now, int flags, size_t *lenp,
+	    char **errp);
+
+/* What replies and new messages need of the account. */
+struct compose_ctx {
+	const char	*const *idents;	/* "Name <addr>": [0] from, then alternates */
+	size_t		 nidents;
+	const char	*signature;	/* appended after "-- ", or NULL */
+	const char	*attribution;	/* %n name, %a address, %d date, %s
+					   subject; NULL: "On %d, %n wrote:" */
+};
+enum compose_kind {
+	COMPOSE_REPLY,
+	COMPOSE_REPLY_ALL,
+	COMPOSE_FORWARD,		/* the text inline */
+	COMPOSE_FORWARD_ATTACH,		/* the message as message/rfc822 */
+	COMPOSE_EDIT			/* a draft or sent message, again */
+};
+/* A new message: the first identity, the signature. */
+void	 compose_new(const struct compose_ctx *, struct draft *out);
+/*
+ * A draft answering (or forwarding, or editing) the message msg: see
+ * tern(1), COMPOSING.  out must be draft_init()ed.  0, or -1 and *errp.
+ */
+int	 compose_from(const struct compose_ctx *, enum compose_kind,
+	    const char *msg, size_t len, struct draft *out, char **errp);
+/* The decoded text of msg's first text part (HTML stripped), UTF-8. */
+char	*compose_text_of(const char *msg, size_t len);
+/* 1 if addr (any case) is one of ctx's identities. */
+int	 compose_is_me(const struct compose_ctx *, const char *addr);
+/*
+ * Fills out from a mailto: URL (RFC 6068): addresses, and only the to,
+ * cc, subject, body, in-reply-to and references fields (others, attach=
+ * and bcc= among them, are ignored); CR and LF never reach a header.
+ * 0, or -1 and *errp when it is not a mailto: URL.
+ */
+int	 compose_mailto(const char *url, struct draft *out, char **errp);
+
 #endif

@@ -275,6 +275,13 @@ int	 imap_copy(struct imap_conn *, const uint32_t *, size_t,
 	    const char *target, int move, char **errp);
 int	 imap_append(struct imap_conn *, const char *mailbox, unsigned flags,
 	    const char *data, size_t len, uint32_t *uidp, char **errp);
+/*
+ * 1 if mailbox holds a message whose Message-ID contains msgid (EXAMINE
+ * + UID SEARCH HEADER: the selected folder changes), 0 if not, -1.
+ * The duplicate check before a repeated APPEND to Sent.
+ */
+int	 imap_has_msgid(struct imap_conn *, const char *mailbox,
+	    const char *msgid, char **errp);
 /* qsort comparator for uint32_t. */
 int	 imap_uid_cmp(const void *, const void *);
 
@@ -323,7 +330,7 @@ int	 imap_fetch_headers(struct imap_conn *, const uint32_t *uids,
 	    size_t n, const char *const *fields, imap_msg_cb, void *,
 	    char **errp);
 
-/* ---- smtp.c: an SMTP submission session up to AUTH. ---- */
+/* ---- smtp.c: an SMTP submission session: AUTH, then messages. ---- */
 
 struct smtp_conn {
 	mailsmtp		*smtp;
@@ -331,6 +338,7 @@ struct smtp_conn {
 	const struct account	*acct;		/* borrowed */
 	char			*ehlo;		/* last EHLO reply text */
 	int			 smtputf8;
+	int			 dead;		/* the session is unusable */
 };
 
 /* Connects to acct's SMTP server: TCP, TLS, EHLO.  No credential. */
@@ -343,5 +351,37 @@ char		*smtp_auth_mechs(struct smtp_conn *);
 /* 1 if the EHLO reply has keyword kw (e.g. "SMTPUTF8"). */
 int		 smtp_ehlo_has(struct smtp_conn *, const char *kw);
 void		 smtp_close(struct smtp_conn *);
+
+/* What became of one message (smtp_send()). */
+enum smtp_result {
+	SMTP_OK,		/* accepted (250 after the final ".") */
+	SMTP_TEMP,		/* not sent: 4xx, or the connection failed
+				   before the end of the message */
+	SMTP_PERM,		/* not sent: 5xx, or the message or an address
+				   cannot be sent as is */
+	SMTP_UNSURE		/* possibly sent: the connection dropped after
+				   the final "." before the server's answer */
+};
+/*
+ * Submits msg (LF, CRLF or CR line ends) to rcpts[0..n) from from:
+ * MAIL FROM:<from> with SIZE (when offered), BODY=8BITMIME (when
+ * offered) and SMTPUTF8 (when an address needs it; refused if not
+ * offered), RCPT TO each (any refusal fails the message, RSET), and
+ * DATA written by hand: CRLF-normalised and dot-stuffed once.
+ * before_dot(ctx) runs just before the final "." (the caller records
+ * "possibly sent" durably); -1 from it abandons the message.  Sets
+ * c->dead when the session cannot take another message.
+ */
+enum smtp_result smtp_send(struct smtp_conn *, const char *from,
+		    char *const *rcpts, size_t n, const char *msg, size_t len,
+		    int (*before_dot)(void *), void *ctx, char **errp);
+/*
+ * The DATA form of msg: every CR, LF or CRLF becomes CRLF, a line
+ * starting with "." gets another, and it ends with CRLF (the final
+ * "." not included).  Caller frees.
+ */
+char		*smtp_wire(const char *msg, size_t len, size_t *outlen);
+/* 1 if addr can go into MAIL FROM/RCPT TO (no space, control, <>). */
+int		 smtp_addr_ok(const char *addr);
 
 #endif

@@ -430,4 +430,120 @@ int		 pending_xfer_cancel(struct store *, const char *path);
  * names (left by a crash before a commit); the count removed. */
 int		 pending_xfer_sweep(struct store *, int max_age);
 
+/* ---- outbox.c: ready messages waiting to be submitted. ---- */
+
+/*
+ * The outbox of an account is a Maildir under its store directory
+ * (<store>/outbox) with one state file per message beside it
+ * (<store>/outbox/state/ID).  The engine (send.c) submits what is
+ * queued; the UI lists, retries and deletes.  Every function is safe
+ * from any thread of the process holding the account lock.
+ */
+enum outbox_state {
+	OUTBOX_QUEUED,		/* waiting; a temporary failure (reason set)
+				   is retried at next_try */
+	OUTBOX_SENDING,		/* being submitted now */
+	OUTBOX_FAILED,		/* permanent failure (5xx, a bad message):
+				   waits for the user (retry or delete) */
+	OUTBOX_UNSURE,		/* possibly sent: the connection dropped after
+				   the final "." before the server answered;
+				   never resent without the user */
+	OUTBOX_SENT		/* submitted; waiting to be saved to Sent */
+};
+
+struct outbox_entry {
+	char		*id;		/* the message's name in the outbox */
+	char		*path;		/* its file, absolute */
+	char		*subject;	/* raw header text (unfolded, not
+					   decoded: header_decode_text(), then
+					   sanitize), "" if none */
+	char		*recipients;	/* raw To, Cc and Bcc, ", "-joined */
+	char		*envelope;	/* the envelope's recipients when given
+					   apart from the header (tern send
+					   RCPT...), comma-separated; NULL:
+					   To, Cc and Bcc */
+	enum outbox_state state;
+	char		*reason;	/* the last failure, "" if none */
+	int		 attempts;	/* submissions tried */
+	int		 saves;		/* copies to Sent tried */
+	int64_t		 queued;	/* when it was added (UTC seconds) */
+	int64_t		 next_try;	/* QUEUED after a temporary failure:
+					   not before this; 0: now */
+};
+
+/*
+ * Stores one ready RFC 5322 message (LF or CRLF line ends) in the
+ * account's outbox, written tmp -> fsync -> rename.  A missing Date or
+ * Message-ID (<ID@the From address's domain>) is added first, so that
+ * every retry sends the same message.  0, or -1 with *errp.
+ */
+int	 outbox_add(struct store *, const char *msg, size_t len, char **errp);
+/* The same by store directory; returns the new message's id (caller
+ * frees) or NULL.  Needs no store connection (tern send). */
+char	*outbox_put(const char *storedir, const char *msg, size_t len,
+	    char **errp);
+/* The same with the envelope's recipients given apart (tern send). */
+char	*outbox_put_rcpts(const char *storedir, const char *msg, size_t len,
+	    char *const *rcpts, size_t n, char **errp);
+/* The messages in the outbox, oldest first; free with outbox_free(). */
+int	 outbox_list(struct store *, struct outbox_entry **, size_t *,
+	    char **errp);
+int	 outbox_list_dir(const char *storedir, struct outbox_entry **,
+	    size_t *, char **errp);
+void	 outbox_free(struct outbox_entry *, size_t);
+/*
+ * The user's retry: a failed, possibly sent or waiting message is
+ * queued for now (a possibly sent one may then arrive twice: that is
+ * the user's call).  Refused while it is being sent.
+ */
+int	 outbox_retry(struct store *, const char *id, char **errp);
+int	 outbox_retry_dir(const char *storedir, const char *id, char **errp);
+/* The user's delete (the message is not sent); refused while sending. */
+int	 outbox_delete(struct store *, const char *id, char **errp);
+int	 outbox_delete_dir(const char *storedir, const char *id, char **errp);
+/* "queued", "sending", "failed", "possibly sent", "sent". */
+const char *outbox_state_name(enum outbox_state);
+
+/* For the engine (send.c) and tests. */
+enum outbox_result {
+	OUTBOX_R_DATA,		/* about to send the final ".": synced, so
+				   that a crash means "possibly sent" */
+	OUTBOX_R_TEMP,		/* temporary failure: queued for next */
+	OUTBOX_R_PERM,		/* permanent failure */
+	OUTBOX_R_UNSURE,	/* possibly sent */
+	OUTBOX_R_SENT,		/* the server accepted it */
+	OUTBOX_R_SAVING,	/* an APPEND to Sent is being tried */
+	OUTBOX_R_UNCLAIM	/* not tried after all (stopped) */
+};
+/* <storedir>/outbox; caller frees. */
+char	*outbox_dir(const char *storedir);
+/* The absolute file of id, or NULL if it is gone; caller frees. */
+char	*outbox_file(const char *storedir, const char *id);
+/*
+ * Marks a queued message as being sent: 1 if this caller may send it
+ * now (queued, and due at now unless force), else 0.
+ */
+int	 outbox_claim(const char *storedir, const char *id, int force,
+	    int64_t now);
+/* Records what became of a claimed message (reason may be NULL). */
+int	 outbox_result(const char *storedir, const char *id,
+	    enum outbox_result, const char *reason, int64_t next, char **errp);
+/* Removes a message and its state (saved to Sent, or not to be). */
+int	 outbox_remove(const char *storedir, const char *id, char **errp);
+/*
+ * After a crash (engine start): "sending" -> queued (stopped before
+ * the final "."), "about to end DATA" -> possibly sent.  The count.
+ */
+int	 outbox_recover(const char *storedir);
+/* Reads a message file whole (NUL-terminated); 0 or -1. */
+int	 outbox_read(const char *path, char **datap, size_t *lenp,
+	    char **errp);
+/* The raw unfolded value of the first header field name, or NULL. */
+char	*outbox_header(const char *msg, size_t len, const char *name);
+/* msg with Date and Message-ID (made from id) added when missing;
+ * caller frees; NULL if msg is not a message (no header, NUL bytes,
+ * no From). */
+char	*outbox_prepare(const char *msg, size_t len, const char *id,
+	    char **errp);
+
 #endif

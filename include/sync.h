@@ -10,6 +10,7 @@
 #define TERN_SYNC_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core.h"
@@ -17,6 +18,9 @@
 enum engine_mode {
 	ENGINE_ONCE,		/* one pass over every folder, then exit */
 	ENGINE_WATCH,		/* keep going: IDLE on INBOX, periodic resync */
+	ENGINE_SEND,		/* submit the outbox (every queued message,
+				   backoff or not), save what was sent to
+				   Sent, then exit: no sync (tern send) */
 	ENGINE_INTERACTIVE	/* ENGINE_WATCH for a UI that answers
 				   questions (EV_ASK): an untrusted
 				   certificate or a wrong password is asked
@@ -41,7 +45,15 @@ enum engine_event_type {
 	EV_SEARCH_DONE,		/* a server: search finished: ok, done hits
 				   stored (store_hits_set) for text (cut to
 				   fit), or an EV_ERROR came first */
-	EV_DONE			/* the engine stopped; ok says how */
+	EV_DONE,		/* the engine stopped; ok says how */
+	EV_SENT,		/* one outbox message was submitted: text
+				   says which ('sent "SUBJECT" to N
+				   recipients'; sanitize before showing);
+				   after EV_DONE, as tables of the older
+				   events are indexed by them */
+	EV_OUTBOX,		/* the outbox changed (a state or reason, a
+				   message gone): re-list it; a failure also
+				   comes as EV_ERROR with the reason */
 };
 
 enum engine_ask {
@@ -104,6 +116,12 @@ void		 engine_server_search(struct engine *, const char *term);
  * 0 means no folder is open.
  */
 void		 engine_open_folder(struct engine *, int64_t folder_id);
+/*
+ * SEND_OUTBOX: the engine submits the outbox now (any thread): every
+ * queued message, even one waiting for its retry time; EV_SENT for
+ * each one submitted, EV_OUTBOX when anything changed.
+ */
+void		 engine_send(struct engine *);
 /* Waits for the thread and frees; returns 0 if its last pass was ok. */
 int		 engine_join(struct engine *);
 
@@ -203,5 +221,42 @@ int	 engine_take_body(struct engine *, int64_t *folder_id, uint32_t *uid);
  */
 int	 local_run(struct engine *, struct store *st, const struct account *,
 	    enum engine_mode);
+
+/* ---- send.c: the outbox, submitted by the engine thread. ---- */
+
+/*
+ * Submits the queued messages of the outbox (all of them with force,
+ * else those whose retry time has come) over one SMTP session, then
+ * saves the sent ones to Sent over s->imap (NULL: later; save_sent =
+ * no: never) and removes them from the outbox.  Posts EV_SENT,
+ * EV_ERROR and EV_OUTBOX.  *nextp (may be NULL): when a queued message
+ * is due next, 0 if none.  0, or -1 if anything failed.
+ */
+int	 send_outbox(struct engine *, struct sync_ctx *, int force,
+	    int64_t *nextp);
+
+/* ---- envelope.c: what SMTP needs of a ready message. ---- */
+
+/* Appends the addr-specs of an address list (a header value) to
+ * *list, skipping ones already there (case-insensitive). */
+void	 envelope_addrs(const char *value, char ***list, size_t *n);
+/* The address of Sender, else of the first From; caller frees. */
+char	*envelope_sender(const char *msg, size_t len);
+/* The addresses of every To, Cc and Bcc field, each once. */
+void	 envelope_rcpts(const char *msg, size_t len, char ***list,
+	    size_t *n);
+void	 envelope_free(char **list, size_t n);
+/* msg without its Bcc fields (what is transmitted); caller frees. */
+char	*envelope_strip_bcc(const char *msg, size_t len, size_t *outlen);
+/*
+ * A message with a body line over 998 octets (RFC 5322 2.1.1; Postfix
+ * would fold it) whose body is one text part in 7bit or 8bit: the
+ * same message with that body in quoted-printable, so that it arrives
+ * unchanged once decoded.  NULL when nothing needs or may be changed
+ * (multipart and signed messages are sent as they are).  Caller frees.
+ */
+char	*envelope_long_lines(const char *msg, size_t len, size_t *outlen);
+/* msg with every line end CRLF, ending in one (for APPEND). */
+char	*envelope_crlf(const char *msg, size_t len, size_t *outlen);
 
 #endif

@@ -58,5 +58,8 @@ struct engine;
  */
 int	 ui_run(struct config *cfg, struct engine **engines, char **notes,
 	    char **errp);
+/* ---- ui_compose.c ---- */
+/* ui_run() opens the composer for this mailto: URL (RFC 6068) first. */
+void	 ui_set_mailto(const char *url);
 
 #endif

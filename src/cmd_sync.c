@@ -103,6 +103,13 @@ handle(struct running *r, const struct engine_event *ev, int tty)
 		break;
 	case EV_NEW_MAIL:	/* logged by the engine; the UI rings */
 		break;
+	case EV_SENT:
+		if (tty)
+			printf("\r\033[K");
+		out("%s: %s", r->acct->name, ev->text);
+		break;
+	case EV_OUTBOX:
+		break;
 	case EV_DONE:
 		r->done = 1;
 		if (!ev->ok)

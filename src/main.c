@@ -10,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd.h"
 #include "net.h"
+#include "ui.h"
 
 static const char usage_text[] =
 "usage: tern [-v] [-c file] [--demo] [command [args]]\n"
+"       tern [-v] [-c file] mailto:URL   (the UI, writing to URL)\n"
 "\n"
 "tern is a terminal mail client.  Without a command it opens the\n"
 "terminal UI over every account (--demo: over a built-in demo\n"
@@ -36,6 +39,10 @@ static const char usage_text[] =
 "                             matching message\n"
 "  show [--raw] [--headers] file|-\n"
 "                             print a message file as the pager shows it\n"
+"  send [-a account] [-t] [--queue-ok] [recipient ...] < message\n"
+"                             submit a message over SMTP (also as sendmail)\n"
+"  send [-a account] --flush | --list | --retry ID | --delete ID\n"
+"                             the outbox: submit, list, resend, drop\n"
 "\n"
 "options:\n"
 "  -c file      configuration file (default $XDG_CONFIG_HOME/tern/config)\n"
@@ -82,6 +89,7 @@ static const struct command {
 	{ "search", cmd_search },
 	{ "mark", cmd_mark },
 	{ "show", cmd_show },
+	{ "send", cmd_send },
 	{ NULL, NULL }
 };
 
@@ -108,6 +116,36 @@ run_ui(const char *cfgpath, int verbose)
 	return rc;
 }
 
+/*
+ * Called as sendmail (a link named sendmail, or git send-email's
+ * --smtp-server=/path/to/tern, which passes -i and the recipients):
+ * "tern send" with the same arguments.
+ */
+static char **
+sendmail_argv(int *argcp, char **argv)
+{
+	static const char *const opts[] = { "-i", "-oi", "-t", "-f", NULL };
+	const char	*base = strrchr(argv[0], '/');
+	char		**nv;
+	int		 i, yes = 0;
+
+	base = base != NULL ? base + 1 : argv[0];
+	if (strcmp(base, "sendmail") == 0)
+		yes = 1;
+	for (i = 0; *argcp > 1 && opts[i] != NULL; i++)
+		if (strcmp(argv[1], opts[i]) == 0)
+			yes = 1;
+	if (!yes)
+		return argv;
+	nv = xcalloc((size_t)*argcp + 2, sizeof *nv);
+	nv[0] = argv[0];
+	nv[1] = (char *)"send";
+	for (i = 1; i < *argcp; i++)
+		nv[i + 1] = argv[i];
+	(*argcp)++;
+	return nv;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -125,6 +163,7 @@ main(int argc, char *argv[])
 	enum log_level	 level;
 
 	clock_start();
+	argv = sendmail_argv(&argc, argv);
 	while ((ch = getopt_long(argc, argv, "+c:hvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -163,6 +202,11 @@ main(int argc, char *argv[])
 	}
 	if (argc == 0)
 		return run_ui(cfgpath, verbose);
+	/* tern 'mailto:...': the UI, with the composer open (RFC 6068). */
+	if (argc == 1 && strncasecmp(argv[0], "mailto:", 7) == 0) {
+		ui_set_mailto(argv[0]);
+		return run_ui(cfgpath, verbose);
+	}
 	cmd = argv[0];
 	argc--;
 	argv++;

@@ -186,6 +186,10 @@ static const struct row {
 	{ "threads_bad", 2, "[general]\nthreads = 1\n",
 	    "threads must be yes or no" },
 	{ "bell_bad", 2, "[general]\nbell = on\n", "bell must be yes or no" },
+	{ "save_sent_bad", 4, ACC "save_sent = off\n",
+	    "save_sent must be yes or no" },
+	{ "save_sent_general", 2, "[general]\nsave_sent = no\n",
+	    "'save_sent' belongs in an [account NAME] section" },
 
 	/* push */
 	{ "push_keys", 0, "[general]\nbell = yes\n" ACC
@@ -809,6 +813,23 @@ START_TEST(test_archive_keys)
 }
 END_TEST
 
+/* save_sent: yes by default, no when said. */
+START_TEST(test_save_sent)
+{
+	struct config	*cfg;
+
+	cfg = parse_ok(ACC);
+	ck_assert_int_eq(cfg->accounts[0].save_sent, 1);
+	config_free(cfg);
+	cfg = parse_ok(ACC "save_sent = no\n");
+	ck_assert_int_eq(cfg->accounts[0].save_sent, 0);
+	config_free(cfg);
+	cfg = parse_ok(ACC "save_sent = yes\n");
+	ck_assert_int_eq(cfg->accounts[0].save_sent, 1);
+	config_free(cfg);
+}
+END_TEST
+
 /* Every sort word maps to its enum value, in order. */
 START_TEST(test_sort_words)
 {
@@ -1053,7 +1074,7 @@ START_TEST(test_keys_table)
 {
 	size_t	 i, j;
 
-	ck_assert_uint_eq(config_nkeys, 32);
+	ck_assert_uint_eq(config_nkeys, 37);
 	for (i = 0; i < config_nkeys; i++) {
 		ck_assert(strcmp(config_keys[i].section, "general") == 0 ||
 		    strcmp(config_keys[i].section, "account") == 0);
@@ -1139,6 +1160,7 @@ suite(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_tui);
 	tcase_add_test(tc, test_push_keys);
+	tcase_add_test(tc, test_save_sent);
 	tcase_add_test(tc, test_sort_words);
 	tcase_add_test(tc, test_maildir_account);
 	tcase_add_test(tc, test_keybinds);

@@ -113,7 +113,12 @@ START_TEST(default_bindings)
 	static const struct { int pane; const char *key, *action; } t[] = {
 		{ PANE_LIST, "j", "next" }, { PANE_LIST, "<Down>", "next" },
 		{ PANE_LIST, "k", "prev" }, { PANE_PAGER, "<PgDn>", "page-down" },
-		{ PANE_LIST, "g", "top" }, { PANE_LIST, "G", "bottom" },
+		{ PANE_FOLDERS, "g", "top" }, { PANE_LIST, "<Home>", "top" },
+		{ PANE_LIST, "G", "bottom" },
+		{ PANE_LIST, "m", "compose" }, { PANE_PAGER, "m", "compose" },
+		{ PANE_LIST, "r", "reply" }, { PANE_PAGER, "g", "reply-all" },
+		{ PANE_LIST, "g", "reply-all" }, { PANE_PAGER, "f", "forward" },
+		{ PANE_LIST, "M", "move" }, { PANE_PAGER, "E", "edit-draft" },
 		{ PANE_LIST, "<Enter>", "open" }, { PANE_LIST, "q", "close" },
 		{ PANE_PAGER, "q", "close" }, { PANE_FOLDERS, "<Tab>",
 		    "focus-next" },

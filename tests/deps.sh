@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config libncurses-dev libssl-dev libetpan-dev
 libsecret-1-dev libsqlite3-dev check
 dovecot-imapd dovecot-lmtpd postfix gnome-keyring libsecret-tools dbus
-openssl tmux python3 mandoc ca-certificates procps"
+openssl tmux python3 mandoc ca-certificates procps git git-email
+libmailtools-perl"
 
 missing=""
 for p in $PKGS; do

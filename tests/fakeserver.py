@@ -33,7 +33,8 @@ IMAP_MODES = ('starttls', 'implicit', 'starttls-inject', 'no-starttls',
               'alert', 'pretls-untagged', 'stall', 'silent', 'oauth')
 SMTP_MODES = ('starttls', 'implicit', 'greeting-inject', 'starttls-inject',
               'no-starttls', 'starttls-454', 'auth-fail-escape',
-              'bad-greeting', 'stall', 'silent', 'oauth')
+              'bad-greeting', 'stall', 'silent', 'oauth', 'data-drop',
+              'data-451', 'data-554')
 
 # oauth mode: the token that is accepted; any other gets the RFC 7628
 # error challenge (base64 JSON), which the client must answer empty.
@@ -497,7 +498,7 @@ class Smtp:
             self.rcpt = True
             c.send(b'250 2.1.5 Ok\r\n')
         elif verb == b'DATA':
-            self.data()
+            return self.data()
         elif verb in (b'RSET', b'NOOP'):
             if verb == b'RSET':
                 self.mail = self.rcpt = False
@@ -595,7 +596,15 @@ class Smtp:
             with open(os.path.join(self.data_dir, name), 'wb') as f:
                 f.write(payload)
         self.mail = self.rcpt = False
+        if self.mode == 'data-drop':        # gone before the answer
+            c.log.event('dropped after the final dot')
+            return False
+        if self.mode in ('data-451', 'data-554'):
+            c.send(b'451 4.3.0 try later\r\n' if self.mode == 'data-451'
+                   else b'554 5.7.1 rejected\r\n')
+            return True
         c.send(b'250 2.0.0 Ok: queued as FAKE%d\r\n' % self.nmsg)
+        return True
 
 
 # ------------------------------------------------------------------ main ---

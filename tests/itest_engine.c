@@ -20,7 +20,7 @@ static const char *const names[] = {
 	[EV_CHANGED] = "CHANGED", [EV_ERROR] = "ERROR", [EV_LOG] = "LOG",
 	[EV_BODY_READY] = "BODY_READY", [EV_ASK] = "ASK",
 	[EV_NEW_MAIL] = "NEW_MAIL", [EV_SEARCH_DONE] = "SEARCH_DONE",
-	[EV_DONE] = "DONE"
+	[EV_DONE] = "DONE", [EV_SENT] = "SENT", [EV_OUTBOX] = "OUTBOX"
 };
 
 int

@@ -45,9 +45,13 @@
 	X(general, save_dir)			\
 	X(general, date_format)			\
 	X(general, bell)			\
+	X(general, editor)			\
+	X(general, attribution)			\
 	X(account, type)			\
 	X(account, path)			\
 	X(account, from)			\
+	X(account, alternates)			\
+	X(account, signature_file)		\
 	X(account, imap)			\
 	X(account, smtp)			\
 	X(account, user)			\
@@ -64,7 +68,8 @@
 	X(account, tls_pin)			\
 	X(account, tls)				\
 	X(account, timeout)			\
-	X(account, new_mail_command)
+	X(account, new_mail_command)		\
+	X(account, save_sent)
 
 enum config_key_id {
 #define X(sec, name) K_##name,
@@ -239,6 +244,8 @@ config_free(struct config *cfg)
 		free(a->name);
 		free(a->path);
 		free(a->from);
+		free(a->alternates);
+		free(a->signature_file);
 		server_free(&a->imap);
 		server_free(&a->smtp);
 		free(a->password_command);
@@ -256,6 +263,8 @@ config_free(struct config *cfg)
 	free(cfg->opener);
 	free(cfg->save_dir);
 	free(cfg->date_format);
+	free(cfg->editor);
+	free(cfg->attribution);
 	config_keys_free(cfg);
 	free(cfg);
 }
@@ -522,6 +531,14 @@ key_timeout(struct parser *p, const char *v)
 	return parse_number(p, "timeout", v, 1, 3600, &p->acct->timeout);
 }
 
+static int parse_yes_no(struct parser *, const char *, const char *, int *);
+
+static int
+key_save_sent(struct parser *p, const char *v)
+{
+	return parse_yes_no(p, "save_sent", v, &p->acct->save_sent);
+}
+
 static int
 key_ca_file(struct parser *p, const char *v)
 {
@@ -713,6 +730,69 @@ key_date_format(struct parser *p, const char *v)
 	return 0;
 }
 
+/* Split into words when run (ui_compose.c), never by a shell. */
+static int
+key_editor(struct parser *p, const char *v)
+{
+	if (strspn(v, " \t") == strlen(v))
+		return fail(p, p->line, "editor is empty");
+	free(p->cfg->editor);
+	p->cfg->editor = xstrdup(v);
+	return 0;
+}
+
+static int
+key_attribution(struct parser *p, const char *v)
+{
+	if (strlen(v) > 200)
+		return fail(p, p->line, "attribution is longer than 200 "
+		    "bytes");
+	free(p->cfg->attribution);
+	p->cfg->attribution = xstrdup(v);
+	return 0;
+}
+
+/*
+ * More addresses of the account: "Name <a@b>, c@d" (ui_compose.c
+ * offers them as From, and a reply to any of them answers from it).
+ */
+static int
+key_alternates(struct parser *p, const char *v)
+{
+	const char	*s = v, *e, *lt, *gt;
+	size_t		 n;
+
+	while (*(s += strspn(s, " \t,")) != '\0') {
+		e = s;
+		while (*e != '\0' && *e != ',') {
+			if (*e == '"' && strchr(e + 1, '"') != NULL)
+				e = strchr(e + 1, '"');
+			e++;
+		}
+		n = (size_t)(e - s);
+		lt = memchr(s, '<', n);
+		gt = lt != NULL ? memchr(lt, '>', n - (size_t)(lt - s)) : NULL;
+		if (lt != NULL ? gt == NULL || !addr_plausible(lt + 1,
+		    (size_t)(gt - lt - 1)) : !addr_plausible(s,
+		    strcspn(s, " \t,")))
+			return fail(p, p->line, "alternates: \"%.*s\" is not "
+			    "an address (Name <user@host>, comma-separated)",
+			    (int)n, s);
+		s = e;
+	}
+	free(p->acct->alternates);
+	p->acct->alternates = xstrdup(v);
+	return 0;
+}
+
+static int
+key_signature_file(struct parser *p, const char *v)
+{
+	free(p->acct->signature_file);
+	p->acct->signature_file = NULL;
+	return expand_path(p, "signature_file", v, &p->acct->signature_file);
+}
+
 static int
 key_type(struct parser *p, const char *v)
 {
@@ -876,6 +956,7 @@ account_begin(struct parser *p, const char *name)
 	a->auth = AUTH_AUTO;
 	a->sync_days = 90;
 	a->timeout = 60;
+	a->save_sent = 1;
 	p->acct = a;
 	p->sec = SEC_ACCOUNT;
 	return 0;

@@ -872,3 +872,28 @@ imap_append(struct imap_conn *c, const char *mailbox, unsigned flags,
 		*uidp = uid;
 	return 0;
 }
+
+int
+imap_has_msgid(struct imap_conn *c, const char *mailbox, const char *msgid,
+    char **errp)
+{
+	struct mailimap_search_key	*key;
+	clist				*res = NULL;
+	int				 r, found;
+
+	r = mailimap_examine(c->imap, mailbox);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(c, r, "EXAMINE", errp);
+	key = mailimap_search_key_new_header(xstrdup("Message-ID"),
+	    xstrdup(msgid));
+	r = mailimap_uid_search(c->imap, NULL, key, &res);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (res != NULL)
+			mailimap_search_result_free(res);
+		return imap_fail(c, r, "UID SEARCH", errp);
+	}
+	found = clist_count(res) > 0;
+	mailimap_search_result_free(res);
+	return found;
+}

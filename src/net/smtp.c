@@ -1,8 +1,9 @@
 /*
- * smtp.c - an SMTP submission session up to a successful AUTH: connect,
- * TLS (implicit on 465, or STARTTLS that must succeed on 587), EHLO
- * again after TLS, then AUTH PLAIN / LOGIN / XOAUTH2 / OAUTHBEARER done
- * by tern itself.  Run by the thread that owns the session.
+ * smtp.c - an SMTP submission session: connect, TLS (implicit on 465,
+ * or STARTTLS that must succeed on 587), EHLO again after TLS, AUTH
+ * PLAIN / LOGIN / XOAUTH2 / OAUTHBEARER done by tern itself, then
+ * messages (MAIL, RCPT, DATA written by hand).  Run by the thread that
+ * owns the session (the engine, or `tern check`).
  *
  * libetpan's EHLO leaks the host name and its AUTH needs Cyrus plugins
  * (LIBETPAN.md section 4), so both are sent by hand here.
@@ -57,7 +58,7 @@ smtp_close(struct smtp_conn *c)
 {
 	if (c == NULL)
 		return;
-	if (c->smtp->stream != NULL)
+	if (c->smtp->stream != NULL && !c->dead)
 		mailsmtp_quit(c->smtp);
 	smtp_abort(c);
 	mailsmtp_free(c->smtp);
@@ -341,4 +342,225 @@ smtp_login(struct smtp_conn *c, const char *secret, char **errp)
 		seterr(errp, "authentication as %s failed: %d %s", user, code,
 		    smtp_reply(c));
 	return -1;
+}
+
+/* ---- the transaction: MAIL, RCPT, DATA ---- */
+
+char *
+smtp_wire(const char *msg, size_t len, size_t *outlen)
+{
+	size_t	 i, o = 0, cap = len + len / 8 + 8;
+	char	*w = xmalloc(cap);
+	int	 bol = 1;
+
+	for (i = 0; i < len; i++) {
+		if (o + 4 > cap) {
+			cap = cap * 2 + 8;
+			w = xrealloc(w, cap);
+		}
+		if (msg[i] == '\r' || msg[i] == '\n') {
+			/* CRLF, a lone CR or a lone LF: one line end. */
+			if (msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n')
+				i++;
+			w[o++] = '\r';
+			w[o++] = '\n';
+			bol = 1;
+			continue;
+		}
+		if (bol && msg[i] == '.')
+			w[o++] = '.';
+		w[o++] = msg[i];
+		bol = 0;
+	}
+	if (!bol) {
+		w[o++] = '\r';
+		w[o++] = '\n';
+	}
+	*outlen = o;
+	return w;
+}
+
+int
+smtp_addr_ok(const char *addr)
+{
+	const unsigned char	*p;
+	size_t			 n = strlen(addr);
+
+	if (n == 0 || n > 320 || strchr(addr, '@') == NULL)
+		return 0;
+	for (p = (const unsigned char *)addr; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' ||
+		    *p == ',' || *p == ';')
+			return 0;
+	return 1;
+}
+
+static int
+smtp_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Sends one command line and reads the reply; the code or 0. */
+static int
+smtp_cmd(struct smtp_conn *c, const char *line)
+{
+	char	*cmd = xasprintf("%s\r\n", line);
+	int	 r;
+
+	r = mailsmtp_send_command(c->smtp, cmd);
+	free(cmd);
+	if (r != MAILSMTP_NO_ERROR)
+		return 0;
+	return mailsmtp_read_response(c->smtp);
+}
+
+/* What a reply code means for the message. */
+static enum smtp_result
+smtp_classify(int code)
+{
+	if (code >= 200 && code < 400)
+		return SMTP_OK;
+	if (code >= 500)
+		return SMTP_PERM;
+	return SMTP_TEMP;	/* 4xx, or 0: the connection is gone */
+}
+
+enum smtp_result
+smtp_send(struct smtp_conn *c, const char *from, char *const *rcpts,
+    size_t nrcpts, const char *msg, size_t len,
+    int (*before_dot)(void *), void *ctx, char **errp)
+{
+	char			*wire, *line, size[32];
+	const char		*what;
+	size_t			 wlen, i;
+	int			 code, utf8 = !smtp_ascii(from);
+	enum smtp_result	 r;
+
+	if (!smtp_addr_ok(from)) {
+		seterr(errp, "unusable sender address \"%s\"", from);
+		return SMTP_PERM;
+	}
+	if (nrcpts == 0) {
+		seterr(errp, "no recipients");
+		return SMTP_PERM;
+	}
+	for (i = 0; i < nrcpts; i++) {
+		if (!smtp_addr_ok(rcpts[i])) {
+			seterr(errp, "unusable recipient address \"%s\"",
+			    rcpts[i]);
+			return SMTP_PERM;
+		}
+		if (!smtp_ascii(rcpts[i]))
+			utf8 = 1;
+	}
+	if (utf8 && !c->smtputf8) {
+		seterr(errp, "an address is not ASCII and the server does "
+		    "not offer SMTPUTF8");
+		return SMTP_PERM;
+	}
+	wire = smtp_wire(msg, len, &wlen);
+	if (smtp_ehlo_has(c, "SIZE") && c->smtp->smtp_max_msg_size > 0 &&
+	    wlen > c->smtp->smtp_max_msg_size) {
+		seterr(errp, "the message (%zu bytes) is larger than the "
+		    "server accepts (%zu)", wlen, c->smtp->smtp_max_msg_size);
+		free(wire);
+		return SMTP_PERM;
+	}
+
+	if (smtp_ehlo_has(c, "SIZE"))
+		snprintf(size, sizeof size, " SIZE=%zu", wlen);
+	else
+		size[0] = '\0';
+	line = xasprintf("MAIL FROM:<%s>%s%s%s", from, size,
+	    smtp_ehlo_has(c, "8BITMIME") ? " BODY=8BITMIME" : "",
+	    utf8 ? " SMTPUTF8" : "");
+	code = smtp_cmd(c, line);
+	free(line);
+	what = "MAIL FROM";
+	if (code != 250)
+		goto refused;
+	for (i = 0; i < nrcpts; i++) {
+		line = xasprintf("RCPT TO:<%s>", rcpts[i]);
+		code = smtp_cmd(c, line);
+		free(line);
+		if (code != 250 && code != 251) {
+			what = "RCPT TO";
+			seterr(errp, "%s refused <%s>: %d %s", c->acct->smtp.host,
+			    rcpts[i], code, code ? smtp_reply(c) :
+			    "connection lost");
+			goto reset;
+		}
+	}
+	code = smtp_cmd(c, "DATA");
+	what = "DATA";
+	if (code != 354)
+		goto refused;
+	/*
+	 * The message goes out as is: CRLF and dot-stuffed once by
+	 * smtp_wire(), never through mailsmtp_data_message() (which adds
+	 * a CRLF of its own, LIBETPAN.md section 4).
+	 */
+	if (mailstream_write(c->smtp->stream, wire, wlen) != (ssize_t)wlen ||
+	    mailstream_flush(c->smtp->stream) == -1) {
+		seterr(errp, "%s: connection lost while sending the message",
+		    c->acct->smtp.host);
+		free(wire);
+		c->dead = 1;
+		return SMTP_TEMP;
+	}
+	free(wire);
+	wire = NULL;
+	if (before_dot != NULL && before_dot(ctx) == -1) {
+		seterr(errp, "cannot record the sending state; not sent");
+		c->dead = 1;
+		return SMTP_TEMP;	/* the connection is dropped unfinished */
+	}
+	if (mailstream_write(c->smtp->stream, ".\r\n", 3) != 3 ||
+	    mailstream_flush(c->smtp->stream) == -1) {
+		seterr(errp, "%s: the connection dropped after the end of "
+		    "the message, before the server's answer: possibly sent",
+		    c->acct->smtp.host);
+		c->dead = 1;
+		return SMTP_UNSURE;
+	}
+	code = mailsmtp_read_response(c->smtp);
+	if (code == 0) {
+		c->dead = 1;
+		seterr(errp, "%s: the connection dropped after the end of "
+		    "the message, before the server's answer: possibly sent",
+		    c->acct->smtp.host);
+		c->dead = 1;
+		return SMTP_UNSURE;
+	}
+	if (code == 250)
+		return SMTP_OK;
+	seterr(errp, "%s refused the message: %d %s", c->acct->smtp.host,
+	    code, smtp_reply(c));
+	return smtp_classify(code) == SMTP_PERM ? SMTP_PERM : SMTP_TEMP;
+
+refused:
+	free(wire);
+	if (code == 0) {
+		c->dead = 1;
+		seterr(errp, "%s: connection lost at %s", c->acct->smtp.host,
+		    what);
+		return SMTP_TEMP;
+	}
+	seterr(errp, "%s refused %s: %d %s", c->acct->smtp.host, what, code,
+	    smtp_reply(c));
+	r = smtp_classify(code) == SMTP_PERM ? SMTP_PERM : SMTP_TEMP;
+	if (smtp_cmd(c, "RSET") == 0)
+		c->dead = 1;
+	return r;
+reset:
+	free(wire);
+	r = code == 0 || smtp_classify(code) != SMTP_PERM ? SMTP_TEMP :
+	    SMTP_PERM;
+	if (code == 0 || smtp_cmd(c, "RSET") == 0)
+		c->dead = 1;
+	return r;
 }

@@ -199,8 +199,9 @@ pending_add(struct store *s, const struct pending *p)
 	}
 	msgid = p->message_id != NULL && *p->message_id != '\0' ?
 	    p->message_id : found ? m.message_id : "";
-	set = p->op == PENDING_FLAGS || PENDING_HAS_STEP(p->op) ?
-	    p->set & FLAG_ALL : 0;
+	/* An APPEND carries the new message's flags in set. */
+	set = p->op == PENDING_FLAGS || p->op == PENDING_APPEND ||
+	    PENDING_HAS_STEP(p->op) ? p->set & FLAG_ALL : 0;
 	clear = p->op == PENDING_FLAGS ? p->clear & FLAG_ALL :
 	    PENDING_HAS_STEP(p->op) ? (unsigned)p->step : 0;
 

@@ -152,7 +152,15 @@ engine_busy(struct engine *e)
 	pthread_mutex_lock(&e->lock);
 	busy = e->bodies != NULL || e->open_new;
 	pthread_mutex_unlock(&e->lock);
-	return busy || engine_searches_pending(e) || e->stop || e->wake;
+	return busy || engine_searches_pending(e) || e->stop || e->wake ||
+	    e->send_req;
+}
+
+void
+engine_send(struct engine *e)
+{
+	e->send_req = 1;
+	engine_kick(e);
 }
 
 void
@@ -549,7 +557,7 @@ engine_watch(struct engine *e, struct sync_ctx *s)
 	char	*name = NULL, *err = NULL;
 	int64_t	 open = 0;
 	time_t	 next_pass = 0, now;
-	int	 changed, selected = 0, dirty = 1, r, secs;
+	int	 changed, selected = 0, dirty = 1, r, secs, force;
 
 	s->yield = &e->open_new;
 	open = engine_take_open(e, &changed);
@@ -583,9 +591,21 @@ engine_watch(struct engine *e, struct sync_ctx *s)
 		if (e->open_new)
 			continue;
 		now = time(NULL);
+		if (e->send_req || (e->send_next != 0 && now >= e->send_next)) {
+			/* SEND_OUTBOX, or a retry's time has come. */
+			force = e->send_req;
+			e->send_req = 0;
+			(void)send_outbox(e, s, force, &e->send_next);
+			selected = 0;
+			continue;
+		}
 		if (e->wake || now >= next_pass) {
 			e->wake = 0;
 			run_pass(e, s);
+			/* New files (another tern's), then what is due;
+			 * the first pass after a start sends everything. */
+			(void)send_outbox(e, s, next_pass == 0,
+			    &e->send_next);
 			selected = 0;
 			/* A pass that yielded to the open folder resumes soon. */
 			next_pass = time(NULL) + (s->yielded ? 1 : ENGINE_RESYNC);
@@ -597,6 +617,8 @@ engine_watch(struct engine *e, struct sync_ctx *s)
 		secs = (int)(next_pass - now);
 		if (secs > ENGINE_IDLE_MAX)
 			secs = ENGINE_IDLE_MAX;
+		if (e->send_next != 0 && secs > e->send_next - now)
+			secs = (int)(e->send_next - now);
 		if (secs < 1)
 			secs = 1;
 		if (name != NULL && imap_has(s->imap, "IDLE")) {
@@ -647,6 +669,17 @@ engine_main(void *arg)
 	s.stop = &e->stop;
 	s.inbox_lock = &e->inbox_lock;
 	s.defer = &e->push_writing;
+	/* A crash mid-send: "sending" is queued, "data" possibly sent. */
+	if (outbox_recover(store_dir(st)) > 0)
+		post_text(e, EV_OUTBOX, "outbox recovered");
+	if (e->mode == ENGINE_SEND) {
+		/* Submit first: saving to Sent needs IMAP, sending not. */
+		e->ok = send_outbox(e, &s, 1, NULL) == 0;
+		if (!engine_send_needs_imap(e, st)) {
+			store_close(st);
+			goto done;
+		}
+	}
 
 	while (!e->stop) {
 		conn = engine_connect(e, &s.imap, &err);
@@ -654,7 +687,7 @@ engine_main(void *arg)
 			continue;
 		if (conn == ENGINE_CONN_OFFLINE) {
 			e->ok = 0;
-			if (e->mode == ENGINE_ONCE)
+			if (e->mode != ENGINE_WATCH)
 				break;
 			post_text(e, EV_STATE, "offline");
 			engine_wait_wake(e);
@@ -665,10 +698,10 @@ engine_main(void *arg)
 			 * Losing a server that worked is a state (shown, and
 			 * retried), not a failure of the watch.
 			 */
-			if (!e->push_started || e->mode == ENGINE_ONCE)
+			if (!e->push_started || e->mode != ENGINE_WATCH)
 				post_text(e, EV_ERROR, "%s", err != NULL ? err :
 				    "cannot connect");
-			if (e->mode == ENGINE_ONCE) {
+			if (e->mode != ENGINE_WATCH) {
 				free(err);
 				break;
 			}
@@ -677,6 +710,8 @@ engine_main(void *arg)
 			    e->push_started && err != NULL ? err : "");
 			free(err);
 			err = NULL;
+			/* SMTP may work while IMAP does not. */
+			engine_send_offline(e, &s);
 			engine_sleep(e, backoff);
 			backoff = backoff * 2 > ENGINE_BACKOFF_MAX ?
 			    ENGINE_BACKOFF_MAX : backoff * 2;
@@ -685,7 +720,14 @@ engine_main(void *arg)
 		backoff = 1;
 		if (e->mode == ENGINE_ONCE) {
 			run_pass(e, &s);
+			if (send_outbox(e, &s, 1, NULL) == -1)
+				e->ok = 0;
 			serve_bodies(e, &s);
+			break;
+		}
+		if (e->mode == ENGINE_SEND) {
+			/* Submitted before connecting; now save to Sent. */
+			e->ok = send_outbox(e, &s, 0, NULL) == 0 && e->ok;
 			break;
 		}
 		push_keepalive(s.imap);
@@ -721,7 +763,7 @@ engine_start(const struct account *a, const char *secret,
 
 	e->acct = a;
 	e->interactive = mode == ENGINE_INTERACTIVE;
-	e->mode = mode == ENGINE_ONCE ? ENGINE_ONCE : ENGINE_WATCH;
+	e->mode = mode == ENGINE_INTERACTIVE ? ENGINE_WATCH : mode;
 	e->pw_askable = auth_can_ask(a) && (secret == NULL || e->interactive);
 	/* Without a secret, one is asked for only where that makes sense. */
 	if (secret != NULL || !e->pw_askable)

@@ -1,5 +1,5 @@
 /*
- * engine_int.h - private to src/sync/engine.c and src/sync/push.c: the
+ * engine_int.h - private to src/sync/engine.c, push.c and send.c: the
  * engine's shared state.  The account's main engine thread (engine.c)
  * and its push thread (push.c) both read it; what either changes is
  * guarded as marked, and everything else is set before the push thread
@@ -54,6 +54,11 @@ struct engine {
 	int			 wakepipe[2];	/* main -> engine */
 	volatile int		 stop;
 	volatile int		 wake;
+	volatile int		 send_req;	/* engine_send(): submit the
+						   outbox now, backoff or not */
+	int64_t			 send_next;	/* engine thread: when the
+						   outbox next needs a look
+						   (a retry is due); 0: none */
 	int			 ok;		/* the last pass succeeded */
 	struct imap_conn	*imap;		/* engine thread only */
 	pthread_mutex_t		 imap_lock;	/* guards the pointers for stop */
@@ -114,5 +119,13 @@ void	 push_join(struct engine *);
  * account's new_mail_command run in the background.  Engine threads.
  */
 void	 push_new_mail(struct engine *, struct sync_ctx *);
+
+/*
+ * Offline (IMAP unreachable) in watch mode: submits the outbox when
+ * engine_send() asked or a retry is due; Sent waits for IMAP (send.c).
+ */
+void	 engine_send_offline(struct engine *, struct sync_ctx *);
+/* ENGINE_SEND: 1 if a sent message waits to be saved to Sent (send.c). */
+int	 engine_send_needs_imap(struct engine *, struct store *);
 
 #endif

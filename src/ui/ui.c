@@ -161,7 +161,11 @@ ui_draw(struct ui *ui)
 		tty_refresh();
 		return;
 	}
-	fw = ui_folder_width(ui);
+	if (ui->compose != NULL && ui->compose->reviewing) {
+		ui_compose_draw(ui, 0, 0, body, ui->cols);
+		fw = -1;
+	} else
+		fw = ui_folder_width(ui);
 	if (fw > 0) {
 		ui_folders_draw(ui, 0, 0, body, fw - 1);
 		tty_fill(0, fw - 1, body, 1, THEME_BORDER);
@@ -175,7 +179,9 @@ ui_draw(struct ui *ui)
 	}
 	lx = fw;
 	lw = ui->cols - fw;
-	if (ui->pager.open && ui->wide) {
+	if (fw < 0)
+		;			/* the composer has the screen */
+	else if (ui->pager.open && ui->wide) {
 		/* List on top, pager below, as mutt's pager_index_lines. */
 		lh = body / 3 < 5 ? 5 : body / 3;
 		if (lh > body - 3)
@@ -276,6 +282,8 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 			tty_bell();
 		break;
 	case EV_BODY_READY:
+		ui_compose_body_ready(ui, (size_t)(a - ui->accts),
+		    ev->folder_id, ev->uid, ev->ok);
 		if (ui_cur(ui) == a)
 			ui_pager_body_ready(ui, ev->folder_id, ev->uid, ev->ok,
 			    ev->text);
@@ -294,6 +302,15 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 				    "on the server, %zu shown",
 				    (unsigned long long)ev->done, ui->nids);
 		}
+		break;
+	case EV_SENT:
+		t = sanitize_for_display(ev->text, strlen(ev->text), 0);
+		ui_status(ui, 0, "%s: %s", a->acct->name, t);
+		free(t);
+		ui_compose_sent(ui, (size_t)(a - ui->accts));
+		break;
+	case EV_OUTBOX:
+		ui_compose_sent(ui, (size_t)(a - ui->accts));
 		break;
 	case EV_DONE:
 		snprintf(a->state, sizeof a->state, "%s",
@@ -440,6 +457,8 @@ ui_loop(struct ui *ui)
 				ui_mouse(ui);
 			else if (ui->prompt.active)
 				ui_prompt_key(ui, key);
+			else if (ui_compose_key(ui, key))
+				;
 			else if (ui->help && (key == 'q' || key == TKEY_ESC ||
 			    key == '?')) {
 				ui->help = 0;
@@ -469,6 +488,7 @@ ui_free(struct ui *ui)
 	size_t	 i;
 
 	ui_ask_clear(ui);
+	ui_compose_free(ui);
 	ui_undo_clear(ui);
 	ui_tags_clear(ui);
 	ui_pager_close(ui);
@@ -616,6 +636,7 @@ ui_run(struct config *cfg, struct engine **engines, char **notes,
 	ui_open_first(&ui);
 	log_msg(LOG_DEBUG, "ui: list read at %.1f ms",
 	    clock_since_start_us() / 1000.0);
+	ui_compose_startup(&ui);
 	if (nwarn > 0)
 		ui_status(&ui, 1, "%s%s", warn[0],
 		    nwarn > 1 ? " (and more)" : "");

@@ -663,6 +663,45 @@ a_command(struct ui *ui, const char *arg)
 }
 
 static void
+a_compose(struct ui *ui, const char *arg)
+{
+	ui_compose_new(ui, arg);
+}
+
+static void
+a_reply(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_compose_from(ui, target(ui), COMPOSE_REPLY);
+}
+
+static void
+a_reply_all(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_compose_from(ui, target(ui), COMPOSE_REPLY_ALL);
+}
+
+static void
+a_forward(struct ui *ui, const char *arg)
+{
+	int64_t	 id = target(ui);
+
+	if (arg != NULL && (arg[0] == 'i' || arg[0] == 'a'))
+		ui_compose_from(ui, id, arg[0] == 'i' ? COMPOSE_FORWARD :
+		    COMPOSE_FORWARD_ATTACH);
+	else
+		ui_compose_forward(ui, id);
+}
+
+static void
+a_edit_draft(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	ui_compose_from(ui, target(ui), COMPOSE_EDIT);
+}
+
+static void
 a_redraw(struct ui *ui, const char *arg)
 {
 	(void)arg;
@@ -745,6 +784,15 @@ const struct ui_action ui_actions[] = {
 	{ "save-part", "save part N (to save_dir, or N DIR)", a_save, 1 },
 	{ "urls", "list the URLs and open one", a_urls, 0 },
 	{ "open-url", "open URL N with the opener", a_open_url, 1 },
+	{ "compose", "write a new message (to ADDRESS, optional)", a_compose,
+	    0 },
+	{ "reply", "reply to the sender", a_reply, 0 },
+	{ "reply-all", "reply to the sender and every recipient",
+	    a_reply_all, 0 },
+	{ "forward", "forward the message (inline or attachment; asks "
+	    "unless given i or a)", a_forward, 0 },
+	{ "edit-draft", "write the message again: a postponed draft, or "
+	    "resend", a_edit_draft, 0 },
 	{ "command", "type a command (an action and its argument)",
 	    a_command, 0 },
 	{ "redraw", "redraw the screen", a_redraw, 0 },

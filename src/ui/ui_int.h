@@ -73,9 +73,14 @@ struct ui_prompt {
 	size_t		 cur;		/* cursor, a byte offset */
 	int		 secret;	/* a password: shown as '*', wiped */
 	int		 folders;	/* Tab completes folder names */
-	char		 stem[256];	/* what Tab completes, "" before Tab */
+	char		 stem[1024];	/* what Tab completes, "" before Tab */
 	size_t		 next;		/* the next folder Tab tries */
 	ui_prompt_fn	 changed;	/* called after each edit, or NULL */
+	/* Tab completes with this when set (after ui_prompt_open()):
+	 * the next candidate after *next for stem into out; 0, or -1 if
+	 * there is none. */
+	int		(*complete)(struct ui *, const char *stem,
+			    size_t *next, char *out, size_t outsz);
 	ui_prompt_fn	 fn;
 	void		*arg;
 };
@@ -169,6 +174,20 @@ struct ui {
 
 	struct ui_bind		*binds;
 	size_t			 nbinds;
+
+	struct ui_compose	*compose;	/* the composer, or NULL */
+	int64_t			 compose_fwd;	/* f asked "i/a" for this id */
+	struct {			/* r/g/f/E waiting for the body */
+		int64_t		 id, folder;
+		uint32_t	 uid;
+		int		 kind;
+		size_t		 acct;
+	}			 compose_wait;
+	struct ui_sent		*sent;		/* replies waiting to be sent */
+	size_t			 nsent;
+	char			**addrbook;	/* completion, most used first */
+	size_t			 naddrbook;
+	size_t			 addrbook_acct;	/* whose addresses + 1; 0 none */
 
 	int			 dirty;
 	int			 quit;
@@ -331,6 +350,75 @@ void	 ui_tags_thread(struct ui *, int on);
 /* Drops tags of messages no longer in the open folder. */
 void	 ui_tags_forget_gone(struct ui *);
 void	 ui_tags_clear(struct ui *);
+
+/* ---- ui_compose*.c: writing mail. ---- */
+/* The composer: the draft, its files, what to do once it is sent. */
+struct ui_compose {
+	size_t		 acct;		/* index in ui->accts */
+	struct draft	 d;
+	char		*dir;		/* private directory (0700) */
+	char		*file;		/* the draft file the editor gets */
+	char		**idents;	/* from, then alternates */
+	size_t		 nidents;
+	char		*signature;	/* NULL if none */
+	int64_t		 orig_folder;	/* the answered message, or 0 */
+	uint32_t	 orig_uid;
+	int64_t		 draft_folder;	/* a Drafts message edited again: */
+	uint32_t	 draft_uid;	/* removed once sent or postponed */
+	int		 reviewing;	/* the review screen is up */
+	int		 confirm;	/* q asked "discard?" */
+	size_t		 sel;		/* the selected attachment */
+	char		 problem[512];	/* why it cannot be sent as is */
+};
+/* A reply in the outbox: its original gets \Answered once it is sent. */
+struct ui_sent {
+	size_t		 acct;
+	char		*outbox_id;
+	int64_t		 folder;
+	uint32_t	 uid;
+};
+/* m: a new message (arg: the To address, optional). */
+void	 ui_compose_new(struct ui *, const char *to);
+/* r, g, f (kind: enum compose_kind), edit-draft: from message id. */
+void	 ui_compose_from(struct ui *, int64_t id, int kind);
+/* f: asks inline or as an attachment, then ui_compose_from(). */
+void	 ui_compose_forward(struct ui *, int64_t id);
+/* Opens the composer for tern 'mailto:...' once the UI is up. */
+void	 ui_compose_startup(struct ui *);
+/* Opens the composer for a mailto: URL (tern 'mailto:...'). */
+void	 ui_compose_mailto(struct ui *, const char *url);
+/* The review screen's keys; 1 if the composer took the key. */
+int	 ui_compose_key(struct ui *, int key);
+void	 ui_compose_draw(struct ui *, int y, int x, int h, int w);
+/* EV_BODY_READY: a reply waiting for this body starts now. */
+void	 ui_compose_body_ready(struct ui *, size_t acct, int64_t folder,
+	    uint32_t uid, int ok);
+/* EV_SENT / EV_OUTBOX of account a: marks answered what was sent. */
+void	 ui_compose_sent(struct ui *, size_t acct);
+void	 ui_compose_free(struct ui *);
+/* ---- ui_compose_aux.c ---- */
+/* Runs the editor on the draft; 0 when it was read back. */
+int	 ui_compose_edit(struct ui *, struct ui_compose *);
+/* Tab completion: addresses from the store, file paths. */
+int	 ui_complete_addr(struct ui *, const char *stem, size_t *next,
+	    char *out, size_t outsz);
+int	 ui_complete_path(struct ui *, const char *stem, size_t *next,
+	    char *out, size_t outsz);
+/* Adds every file matching the words of spec (blanks, globs, ~/). */
+int	 ui_compose_attach(struct ui *, struct ui_compose *,
+	    const char *spec);
+/* Postpones the draft to the Drafts folder (a pending APPEND). */
+int	 ui_compose_postpone(struct ui *, struct ui_compose *);
+/* Builds the message and puts it in the outbox; wakes the engine. */
+int	 ui_compose_send(struct ui *, struct ui_compose *);
+/* The attachments of a message edited again, into the draft. */
+void	 ui_compose_take_parts(struct ui_compose *, const char *msg,
+	    size_t len);
+/* Removes the Drafts message the draft was made from (if any). */
+void	 ui_compose_drop_draft(struct ui *, struct ui_compose *);
+/* Frees the composer's directory and state. */
+void	 ui_compose_close(struct ui *);
+void	 ui_addrbook_free(struct ui *);
 
 /* ---- tty.c: the only code that draws with curses. ---- */
 int	 tty_init(struct ui *, char **errp);

@@ -44,7 +44,7 @@ static const struct {
 	{ PANE_LIST, "J", "next-folder" }, { PANE_LIST, "K", "prev-folder" },
 	{ PANE_LIST, "c", "folder" },
 	{ PANE_LIST, "N", "toggle-read" }, { PANE_LIST, "F", "toggle-flag" },
-	{ PANE_LIST, "d", "delete" }, { PANE_LIST, "m", "move" },
+	{ PANE_LIST, "d", "delete" }, { PANE_LIST, "M", "move" },
 	{ PANE_LIST, "C", "copy" }, { PANE_LIST, "a", "archive" },
 	{ PANE_LIST, "V", "toggle-threads" }, { PANE_LIST, "z", "fold" },
 	{ PANE_LIST, "t", "tag" }, { PANE_LIST, "T", "tag-pattern" },
@@ -59,12 +59,19 @@ static const struct {
 	{ PANE_PAGER, "J", "next-message" }, { PANE_PAGER, "K",
 	    "prev-message" },
 	{ PANE_PAGER, "N", "toggle-read" }, { PANE_PAGER, "F", "toggle-flag" },
-	{ PANE_PAGER, "d", "delete" }, { PANE_PAGER, "m", "move" },
+	{ PANE_PAGER, "d", "delete" }, { PANE_PAGER, "M", "move" },
 	{ PANE_PAGER, "a", "archive" }, { PANE_PAGER, "h", "toggle-headers" },
 	{ PANE_PAGER, "R", "toggle-raw" }, { PANE_PAGER, "v", "view-part" },
 	{ PANE_PAGER, "s", "save-part" }, { PANE_PAGER, "U", "urls" },
 	{ PANE_PAGER, "n", "find-next" }, { PANE_PAGER, "<Tab>",
 	    "next-unread" },
+
+	/* Writing mail (mutt's keys); move is M, top <Home> there. */
+	{ -1, "m", "compose" },
+	{ PANE_LIST, "r", "reply" }, { PANE_PAGER, "r", "reply" },
+	{ PANE_LIST, "g", "reply-all" }, { PANE_PAGER, "g", "reply-all" },
+	{ PANE_LIST, "f", "forward" }, { PANE_PAGER, "f", "forward" },
+	{ PANE_LIST, "E", "edit-draft" }, { PANE_PAGER, "E", "edit-draft" },
 };
 
 static const char *const pane_names[] = { "folders", "list", "pager" };

@@ -165,6 +165,18 @@ ui_prompt_key(struct ui *ui, int key)
 		complete(ui);
 		return;
 	}
+	if (key == TKEY_TAB && p->complete != NULL) {
+		char	 out[sizeof p->buf];
+
+		if (p->stem[0] == '\0' && p->next == 0)
+			snprintf(p->stem, sizeof p->stem, "%s", p->buf);
+		if (p->complete(ui, p->stem, &p->next, out, sizeof out) == 0) {
+			snprintf(p->buf, sizeof p->buf, "%s", out);
+			p->len = p->cur = strlen(p->buf);
+		} else
+			ui_status(ui, 0, "nothing completes \"%s\"", p->stem);
+		return;
+	}
 	if (ui_prompt_edit(ui, key) && p->active)
 		edited(ui);
 }

@@ -124,7 +124,7 @@ def walk(t):
     """Scrolls through the whole folder the way a user does."""
     t.keys(*(['j'] * 150))
     t.keys(*(['PageDown'] * 20))
-    t.keys('G', 'g', pause=0.2)
+    t.keys('G', ':', 'top', 'Enter', pause=0.2)
     t.keys(*(['k'] * 20))
 
 
@@ -146,7 +146,7 @@ def batch(t):
 def threaded(t):
     t.keys('V', pause=2.0)
     t.keys(*(['j'] * 30))
-    t.keys('G', 'g', pause=0.2)
+    t.keys('G', ':', 'top', 'Enter', pause=0.2)
 
 
 def main():

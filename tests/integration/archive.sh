@@ -103,7 +103,7 @@ sleep 2		# the first passes of both accounts end
 
 # ---- archive by year, into a folder the server creates ----
 # Newest first: xfer four, three, two, one, arch mid, arch old.
-tui_keys g j j j j t t
+tui_keys : top Enter j j j j t t
 tui_check "t tags arch mid and arch old" 5 "2 tagged"
 tui_keys '\;' a
 if tui_wait 3 "arch (old|mid)"; then
@@ -123,8 +123,8 @@ tui_check "both are back in the list" 10 "arch old"
 tui_keys C-t Enter
 
 # ---- move to another account, the folder completed with Tab ----
-tui_keys g j j j		# xfer one
-tui_keys m
+tui_keys : top Enter j j j		# xfer one
+tui_keys M
 tui_keys t w o / M o Tab
 tui_check "Tab completes another account's folder as ACCOUNT/FOLDER" 3 "move: two/Moved"
 tui_keys Enter
@@ -136,7 +136,7 @@ server_check "and then leaves account one's server (A)" "$CTLA" INBOX x1@x gone
 once "it is on B exactly once" "$CTLB" Moved x1@x
 
 # ---- copy to another account: the original stays ----
-tui_keys g j j		# xfer two
+tui_keys : top Enter j j		# xfer two
 tui_keys C
 tui_keys t w o / M o v e d Enter
 server_check "a copy reaches account two's server" "$CTLB" Moved x2@x
@@ -147,8 +147,8 @@ tui_check "and in the list" 2 "xfer two"
 dovecot_stop "$TERN_DOVECOT_CONF" "$TERN_IMAPS_PORT"
 dovecot_stop "$TERN_DOVECOT2_CONF" "$TERN_IMAPS2_PORT"
 sleep 1
-tui_keys g j		# xfer three
-tui_keys m
+tui_keys : top Enter j		# xfer three
+tui_keys M
 tui_keys t w o / M o v e d Enter
 if tui_wait 2 "xfer three"; then
 	fail "offline, the move shows at once" "$(tui_screen)"
@@ -170,8 +170,8 @@ once "exactly once" "$CTLB" Moved x3@x
 # ---- only the target's server stopped: handed over, then a restart ----
 dovecot_stop "$TERN_DOVECOT2_CONF" "$TERN_IMAPS2_PORT"
 sleep 1
-tui_keys g		# xfer four
-tui_keys m
+tui_keys : top Enter		# xfer four
+tui_keys M
 tui_keys t w o / M o v e d Enter
 # Account one stages it and hands it over: account two's queue holds
 # the APPEND of the staged file, account one's move waits at step 1.
@@ -196,8 +196,8 @@ else fail "nothing is left to send" "$(tui_screen)"; fi
 # ---- undo of a move to another account not handed over yet ----
 dovecot_stop "$TERN_DOVECOT_CONF" "$TERN_IMAPS_PORT"
 sleep 1
-tui_keys g		# xfer two (copied to B earlier, still on A)
-tui_keys m
+tui_keys : top Enter		# xfer two (copied to B earlier, still on A)
+tui_keys M
 tui_keys t w o / M o v e d Enter
 if tui_wait 2 "xfer two"; then
 	fail "a move of xfer two shows at once" "$(tui_screen)"

@@ -47,7 +47,7 @@ tui_keys q
 tui_keys l
 tui_keys Enter
 tui_check "an empty filter shows every message again" 5 "Welcome to tern"
-tui_keys m
+tui_keys M
 tui_keys Arc Tab
 tui_check "Tab completes a folder name in the move prompt" 5 "^move: Archive"
 tui_keys Escape
@@ -87,7 +87,7 @@ tui_keys Enter
 
 # Tags are a query term; cached bodies are searched (the UI indexes a
 # local account's bodies while it is idle).
-tui_keys g t t
+tui_keys : top Enter t t
 tui_keys l
 tui_keys "is:tagged" Enter
 tui_check "is:tagged lists the tagged messages" 5 " 1/2 "
@@ -102,7 +102,7 @@ tui_keys l
 tui_keys Enter
 
 # Flag a message offline: the list shows it at once.
-tui_keys g
+tui_keys : top Enter
 tui_keys F
 tui_check "F flags the selected message at once" 5 "│ [N ]! "
 tui_keys V

@@ -30,7 +30,7 @@ tui_check "the list shows the five messages" 15 "triage 1"
 sleep 1		# the first pass ends; IDLE starts
 
 # Newest first: triage 5, 4, 3, 2, 1.  Tag 5 and 4, then ';' N (read).
-tui_keys g t t
+tui_keys : top Enter t t
 tui_check "t tags (a * before the flags)" 5 "│\\*N .*triage 5"
 tui_keys '\;' N
 tui_check "; N marks the tagged read at once" 5 "│\\*  .*triage 4"
@@ -43,7 +43,7 @@ server_check "undo reaches the server: triage 5 is unread again" INBOX tri5@x '!
 tui_keys C-t Enter
 
 # Delete (to Trash), then undo: back in INBOX on the server.
-tui_keys g j j		# triage 3
+tui_keys : top Enter j j		# triage 3
 tui_keys d
 if tui_wait 3 "triage 3"; then fail "d takes the message out of the list at once" "$(tui_screen)"
 else pass "d takes the message out of the list at once"; fi
@@ -56,13 +56,13 @@ server_check "and out of Trash" Trash tri3@x gone
 tui_check "and it is back in the list" 10 "triage 3"
 
 # Archive.
-tui_keys g
+tui_keys : top Enter
 tui_keys a
 server_check "a archives to the Archive folder on the server" Archive tri5@x
 # Another device deletes Archive; the next archive creates it again
 # (the server answers the move with NO [TRYCREATE]).
 $CTL delete Archive
-tui_keys g
+tui_keys : top Enter
 tui_keys a
 server_check "a move to a folder deleted elsewhere creates it (TRYCREATE)" Archive tri4@x
 

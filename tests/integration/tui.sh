@@ -96,7 +96,7 @@ tui_check "a message delivered to INBOX appears in the list" 5 "delivered while 
 
 # A key bound in [keys.list] flags the message; the flag reaches the
 # server (another client sees it) within seconds.
-tui_keys g
+tui_keys : top Enter
 tui_keys x
 tui_check "a key from [keys.list] runs its action (x = toggle-flag)" 5 "│ N! .*delivered while watching"
 i=0
@@ -111,7 +111,7 @@ if [ $i -le 50 ]; then pass "the flag set in the UI reaches the server"
 else fail "the flag set in the UI reaches the server" "$($CTL state | head -40)"; fi
 
 # Hostile text: shown as text, never as terminal commands.
-tui_keys g
+tui_keys : top Enter
 tui_keys j
 tui_keys Enter
 tui_check "the hostile message opens" 10 "reversed"
