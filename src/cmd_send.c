@@ -410,8 +410,11 @@ cmd_send(struct config *cfg, int argc, char **argv)
 					say("%s: %s: %s", o[k].id,
 					    outbox_state_name(o[k].state),
 					    o[k].reason);
-					rc = o[k].state == OUTBOX_QUEUED ?
-					    SEND_EX_TEMP : 1;
+					/* A failure outweighs a wait. */
+					if (o[k].state != OUTBOX_QUEUED)
+						rc = 1;
+					else if (rc == 0)
+						rc = SEND_EX_TEMP;
 				}
 			outbox_free(o, no);
 		}
