@@ -33,6 +33,19 @@ char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 char	*xvasprintf(const char *, va_list);
 /* Stores a formatted, newly allocated message in *errp if errp != NULL. */
+/* A growing NUL-terminated string: zero it to start, free(p) to end. */
+struct strbuf {
+	char	*p;
+	size_t	 len, size;
+};
+void	 strbuf_add(struct strbuf *, const char *, size_t);
+void	 strbuf_str(struct strbuf *, const char *);
+/*
+ * The whole file at path (NUL-terminated; its length in *lenp), or NULL
+ * with *errp if it cannot be read or is over max bytes.
+ */
+char	*read_file_max(const char *path, size_t max, size_t *lenp,
+	    char **errp);
 void	 seterr(char **errp, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Overwrites and frees a secret; NULL is a no-op. */

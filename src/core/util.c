@@ -101,6 +101,51 @@ xasprintf(const char *fmt, ...)
 }
 
 void
+strbuf_add(struct strbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->size) {
+		b->size = (b->len + n + 1) * 2;
+		b->p = xrealloc(b->p, b->size);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void
+strbuf_str(struct strbuf *b, const char *s)
+{
+	strbuf_add(b, s, strlen(s));
+}
+
+char *
+read_file_max(const char *path, size_t max, size_t *lenp, char **errp)
+{
+	FILE	*fp = fopen(path, "rb");
+	char	*buf;
+	long	 n;
+
+	if (fp == NULL || fseek(fp, 0, SEEK_END) == -1 || (n = ftell(fp)) < 0 ||
+	    (size_t)n > max || fseek(fp, 0, SEEK_SET) == -1) {
+		seterr(errp, "cannot read %s", path);
+		if (fp != NULL)
+			fclose(fp);
+		return NULL;
+	}
+	buf = xmalloc((size_t)n + 1);
+	if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+		seterr(errp, "cannot read %s", path);
+		free(buf);
+		fclose(fp);
+		return NULL;
+	}
+	fclose(fp);
+	buf[n] = '\0';
+	*lenp = (size_t)n;
+	return buf;
+}
+
+void
 seterr(char **errp, const char *fmt, ...)
 {
 	va_list	 ap;

@@ -14,29 +14,6 @@
 
 #include "mail.h"
 
-struct cbuf {
-	char	*p;
-	size_t	 len, size;
-};
-
-static void
-cb_add(struct cbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->size) {
-		b->size = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->size);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-cb_str(struct cbuf *b, const char *s)
-{
-	cb_add(b, s, strlen(s));
-}
-
 /* ---- the draft ---- */
 
 void
@@ -105,24 +82,24 @@ draft_detach(struct draft *d, size_t i)
 char *
 draft_text(const struct draft *d)
 {
-	struct cbuf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = { NULL, 0, 0 };
 
-	cb_str(&b, "From: ");
-	cb_str(&b, d->from);
-	cb_str(&b, "\nTo: ");
-	cb_str(&b, d->to);
-	cb_str(&b, "\nCc: ");
-	cb_str(&b, d->cc);
-	cb_str(&b, "\nBcc: ");
-	cb_str(&b, d->bcc);
-	cb_str(&b, "\nSubject: ");
-	cb_str(&b, d->subject);
+	strbuf_str(&b, "From: ");
+	strbuf_str(&b, d->from);
+	strbuf_str(&b, "\nTo: ");
+	strbuf_str(&b, d->to);
+	strbuf_str(&b, "\nCc: ");
+	strbuf_str(&b, d->cc);
+	strbuf_str(&b, "\nBcc: ");
+	strbuf_str(&b, d->bcc);
+	strbuf_str(&b, "\nSubject: ");
+	strbuf_str(&b, d->subject);
 	if (*d->reply_to != '\0') {
-		cb_str(&b, "\nReply-To: ");
-		cb_str(&b, d->reply_to);
+		strbuf_str(&b, "\nReply-To: ");
+		strbuf_str(&b, d->reply_to);
 	}
-	cb_str(&b, "\n\n");
-	cb_str(&b, d->body);
+	strbuf_str(&b, "\n\n");
+	strbuf_str(&b, d->body);
 	return b.p;
 }
 
@@ -230,7 +207,7 @@ ascii(const char *s)
 
 /* "Name: a, b" with each address's name encoded, folded at commas. */
 static int
-addr_header(struct cbuf *b, const char *name, const char *value,
+addr_header(struct strbuf *b, const char *name, const char *value,
     int required, size_t *count, char **errp)
 {
 	struct addr	*v;
@@ -249,8 +226,8 @@ addr_header(struct cbuf *b, const char *name, const char *value,
 		}
 		return 0;
 	}
-	cb_str(b, name);
-	cb_str(b, ": ");
+	strbuf_str(b, name);
+	strbuf_str(b, ": ");
 	col = strlen(name) + 2;
 	for (i = 0; i < n; i++) {
 		if (strchr(v[i].addr, '@') == NULL || has_break(v[i].addr)) {
@@ -270,29 +247,29 @@ addr_header(struct cbuf *b, const char *name, const char *value,
 			free(enc);
 		}
 		if (i > 0) {
-			cb_str(b, ",");
+			strbuf_str(b, ",");
 			if (col + strlen(one) + 2 > 78) {
-				cb_str(b, "\r\n ");
+				strbuf_str(b, "\r\n ");
 				col = 1;
 			} else {
-				cb_str(b, " ");
+				strbuf_str(b, " ");
 				col += 2;
 			}
 		}
-		cb_str(b, one);
+		strbuf_str(b, one);
 		col += strlen(one);
 		if (strrchr(one, '\n') != NULL)
 			col = strlen(strrchr(one, '\n'));
 		free(one);
 	}
-	cb_str(b, "\r\n");
+	strbuf_str(b, "\r\n");
 	addr_list_free(v, n);
 	return rc;
 }
 
 /* The text body as lines: 7bit when ASCII and short, else QP. */
 static void
-text_part(struct cbuf *b, const char *body)
+text_part(struct strbuf *b, const char *body)
 {
 	const char	*p;
 	size_t		 len = strlen(body), ll = 0, qlen, i;
@@ -317,20 +294,20 @@ text_part(struct cbuf *b, const char *body)
 		    ((unsigned char)*p < 32 && *p != '\t') || *p == 127)
 			plain = 0;
 	}
-	cb_str(b, "Content-Type: text/plain; charset=");
-	cb_str(b, plain ? "us-ascii" : "utf-8");
-	cb_str(b, "\r\nContent-Transfer-Encoding: ");
-	cb_str(b, plain ? "7bit" : "quoted-printable");
-	cb_str(b, "\r\n\r\n");
+	strbuf_str(b, "Content-Type: text/plain; charset=");
+	strbuf_str(b, plain ? "us-ascii" : "utf-8");
+	strbuf_str(b, "\r\nContent-Transfer-Encoding: ");
+	strbuf_str(b, plain ? "7bit" : "quoted-printable");
+	strbuf_str(b, "\r\n\r\n");
 	if (plain) {
 		for (p = norm; *p != '\0'; p++)
 			if (*p == '\n')
-				cb_str(b, "\r\n");
+				strbuf_str(b, "\r\n");
 			else
-				cb_add(b, p, 1);
+				strbuf_add(b, p, 1);
 	} else {
 		q = compose_qp(norm, len, &qlen);
-		cb_add(b, q, qlen);
+		strbuf_add(b, q, qlen);
 		free(q);
 	}
 	free(norm);
@@ -338,7 +315,7 @@ text_part(struct cbuf *b, const char *body)
 
 /* A parameter value: quoted ASCII, else RFC 2231 with continuations. */
 static void
-param(struct cbuf *b, const char *name, const char *value)
+param(struct strbuf *b, const char *name, const char *value)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const char	*p;
@@ -347,15 +324,15 @@ param(struct cbuf *b, const char *name, const char *value)
 	int		 sec = 0, plain = ascii(value) && strlen(value) < 60;
 
 	if (plain) {
-		cb_str(b, ";\r\n\t");
-		cb_str(b, name);
-		cb_str(b, "=\"");
+		strbuf_str(b, ";\r\n\t");
+		strbuf_str(b, name);
+		strbuf_str(b, "=\"");
 		for (p = value; *p != '\0'; p++) {
 			if (*p == '"' || *p == '\\')
-				cb_str(b, "\\");
-			cb_add(b, p, 1);
+				strbuf_str(b, "\\");
+			strbuf_add(b, p, 1);
 		}
-		cb_str(b, "\"");
+		strbuf_str(b, "\"");
 		return;
 	}
 	for (p = value; *p != '\0'; p++) {
@@ -366,7 +343,7 @@ param(struct cbuf *b, const char *name, const char *value)
 
 			snprintf(head, sizeof head, ";\r\n\t%s*%d*=%s", name,
 			    sec, sec == 0 ? "utf-8''" : "");
-			cb_str(b, head);
+			strbuf_str(b, head);
 			sec++;
 		}
 		if (isalnum(c) || strchr("!#$&+-.^_`|~", c) != NULL) {
@@ -378,7 +355,7 @@ param(struct cbuf *b, const char *name, const char *value)
 			one[2] = hex[c & 15];
 			one[3] = '\0';
 		}
-		cb_str(b, one);
+		strbuf_str(b, one);
 		col += strlen(one);
 		/* Whole characters per section: break before a lead byte. */
 		if (col >= 50 && ((unsigned char)p[1] & 0xc0) != 0x80)
@@ -388,27 +365,27 @@ param(struct cbuf *b, const char *name, const char *value)
 
 /* Base64 in lines of 76. */
 static void
-base64_lines(struct cbuf *b, const char *data, size_t len)
+base64_lines(struct strbuf *b, const char *data, size_t len)
 {
 	size_t	 i;
 	char	*e;
 
 	for (i = 0; i < len; i += 57) {
 		e = base64_encode(data + i, len - i < 57 ? len - i : 57);
-		cb_str(b, e);
-		cb_str(b, "\r\n");
+		strbuf_str(b, e);
+		strbuf_str(b, "\r\n");
 		free(e);
 	}
 }
 
 static void
-file_part(struct cbuf *b, const struct compose_file *f)
+file_part(struct strbuf *b, const struct compose_file *f)
 {
 	const char	*type = f->type != NULL ? f->type :
 			    compose_guess_type(f->name, f->data, f->len);
 
-	cb_str(b, "Content-Type: ");
-	cb_str(b, type);
+	strbuf_str(b, "Content-Type: ");
+	strbuf_str(b, type);
 	if (strncmp(type, "text/", 5) == 0 && utf8_valid((const unsigned
 	    char *)f->data, f->len)) {
 		const char	*p;
@@ -418,19 +395,19 @@ file_part(struct cbuf *b, const struct compose_file *f)
 			if ((unsigned char)*p >= 128)
 				a = 0;
 		if (!a)
-			cb_str(b, "; charset=utf-8");
+			strbuf_str(b, "; charset=utf-8");
 	}
 	if (ascii(f->name) && strlen(f->name) < 60)
 		param(b, "name", f->name);
-	cb_str(b, "\r\nContent-Disposition: attachment");
+	strbuf_str(b, "\r\nContent-Disposition: attachment");
 	param(b, "filename", f->name);
-	cb_str(b, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+	strbuf_str(b, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
 	base64_lines(b, f->data, f->len);
 }
 
 /* A forwarded message: CRLF lines, 8bit unless a line is too long. */
 static void
-message_part(struct cbuf *b, const char *msg, size_t len)
+message_part(struct strbuf *b, const char *msg, size_t len)
 {
 	size_t	 i, ll = 0;
 	int	 long_line = 0, eight = 0;
@@ -445,27 +422,27 @@ message_part(struct cbuf *b, const char *msg, size_t len)
 	}
 	if (long_line) {
 		/* Cannot go as 8bit: an opaque attachment then. */
-		cb_str(b, "Content-Type: application/octet-stream;\r\n\t"
+		strbuf_str(b, "Content-Type: application/octet-stream;\r\n\t"
 		    "name=\"forwarded.eml\"\r\nContent-Disposition: "
 		    "attachment; filename=\"forwarded.eml\"\r\n"
 		    "Content-Transfer-Encoding: base64\r\n\r\n");
 		base64_lines(b, msg, len);
 		return;
 	}
-	cb_str(b, "Content-Type: message/rfc822\r\nContent-Disposition: "
+	strbuf_str(b, "Content-Type: message/rfc822\r\nContent-Disposition: "
 	    "inline\r\nContent-Transfer-Encoding: ");
-	cb_str(b, eight ? "8bit" : "7bit");
-	cb_str(b, "\r\n\r\n");
+	strbuf_str(b, eight ? "8bit" : "7bit");
+	strbuf_str(b, "\r\n\r\n");
 	for (i = 0; i < len; i++) {
 		if (msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n')
 			continue;
 		if (msg[i] == '\r' || msg[i] == '\n')
-			cb_str(b, "\r\n");
+			strbuf_str(b, "\r\n");
 		else
-			cb_add(b, msg + i, 1);
+			strbuf_add(b, msg + i, 1);
 	}
 	if (len > 0 && msg[len - 1] != '\n' && msg[len - 1] != '\r')
-		cb_str(b, "\r\n");
+		strbuf_str(b, "\r\n");
 }
 
 /* 1 if needle occurs in data[0..len). */
@@ -509,7 +486,7 @@ char *
 compose_build(struct draft *d, const struct compose_file *files,
     size_t nfiles, time_t now, int flags, size_t *lenp, char **errp)
 {
-	struct cbuf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = { NULL, 0, 0 };
 	const char	*checks[] = { d->from, d->to, d->cc, d->bcc,
 			    d->subject, d->reply_to, d->in_reply_to,
 			    d->references, d->message_id };
@@ -532,11 +509,11 @@ compose_build(struct draft *d, const struct compose_file *files,
 		t = NULL;
 	free(t);
 
-	cb_add(&b, "", 0);
+	strbuf_add(&b, "", 0);
 	t = compose_date(now);
-	cb_str(&b, "Date: ");
-	cb_str(&b, t);
-	cb_str(&b, "\r\n");
+	strbuf_str(&b, "Date: ");
+	strbuf_str(&b, t);
+	strbuf_str(&b, "\r\n");
 	free(t);
 	if (addr_header(&b, "From", d->from, 1, NULL, errp) == -1 ||
 	    addr_header(&b, "To", d->to, 0, &nrcpt, errp) == -1 ||
@@ -559,17 +536,17 @@ compose_build(struct draft *d, const struct compose_file *files,
 		goto fail;
 	if (*d->subject != '\0') {
 		t = compose_encode_text("Subject", d->subject);
-		cb_str(&b, t);
-		cb_str(&b, "\r\n");
+		strbuf_str(&b, t);
+		strbuf_str(&b, "\r\n");
 		free(t);
 	}
-	cb_str(&b, "Message-ID: ");
-	cb_str(&b, d->message_id);
-	cb_str(&b, "\r\n");
+	strbuf_str(&b, "Message-ID: ");
+	strbuf_str(&b, d->message_id);
+	strbuf_str(&b, "\r\n");
 	if (*d->in_reply_to != '\0') {
-		cb_str(&b, "In-Reply-To: ");
-		cb_str(&b, d->in_reply_to);
-		cb_str(&b, "\r\n");
+		strbuf_str(&b, "In-Reply-To: ");
+		strbuf_str(&b, d->in_reply_to);
+		strbuf_str(&b, "\r\n");
 	}
 	if (*d->references != '\0') {
 		/* One id per line: never near 998 octets. */
@@ -577,46 +554,46 @@ compose_build(struct draft *d, const struct compose_file *files,
 		size_t		 wl;
 		int		 first = 1;
 
-		cb_str(&b, "References:");
+		strbuf_str(&b, "References:");
 		while (*(p += strspn(p, " \t")) != '\0') {
 			wl = strcspn(p, " \t");
-			cb_str(&b, first ? " " : "\r\n ");
-			cb_add(&b, p, wl);
+			strbuf_str(&b, first ? " " : "\r\n ");
+			strbuf_add(&b, p, wl);
 			p += wl;
 			first = 0;
 		}
-		cb_str(&b, "\r\n");
+		strbuf_str(&b, "\r\n");
 	}
-	cb_str(&b, "User-Agent: tern/" TERN_VERSION "\r\n");
-	cb_str(&b, "MIME-Version: 1.0\r\n");
+	strbuf_str(&b, "User-Agent: tern/" TERN_VERSION "\r\n");
+	strbuf_str(&b, "MIME-Version: 1.0\r\n");
 	if (!multi) {
 		text_part(&b, d->body);
 		*lenp = b.len;
 		return b.p;
 	}
 	bd = boundary(d, files, nfiles);
-	cb_str(&b, "Content-Type: multipart/mixed;\r\n\tboundary=\"");
-	cb_str(&b, bd);
-	cb_str(&b, "\"\r\n\r\nThis is a message in MIME format.\r\n");
-	cb_str(&b, "\r\n--");
-	cb_str(&b, bd);
-	cb_str(&b, "\r\n");
+	strbuf_str(&b, "Content-Type: multipart/mixed;\r\n\tboundary=\"");
+	strbuf_str(&b, bd);
+	strbuf_str(&b, "\"\r\n\r\nThis is a message in MIME format.\r\n");
+	strbuf_str(&b, "\r\n--");
+	strbuf_str(&b, bd);
+	strbuf_str(&b, "\r\n");
 	text_part(&b, d->body);
 	for (i = 0; i < nfiles; i++) {
-		cb_str(&b, "\r\n--");
-		cb_str(&b, bd);
-		cb_str(&b, "\r\n");
+		strbuf_str(&b, "\r\n--");
+		strbuf_str(&b, bd);
+		strbuf_str(&b, "\r\n");
 		file_part(&b, &files[i]);
 	}
 	if (d->fwd != NULL) {
-		cb_str(&b, "\r\n--");
-		cb_str(&b, bd);
-		cb_str(&b, "\r\n");
+		strbuf_str(&b, "\r\n--");
+		strbuf_str(&b, bd);
+		strbuf_str(&b, "\r\n");
 		message_part(&b, d->fwd, d->fwdlen);
 	}
-	cb_str(&b, "\r\n--");
-	cb_str(&b, bd);
-	cb_str(&b, "--\r\n");
+	strbuf_str(&b, "\r\n--");
+	strbuf_str(&b, bd);
+	strbuf_str(&b, "--\r\n");
 	free(bd);
 	*lenp = b.len;
 	return b.p;

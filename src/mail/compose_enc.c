@@ -19,40 +19,17 @@
 #include "mail.h"
 
 /* A growing buffer. */
-struct cbuf {
-	char	*p;
-	size_t	 len, size;
-};
-
-static void
-cb_add(struct cbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->size) {
-		b->size = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->size);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-cb_str(struct cbuf *b, const char *s)
-{
-	cb_add(b, s, strlen(s));
-}
-
 /* ---- quoted-printable ---- */
 
 char *
 compose_qp(const char *s, size_t len, size_t *outlen)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	struct cbuf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = { NULL, 0, 0 };
 	size_t		 i, col = 0;
 	char		 enc[4];
 
-	cb_add(&b, "", 0);
+	strbuf_add(&b, "", 0);
 	for (i = 0; i < len; i++) {
 		unsigned char	 c = (unsigned char)s[i];
 		int		 eol, need;
@@ -60,7 +37,7 @@ compose_qp(const char *s, size_t len, size_t *outlen)
 		if (c == '\r' && i + 1 < len && s[i + 1] == '\n')
 			continue;
 		if (c == '\n') {
-			cb_add(&b, "\r\n", 2);
+			strbuf_add(&b, "\r\n", 2);
 			col = 0;
 			continue;
 		}
@@ -83,13 +60,13 @@ compose_qp(const char *s, size_t len, size_t *outlen)
 		}
 		/* 76 columns at most, a soft break "=" included. */
 		if (col + strlen(enc) > (eol ? 76 : 75)) {
-			cb_add(&b, "=\r\n", 3);
+			strbuf_add(&b, "=\r\n", 3);
 			col = 0;
 			if (c == '.' && !need) {
 				strcpy(enc, "=2E");
 			}
 		}
-		cb_str(&b, enc);
+		strbuf_str(&b, enc);
 		col += strlen(enc);
 	}
 	*outlen = b.len;
@@ -114,7 +91,7 @@ is_ascii_text(const char *s)
  * line has used col columns already.
  */
 static void
-words_2047(struct cbuf *b, const char *s, size_t col)
+words_2047(struct strbuf *b, const char *s, size_t col)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 len = strlen(s), i = 0, take, k;
@@ -139,10 +116,10 @@ words_2047(struct cbuf *b, const char *s, size_t col)
 		}
 		b64 = base64_encode(s + i, take);
 		if (!first)
-			cb_str(b, "\r\n ");
-		cb_str(b, "=?UTF-8?B?");
-		cb_str(b, b64);
-		cb_str(b, "?=");
+			strbuf_str(b, "\r\n ");
+		strbuf_str(b, "=?UTF-8?B?");
+		strbuf_str(b, b64);
+		strbuf_str(b, "?=");
 		free(b64);
 		i += take;
 		first = 0;
@@ -158,7 +135,7 @@ words_2047(struct cbuf *b, const char *s, size_t col)
 char *
 compose_encode_text(const char *name, const char *value)
 {
-	struct cbuf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = { NULL, 0, 0 };
 	const char	*p, *w;
 	size_t		 col, wl;
 	int		 plain = is_ascii_text(value) &&
@@ -170,32 +147,32 @@ compose_encode_text(const char *name, const char *value)
 		if (wl > 900)
 			plain = 0;
 	}
-	cb_str(&b, name);
-	cb_str(&b, ":");
+	strbuf_str(&b, name);
+	strbuf_str(&b, ":");
 	col = strlen(name) + 1;
 	if (!plain) {
-		cb_str(&b, " ");
+		strbuf_str(&b, " ");
 		words_2047(&b, value, col + 1);
 		return b.p;
 	}
 	p = value;
-	cb_str(&b, " ");
+	strbuf_str(&b, " ");
 	col++;
 	while (*p != '\0') {
 		w = p + strspn(p, " \t");
 		wl = strcspn(w, " \t");
 		if (w == p) {
-			cb_add(&b, w, wl);
+			strbuf_add(&b, w, wl);
 			col += wl;
 		} else if (col + (size_t)(w - p) + wl > 78 && col > 1 &&
 		    wl > 0) {
 			/* Fold: the blank starts the next line. */
-			cb_str(&b, "\r\n");
-			cb_add(&b, p, (size_t)(w - p));
-			cb_add(&b, w, wl);
+			strbuf_str(&b, "\r\n");
+			strbuf_add(&b, p, (size_t)(w - p));
+			strbuf_add(&b, w, wl);
 			col = (size_t)(w - p) + wl;
 		} else {
-			cb_add(&b, p, (size_t)(w - p) + wl);
+			strbuf_add(&b, p, (size_t)(w - p) + wl);
 			col += (size_t)(w - p) + wl;
 		}
 		p = w + wl;

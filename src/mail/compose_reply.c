@@ -13,29 +13,6 @@
 
 #include "mail.h"
 
-struct rbuf {
-	char	*p;
-	size_t	 len, size;
-};
-
-static void
-rb_add(struct rbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->size) {
-		b->size = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->size);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-rb_str(struct rbuf *b, const char *s)
-{
-	rb_add(b, s, strlen(s));
-}
-
 /* One line of display-safe text: no control characters, no breaks. */
 static char *
 one_line(const char *s)
@@ -229,7 +206,7 @@ prefixed(const char *prefix, const char *subject)
 
 /* Adds the addresses of list to out (", "-joined), less me and dups. */
 static void
-add_addrs(const struct compose_ctx *ctx, struct rbuf *out, char ***seen,
+add_addrs(const struct compose_ctx *ctx, struct strbuf *out, char ***seen,
     size_t *nseen, const char *list, int drop_me)
 {
 	struct addr	*v;
@@ -249,8 +226,8 @@ add_addrs(const struct compose_ctx *ctx, struct rbuf *out, char ***seen,
 		(*seen)[(*nseen)++] = xstrdup(v[i].addr);
 		f = addr_format(&v[i]);
 		if (out->len > 0)
-			rb_str(out, ", ");
-		rb_str(out, f);
+			strbuf_str(out, ", ");
+		strbuf_str(out, f);
 		free(f);
 	}
 	addr_list_free(v, n);
@@ -261,37 +238,37 @@ static char *
 attribution(const char *fmt, const char *from, const char *date,
     const char *subject)
 {
-	struct rbuf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = { NULL, 0, 0 };
 	struct addr	*v;
 	size_t		 n;
 	const char	*p;
 
 	v = addr_list(from, &n);
-	rb_add(&b, "", 0);
+	strbuf_add(&b, "", 0);
 	for (p = fmt; *p != '\0'; p++) {
 		if (*p != '%' || p[1] == '\0') {
-			rb_add(&b, p, 1);
+			strbuf_add(&b, p, 1);
 			continue;
 		}
 		switch (*++p) {
 		case 'n':
-			rb_str(&b, n > 0 ? (*v[0].name != '\0' ? v[0].name :
+			strbuf_str(&b, n > 0 ? (*v[0].name != '\0' ? v[0].name :
 			    v[0].addr) : from);
 			break;
 		case 'a':
-			rb_str(&b, n > 0 ? v[0].addr : from);
+			strbuf_str(&b, n > 0 ? v[0].addr : from);
 			break;
 		case 'd':
-			rb_str(&b, date);
+			strbuf_str(&b, date);
 			break;
 		case 's':
-			rb_str(&b, subject);
+			strbuf_str(&b, subject);
 			break;
 		case '%':
-			rb_str(&b, "%");
+			strbuf_str(&b, "%");
 			break;
 		default:
-			rb_add(&b, p - 1, 2);
+			strbuf_add(&b, p - 1, 2);
 			break;
 		}
 	}
@@ -301,7 +278,7 @@ attribution(const char *fmt, const char *from, const char *date,
 
 /* The text quoted with "> ", the original's signature left out. */
 static void
-quote(struct rbuf *b, const char *text)
+quote(struct strbuf *b, const char *text)
 {
 	const char	*p = text, *nl;
 	size_t		 ll;
@@ -311,22 +288,22 @@ quote(struct rbuf *b, const char *text)
 		ll = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		if (ll == 3 && strncmp(p, "-- ", 3) == 0)
 			break;
-		rb_str(b, ll > 0 && p[0] == '>' ? ">" : "> ");
-		rb_add(b, p, ll);
-		rb_str(b, "\n");
+		strbuf_str(b, ll > 0 && p[0] == '>' ? ">" : "> ");
+		strbuf_add(b, p, ll);
+		strbuf_str(b, "\n");
 		p += ll + (nl != NULL);
 	}
 }
 
 static void
-signature(const struct compose_ctx *ctx, struct rbuf *b)
+signature(const struct compose_ctx *ctx, struct strbuf *b)
 {
 	if (ctx->signature == NULL || *ctx->signature == '\0')
 		return;
-	rb_str(b, "\n-- \n");
-	rb_str(b, ctx->signature);
+	strbuf_str(b, "\n-- \n");
+	strbuf_str(b, ctx->signature);
 	if (ctx->signature[strlen(ctx->signature) - 1] != '\n')
-		rb_str(b, "\n");
+		strbuf_str(b, "\n");
 }
 
 /* 1 if id (n bytes) can go in a header as <id>: visible ASCII only. */
@@ -346,11 +323,11 @@ id_ok(const char *id, size_t n)
 static char *
 references(const struct header_fields *h)
 {
-	struct rbuf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = { NULL, 0, 0 };
 	const char	*p = h->references;
 	size_t		 n = 0, skip, wl;
 
-	rb_add(&b, "", 0);
+	strbuf_add(&b, "", 0);
 	for (p = h->references; *(p += strspn(p, " ")) != '\0'; p += wl, n++)
 		wl = strcspn(p, " ");
 	skip = n > 19 ? n - 19 : 0;
@@ -359,14 +336,14 @@ references(const struct header_fields *h)
 		wl = strcspn(p, " ");
 		if (n < skip || !id_ok(p, wl))
 			continue;
-		rb_str(&b, b.len > 0 ? " <" : "<");
-		rb_add(&b, p, wl);
-		rb_str(&b, ">");
+		strbuf_str(&b, b.len > 0 ? " <" : "<");
+		strbuf_add(&b, p, wl);
+		strbuf_str(&b, ">");
 	}
 	if (id_ok(h->message_id, strlen(h->message_id))) {
-		rb_str(&b, b.len > 0 ? " <" : "<");
-		rb_str(&b, h->message_id);
-		rb_str(&b, ">");
+		strbuf_str(&b, b.len > 0 ? " <" : "<");
+		strbuf_str(&b, h->message_id);
+		strbuf_str(&b, ">");
 	}
 	return b.p;
 }
@@ -376,8 +353,8 @@ compose_from(const struct compose_ctx *ctx, enum compose_kind kind,
     const char *msg, size_t len, struct draft *d, char **errp)
 {
 	struct header_fields	 h;
-	struct rbuf		 to = { NULL, 0, 0 }, cc = { NULL, 0, 0 };
-	struct rbuf		 body = { NULL, 0, 0 };
+	struct strbuf		 to = { NULL, 0, 0 }, cc = { NULL, 0, 0 };
+	struct strbuf		 body = { NULL, 0, 0 };
 	char			**seen = NULL, *text, *date, *rt, *t;
 	const char		*target;
 	size_t			 nseen = 0, i;
@@ -391,9 +368,9 @@ compose_from(const struct compose_ctx *ctx, enum compose_kind kind,
 	date = header_get(msg, len, "Date");
 	rt = header_get(msg, len, "Reply-To");
 	text = compose_text_of(msg, len);
-	rb_add(&to, "", 0);
-	rb_add(&cc, "", 0);
-	rb_add(&body, "", 0);
+	strbuf_add(&to, "", 0);
+	strbuf_add(&cc, "", 0);
+	strbuf_add(&body, "", 0);
 
 	switch (kind) {
 	case COMPOSE_REPLY:
@@ -428,11 +405,11 @@ compose_from(const struct compose_ctx *ctx, enum compose_kind kind,
 		t = attribution(ctx->attribution != NULL ?
 		    ctx->attribution : "On %d, %n wrote:", h.from, date,
 		    h.subject);
-		rb_str(&body, t);
-		rb_str(&body, "\n");
+		strbuf_str(&body, t);
+		strbuf_str(&body, "\n");
 		free(t);
 		quote(&body, text);
-		rb_str(&body, "\n");
+		strbuf_str(&body, "\n");
 		signature(ctx, &body);
 		break;
 	case COMPOSE_FORWARD:
@@ -441,7 +418,7 @@ compose_from(const struct compose_ctx *ctx, enum compose_kind kind,
 		t = prefixed("Fwd:", h.subject);
 		draft_set(&d->subject, t);
 		free(t);
-		rb_str(&body, "\n");
+		strbuf_str(&body, "\n");
 		signature(ctx, &body);
 		if (kind == COMPOSE_FORWARD_ATTACH) {
 			free(d->fwd);
@@ -450,21 +427,21 @@ compose_from(const struct compose_ctx *ctx, enum compose_kind kind,
 			d->fwdlen = len;
 			break;
 		}
-		rb_str(&body, "\n---------- Forwarded message ----------\n");
-		rb_str(&body, "From: ");
-		rb_str(&body, h.from);
-		rb_str(&body, "\nDate: ");
-		rb_str(&body, date);
-		rb_str(&body, "\nSubject: ");
-		rb_str(&body, h.subject);
-		rb_str(&body, "\nTo: ");
-		rb_str(&body, h.to);
+		strbuf_str(&body, "\n---------- Forwarded message ----------\n");
+		strbuf_str(&body, "From: ");
+		strbuf_str(&body, h.from);
+		strbuf_str(&body, "\nDate: ");
+		strbuf_str(&body, date);
+		strbuf_str(&body, "\nSubject: ");
+		strbuf_str(&body, h.subject);
+		strbuf_str(&body, "\nTo: ");
+		strbuf_str(&body, h.to);
 		if (*h.cc != '\0') {
-			rb_str(&body, "\nCc: ");
-			rb_str(&body, h.cc);
+			strbuf_str(&body, "\nCc: ");
+			strbuf_str(&body, h.cc);
 		}
-		rb_str(&body, "\n\n");
-		rb_str(&body, text);
+		strbuf_str(&body, "\n\n");
+		strbuf_str(&body, text);
 		break;
 	case COMPOSE_EDIT:
 		t = one_line(h.from);
@@ -491,7 +468,7 @@ compose_from(const struct compose_ctx *ctx, enum compose_kind kind,
 			draft_set(&d->references, t);
 			free(t);
 		}
-		rb_str(&body, text);
+		strbuf_str(&body, text);
 		break;
 	}
 	/* Header values from a hostile message: one line each. */

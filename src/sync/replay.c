@@ -62,32 +62,6 @@ same_kind(const struct pending *a, const struct pending *b)
 	}
 }
 
-static char *
-read_file(const char *path, size_t *lenp, char **errp)
-{
-	FILE	*fp = fopen(path, "rb");
-	char	*buf;
-	long	 n;
-
-	if (fp == NULL || fseek(fp, 0, SEEK_END) == -1 || (n = ftell(fp)) < 0 ||
-	    n > REPLAY_MSG_MAX || fseek(fp, 0, SEEK_SET) == -1) {
-		seterr(errp, "cannot read %s", path);
-		if (fp != NULL)
-			fclose(fp);
-		return NULL;
-	}
-	buf = xmalloc((size_t)n + 1);
-	if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-		seterr(errp, "cannot read %s", path);
-		free(buf);
-		fclose(fp);
-		return NULL;
-	}
-	fclose(fp);
-	*lenp = (size_t)n;
-	return buf;
-}
-
 /*
  * A folder the server just created for a MOVE or COPY (TRYCREATE: an
  * archive folder of a new year, say) is not in the store yet: it goes
@@ -167,7 +141,8 @@ flush_run(struct sync_ctx *s, struct pending *run, size_t n,
 		break;
 	case PENDING_APPEND:
 		for (i = 0; i < n && r == 0; i++) {
-			if ((data = read_file(run[i].file, &len, &err)) == NULL) {
+			if ((data = read_file_max(run[i].file, REPLAY_MSG_MAX,
+			    &len, &err)) == NULL) {
 				r = -1;
 				break;
 			}

@@ -340,32 +340,6 @@ xfer_source(struct sync_ctx *s, struct pending *run, size_t n, char **errp)
 	return failed ? -1 : 0;
 }
 
-static char *
-xfer_read(const char *path, size_t *lenp, char **errp)
-{
-	FILE	*fp = fopen(path, "rb");
-	char	*buf;
-	long	 n;
-
-	if (fp == NULL || fseek(fp, 0, SEEK_END) == -1 || (n = ftell(fp)) < 0 ||
-	    n > XFER_MSG_MAX || fseek(fp, 0, SEEK_SET) == -1) {
-		seterr(errp, "cannot read %s", path);
-		if (fp != NULL)
-			fclose(fp);
-		return NULL;
-	}
-	buf = xmalloc((size_t)n + 1);
-	if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-		seterr(errp, "cannot read %s", path);
-		free(buf);
-		fclose(fp);
-		return NULL;
-	}
-	fclose(fp);
-	*lenp = (size_t)n;
-	return buf;
-}
-
 /*
  * The target's side: APPENDs a staged message to the selected folder.
  * An APPEND sent before (step 1) may have reached the server with its
@@ -392,7 +366,8 @@ xfer_append(struct sync_ctx *s, struct pending *p, const char *folder,
 			goto done;
 		}
 	}
-	if ((data = xfer_read(p->file, &len, errp)) == NULL)
+	if ((data = read_file_max(p->file, XFER_MSG_MAX, &len,
+	    errp)) == NULL)
 		return -1;
 	if (p->step == 0 && pending_xfer_set_step(s->store, p->id, 1) == -1) {
 		free(data);
