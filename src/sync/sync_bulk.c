@@ -46,6 +46,27 @@ struct bulk {
 	struct bulk_slot	*cur;
 };
 
+/*
+ * Reader thread: a folder's command failed with *why: -1 (said in
+ * *errp) if the connection is lost, else 0 (logged: the usual sync of
+ * the folder tries again and says so).
+ */
+static int
+bulk_fail(struct sync_ctx *s, struct bulk_slot *sl, char **why,
+    char **errp)
+{
+	int	 dead = s->imap->dead;
+
+	if (dead)
+		seterr(errp, "%s: %s", sl->f.display, *why);
+	else
+		log_msg(LOG_WARN, "%s: %s: %s", s->acct->name, sl->f.display,
+		    *why);
+	free(*why);
+	*why = NULL;
+	return dead ? -1 : 0;
+}
+
 /* Reader thread: every folder in turn, its rows to cb. */
 static int
 bulk_fetch(void *arg, imap_msg_cb cb, void *cbarg, char **errp)
@@ -69,16 +90,8 @@ bulk_fetch(void *arg, imap_msg_cb cb, void *cbarg, char **errp)
 		if (imap_select(c, sl->f.name, 0, 0, &sl->sel, NULL, NULL,
 		    &err) == -1 || (b->win > 0 && imap_search_since(c, b->win,
 		    0, &uids, &nu, &err) == -1)) {
-			if (c->dead) {
-				seterr(errp, "%s: %s", sl->f.display, err);
-				free(err);
+			if (bulk_fail(s, sl, &err, errp) == -1)
 				return -1;
-			}
-			/* The usual sync of the folder says it again. */
-			log_msg(LOG_WARN, "%s: %s: %s", s->acct->name,
-			    sl->f.display, err);
-			free(err);
-			err = NULL;
 			continue;
 		}
 		sl->total = b->win > 0 ? (uint32_t)nu : sl->sel.exists;
@@ -91,17 +104,8 @@ bulk_fetch(void *arg, imap_msg_cb cb, void *cbarg, char **errp)
 			    header_field_names, cb, cbarg, &err);
 		free(uids);
 		fetch_pipe_mark(cbarg, r == 0 ? MARK_DONE : MARK_CUT, sl);
-		if (r == -1) {
-			if (c->dead) {
-				seterr(errp, "%s: %s", sl->f.display, err);
-				free(err);
-				return -1;
-			}
-			log_msg(LOG_WARN, "%s: %s: %s", s->acct->name,
-			    sl->f.display, err);
-			free(err);
-			err = NULL;
-		}
+		if (r == -1 && bulk_fail(s, sl, &err, errp) == -1)
+			return -1;
 	}
 	return 0;
 }
