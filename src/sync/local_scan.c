@@ -155,7 +155,8 @@ local_map_load(struct local *l, struct local_folder *f)
 		f->nmap++;
 	}
 	sqlite3_finalize(st);
-	qsort(f->map, f->nmap, sizeof *f->map, local_file_cmp);
+	if (f->nmap > 1)	/* f->map is NULL for an empty folder */
+		qsort(f->map, f->nmap, sizeof *f->map, local_file_cmp);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
