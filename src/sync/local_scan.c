@@ -204,7 +204,8 @@ local_list(const char *dir, size_t *np, int *okp)
 		}
 		closedir(d);
 	}
-	qsort(v, n, sizeof *v, local_file_cmp);
+	if (n > 1)	/* v is NULL when both are empty */
+		qsort(v, n, sizeof *v, local_file_cmp);
 	*np = n;
 	return v;
 }
