@@ -58,6 +58,7 @@ imap_close(struct imap_conn *c)
 	free(c);
 }
 
+/* "[CAPABILITY]" with no name leaves libetpan's cap_list NULL. */
 int
 imap_has(struct imap_conn *c, const char *name)
 {
@@ -65,7 +66,8 @@ imap_has(struct imap_conn *c, const char *name)
 	clistiter			*it;
 	struct mailimap_capability	*cap;
 
-	if (ci == NULL || ci->imap_capability == NULL)
+	if (ci == NULL || ci->imap_capability == NULL ||
+	    ci->imap_capability->cap_list == NULL)
 		return 0;
 	for (it = clist_begin(ci->imap_capability->cap_list); it != NULL;
 	    it = clist_next(it)) {
@@ -89,7 +91,8 @@ imap_auth_mechs(struct imap_conn *c)
 	struct mailimap_capability	*cap;
 	char				*s = xstrdup(""), *t;
 
-	if (ci == NULL || ci->imap_capability == NULL)
+	if (ci == NULL || ci->imap_capability == NULL ||
+	    ci->imap_capability->cap_list == NULL)
 		return s;
 	for (it = clist_begin(ci->imap_capability->cap_list); it != NULL;
 	    it = clist_next(it)) {
