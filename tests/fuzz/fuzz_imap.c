@@ -7,7 +7,8 @@
  * EXPUNGE, in that order, all answered by the fuzz input as the
  * server's byte stream (fuzz.h: short reads at offsets the input
  * chooses, EOF at its end).  Byte 0 picks the step to start at, so a
- * late step does not need every earlier reply.  Properties: no crash,
+ * late step does not need every earlier reply (see big_literal() for
+ * the one known gap).  Properties: no crash,
  * no sanitizer report, every message handed to the callback lies in
  * readable memory, and a dead session stays dead.  Single-threaded.
  */
@@ -40,6 +41,32 @@ on_msg(const struct imap_msg *m, void *ctx)
 	return *count > 1000;
 }
 
+/*
+ * 1 if data announces a literal over IMAP_FETCH_LITERAL_MAX.  KNOWN
+ * GAP (SECURITY.md #27, LIBETPAN.md "literal size uncapped"):
+ * libetpan's generic parser allocates whatever size a literal
+ * announces ({4294967295}: 4 GiB) before reading it, and tern has no
+ * guard in its stream driver yet.  Until it has, such inputs only go
+ * to the lean FETCH reader (steps 6 and 7), which must refuse them.
+ */
+static int
+big_literal(const uint8_t *d, size_t n)
+{
+	size_t		 i, j;
+	uint64_t	 v;
+
+	for (i = 0; i < n; i++) {
+		if (d[i] != '{')
+			continue;
+		for (v = 0, j = i + 1; j < n && d[j] >= '0' && d[j] <= '9' &&
+		    v <= IMAP_FETCH_LITERAL_MAX; j++)
+			v = v * 10 + (d[j] - '0');
+		if (v > IMAP_FETCH_LITERAL_MAX)
+			return 1;
+	}
+	return 0;
+}
+
 /* 1 while the session can still talk. */
 static int
 alive(struct imap_conn *c)
@@ -58,11 +85,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char			*err = NULL, *names[2] = { "INBOX", "Sent" };
 	uint32_t		 uids[5] = { 1, 2, 3, 7, 9 }, *found = NULL, uid;
 	size_t			 nmb = 0, nfound = 0, count = 0;
-	int			 r, start;
+	int			 r, start, only;
 
 	if (size < 1)
 		return 0;
 	start = data[0] % 12;
+	only = big_literal(data, size);
+	if (only && start != 6 && start != 7)
+		return 0;
 	memset(&a, 0, sizeof a);
 	a.name = "fuzz";
 	a.imap.host = "127.0.0.1";
@@ -95,7 +125,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    MAILIMAP_STATE_AUTHENTICATED;
 
 #define STEP(k, call) do {						\
-	if (start <= (k) && alive(c)) {					\
+	if (start <= (k) && (!only || start == (k)) && alive(c)) {	\
 		(void)(call);						\
 		free(err);						\
 		err = NULL;						\
