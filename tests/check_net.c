@@ -136,6 +136,33 @@ START_TEST(test_empty_capability_list)
 }
 END_TEST
 
+/*
+ * CAPABILITY answered by a bare tagged OK (no "* CAPABILITY" line):
+ * libetpan's mailimap_capability() dereferenced NULL there (found by
+ * fuzz_imap); tern connects and knows of no capability.
+ */
+START_TEST(test_capability_without_data)
+{
+	struct peer		 p;
+	struct account		 a;
+	struct imap_conn	*c;
+	char			*err = NULL;
+
+	peer_start(&p, "* OK hi\r\n1 OK no capabilities today\r\n", 1);
+	memset(&a, 0, sizeof a);
+	a.name = "t";
+	a.imap.host = "127.0.0.1";
+	a.imap.port = p.port;
+	a.imap.tls = TLS_PLAIN;
+	a.timeout = 5;
+	c = imap_connect(&a, &err);
+	ck_assert_msg(c != NULL, "connect: %s", err ? err : "?");
+	ck_assert_int_eq(imap_has(c, "IMAP4rev1"), 0);
+	imap_close(c);
+	peer_stop(&p);
+}
+END_TEST
+
 /* An IMAP literal cut short by EOF ends in an error, not a loop. */
 START_TEST(test_truncated_literal)
 {
@@ -267,6 +294,7 @@ suite(void)
 	tcase_add_test(tc, test_eof_is_error);
 	tcase_add_test(tc, test_truncated_literal);
 	tcase_add_test(tc, test_empty_capability_list);
+	tcase_add_test(tc, test_capability_without_data);
 	tcase_add_test(tc, test_read_timeout);
 	tcase_add_test(tc, test_failed_handshake_is_dead);
 	tcase_add_test(tc, test_wait_sees_buffered);

@@ -119,18 +119,24 @@ imap_forget_caps(struct imap_conn *c)
 	}
 }
 
+static int	imap_command(struct imap_conn *, const char *, int,
+		    const char *, char **);
+
+/*
+ * CAPABILITY, through imap_command(): libetpan's mailimap_capability()
+ * dereferences NULL when the tagged OK comes without a "* CAPABILITY"
+ * line.  Whatever the server announced is in imap_connection_info.
+ */
 static int
 imap_fetch_caps(struct imap_conn *c, char **errp)
 {
-	struct mailimap_capability_data	*cap = NULL;
-	int				 r;
+	char	*err = NULL;
 
-	r = mailimap_capability(c->imap, &cap);
-	if (r != MAILIMAP_NO_ERROR) {
-		seterr(errp, "CAPABILITY failed (libetpan error %d)", r);
+	if (imap_command(c, "CAPABILITY", 0, NULL, &err) == -1) {
+		seterr(errp, "CAPABILITY failed: %s", err ? err : "?");
+		free(err);
 		return -1;
 	}
-	mailimap_capability_data_free(cap);
 	return 0;
 }
 
