@@ -50,9 +50,16 @@ unit: $(UNIT_BIN)
 
 # Unit tests (Check) need nothing running; integration tests start
 # their own Dovecot, Postfix and gnome-keyring on 127.0.0.1.
-check: tern $(UNIT_BIN) $(ITEST_BIN) san-bins fuzz
-	@rc=0; sh tests/run $(UNIT_BIN) || rc=1; \
-	$(MAKE) -s san-run || rc=1; \
+# make check also runs the sanitizer pass (beside the normal one, with
+# its own servers; its output follows the normal pass's) and a short
+# fuzz pass: see "Sanitizers, valgrind and fuzzing" below.
+check: tern $(UNIT_BIN) $(ITEST_BIN)
+	@$(MAKE) -s -j$(CHECK_JOBS) san-bins fuzz
+	@rc=0; mkdir -p $(SAN_DIR); \
+	$(MAKE) -s san-run >$(SAN_DIR)/check.log 2>&1 & san=$$!; \
+	sh tests/run $(UNIT_BIN) || rc=1; \
+	wait $$san || rc=1; \
+	echo "== sanitizer pass (ASan + UBSan)"; cat $(SAN_DIR)/check.log; \
 	$(MAKE) -s fuzz-run || rc=1; \
 	if [ $$rc = 0 ]; then echo "check: all passes passed"; \
 	else echo "check: FAILED (see above)"; fi; exit $$rc

@@ -45,9 +45,11 @@ FUZZ_CFLAGS = $(SAN_CFLAGS)
 SAN_ASAN_OPTIONS = halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
 SAN_UBSAN_OPTIONS = halt_on_error=1:abort_on_error=1:print_stacktrace=1
 SAN_LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+# Parallel jobs for make check's sanitizer and fuzz builds.
+CHECK_JOBS = 2
 VALGRIND = valgrind --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	--suppressions=$(CURDIR)/tests/valgrind.supp
 # Seconds each fuzz target runs in make check / make fuzz-long.
-FUZZ_SHORT = 20
+FUZZ_SHORT = 15
 FUZZ_SECONDS = 600
