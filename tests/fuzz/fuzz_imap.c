@@ -70,7 +70,7 @@ big_literal(const uint8_t *d, size_t n)
 }
 
 /*
- * 1 if data holds "[ALERT]" with no text after it.  KNOWN CRASH, NOT
+ * 1 if data holds "[ALERT]" with no text after it (a NUL ends it too).  KNOWN CRASH, NOT
  * FIXED (found by this target): libetpan 1.9.4 strdup()s the missing
  * text of a tagged "1 NO [ALERT]" reply (mailimap_parse_response), so a
  * hostile server crashes tern with it.  It needs a guard before
@@ -88,7 +88,7 @@ empty_alert(const uint8_t *d, size_t n)
 			continue;
 		for (j = i + 7; j < n && d[j] == ' '; j++)
 			;
-		if (j == n || d[j] == '\r' || d[j] == '\n')
+		if (j == n || d[j] == '\r' || d[j] == '\n' || d[j] == '\0')
 			return 1;
 	}
 	return 0;
