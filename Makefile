@@ -134,9 +134,9 @@ fts-bench: tests/bench/fts_bench
 # $(SAN_DIR)/ (objects never mix with the normal build's).  san-run runs
 # the unit suite and the integration suite against it; any sanitizer
 # report aborts the program, which tests/run counts as a failure.
-# tests/run --build makes $(SAN_DIR)/srcdir, the integration scripts see as TERN_SRCDIR:
-# symbolic links to the source tree, except tests/itest_*, which are the
-# sanitized programs.
+# tests/run --build makes $(SAN_DIR)/srcdir, the integration scripts'
+# TERN_SRCDIR: symbolic links to the source tree, except tests/itest_*
+# and tern, which are the sanitized programs.
 SAN_LIB_OBJ = $(LIB_SRC:%.c=$(SAN_DIR)/%.o)
 SAN_CMD_OBJ = $(CMD_OBJ:%=$(SAN_DIR)/%)
 SAN_UNIT_BIN = $(UNIT_BIN:%=$(SAN_DIR)/%)
