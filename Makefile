@@ -50,8 +50,19 @@ unit: $(UNIT_BIN)
 
 # Unit tests (Check) need nothing running; integration tests start
 # their own Dovecot, Postfix and gnome-keyring on 127.0.0.1.
+# make check also runs the sanitizer pass (beside the normal one, with
+# its own servers; its output follows the normal pass's) and a short
+# fuzz pass: see "Sanitizers, valgrind and fuzzing" below.
 check: tern $(UNIT_BIN) $(ITEST_BIN)
-	sh tests/run $(UNIT_BIN)
+	@$(MAKE) -s -j$(CHECK_JOBS) san-bins fuzz
+	@rc=0; mkdir -p $(SAN_DIR); \
+	$(MAKE) -s san-run >$(SAN_DIR)/check.log 2>&1 & san=$$!; \
+	sh tests/run $(UNIT_BIN) || rc=1; \
+	wait $$san || rc=1; \
+	echo "== sanitizer pass (ASan + UBSan)"; cat $(SAN_DIR)/check.log; \
+	$(MAKE) -s fuzz-run || rc=1; \
+	if [ $$rc = 0 ]; then echo "check: all passes passed"; \
+	else echo "check: FAILED (see above)"; fi; exit $$rc
 
 check-unit: tern $(UNIT_BIN)
 	sh tests/run --unit-only $(UNIT_BIN)
@@ -73,6 +84,7 @@ tests/bench/fill: tests/bench/fill.c libtern.a $(HDR)
 clean:
 	rm -f tern src/*.o $(LIB_OBJ) libtern.a $(UNIT_BIN) $(ITEST_BIN) \
 		tests/bench/fill tests/bench/thread_bench
+	rm -rf $(SAN_DIR) $(FUZZ_DIR)
 
 install: tern
 	mkdir -p $(DESTDIR)$(PREFIX)/bin
@@ -115,3 +127,88 @@ fts-bench: tests/bench/fts_bench
 	./tests/bench/fts_bench $(FTS_BENCH_ARGS)
 
 .PHONY: fts-bench
+
+# ---- Sanitizers, valgrind and fuzzing (issue 7; SECURITY.md) ----------
+# A second build of tern, libtern.a, the unit tests and the itest_*
+# programs with AddressSanitizer + UndefinedBehaviorSanitizer lives in
+# $(SAN_DIR)/ (objects never mix with the normal build's).  san-run runs
+# the unit suite and the integration suite against it; any sanitizer
+# report aborts the program, which tests/run counts as a failure.
+# tests/run --build makes $(SAN_DIR)/srcdir, the integration scripts'
+# TERN_SRCDIR: symbolic links to the source tree, except tests/itest_*
+# and tern, which are the sanitized programs.
+SAN_LIB_OBJ = $(LIB_SRC:%.c=$(SAN_DIR)/%.o)
+SAN_CMD_OBJ = $(CMD_OBJ:%=$(SAN_DIR)/%)
+SAN_UNIT_BIN = $(UNIT_BIN:%=$(SAN_DIR)/%)
+SAN_ITEST_BIN = $(ITEST_BIN:%=$(SAN_DIR)/%)
+
+$(SAN_DIR)/%.o: %.c $(HDR) config.mk
+	@mkdir -p $(@D)
+	$(SAN_CC) $(TERN_CPPFLAGS) $(SAN_CFLAGS) -c $< -o $@
+
+$(SAN_DIR)/libtern.a: $(SAN_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(SAN_LIB_OBJ)
+
+$(SAN_DIR)/tern: $(SAN_CMD_OBJ) $(SAN_DIR)/libtern.a
+	$(SAN_CC) $(SAN_CFLAGS) -o $@ $(SAN_CMD_OBJ) $(SAN_DIR)/libtern.a \
+		$(TERN_LDFLAGS) $(PKG_LIBS)
+
+$(SAN_DIR)/tests/check_%: tests/check_%.c tests/check_main.h $(SAN_DIR)/libtern.a $(HDR)
+	@mkdir -p $(@D)
+	$(SAN_CC) $(TERN_CPPFLAGS) $(SAN_CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
+		$(SAN_DIR)/libtern.a $(TERN_LDFLAGS) $(PKG_LIBS) $(CHECK_LIBS)
+
+$(SAN_DIR)/tests/itest_%: tests/itest_%.c $(SAN_DIR)/libtern.a $(HDR)
+	@mkdir -p $(@D)
+	$(SAN_CC) $(TERN_CPPFLAGS) $(SAN_CFLAGS) -o $@ $< $(SAN_DIR)/libtern.a \
+		$(TERN_LDFLAGS) $(PKG_LIBS)
+
+san-bins: $(SAN_DIR)/tern $(SAN_UNIT_BIN) $(SAN_ITEST_BIN)
+
+san-run: san-bins
+	env ASAN_OPTIONS='$(SAN_ASAN_OPTIONS)' UBSAN_OPTIONS='$(SAN_UBSAN_OPTIONS)' \
+	    LSAN_OPTIONS='$(SAN_LSAN_OPTIONS)' \
+	    sh tests/run --build $(SAN_DIR) $(SAN_UNIT_BIN)
+
+# ASan + UBSan build only, unit tests only (quick).
+check-san: san-bins
+	env ASAN_OPTIONS='$(SAN_ASAN_OPTIONS)' UBSAN_OPTIONS='$(SAN_UBSAN_OPTIONS)' \
+	    LSAN_OPTIONS='$(SAN_LSAN_OPTIONS)' \
+	    sh tests/run --unit-only --build $(SAN_DIR) $(SAN_UNIT_BIN)
+
+# The unit suite under valgrind memcheck: zero errors, zero definite
+# leaks (CK_FORK=no keeps every test in the process valgrind watches).
+valgrind: $(UNIT_BIN)
+	TERN_VALGRIND='$(VALGRIND)' sh tests/run --unit-only $(UNIT_BIN)
+
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c, clang): make fuzz builds
+# them; fuzz-run runs each FUZZ_SHORT seconds on tests/fuzz/corpus/NAME
+# (part of make check); fuzz-long runs each FUZZ_SECONDS seconds.
+# TODO(issue 7): add the mailto parser target (fuzz_mailto.c) once its
+# parser lands; FUZZ_SRC picks it up by name.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
+
+$(FUZZ_DIR)/%.o: %.c $(HDR) config.mk
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(TERN_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_DIR)/libtern.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(FUZZ_LIB_OBJ)
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_DIR)/libtern.a $(HDR)
+	$(FUZZ_CC) $(TERN_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_DIR)/libtern.a $(TERN_LDFLAGS) $(PKG_LIBS)
+
+fuzz: $(FUZZ_BIN)
+
+fuzz-run: fuzz
+	sh tests/fuzz/run $(FUZZ_SHORT) $(FUZZ_BIN)
+
+fuzz-long: fuzz
+	sh tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+.PHONY: san-bins san-run check-san valgrind fuzz fuzz-run fuzz-long

@@ -29,3 +29,29 @@ TERN_CFLAGS = -std=c11 -g -O2 $(WARN) $(WERROR) $(CPPFLAGS) $(CFLAGS)
 TERN_LDFLAGS = $(LDFLAGS)
 
 CC = cc
+
+# Sanitizer, valgrind and fuzz builds (make check, make valgrind,
+# make fuzz; issue 7).  Objects go to their own directories.
+SAN_DIR = build-san
+FUZZ_DIR = build-fuzz
+SAN_CC = clang
+FUZZ_CC = clang
+SAN_CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	$(WARN) $(WERROR) $(CPPFLAGS) $(CFLAGS)
+FUZZ_CFLAGS = $(SAN_CFLAGS)
+# Any report stops the program with a non-zero status; leaks are
+# reported (third-party frames only are suppressed: tests/lsan.supp).
+SAN_ASAN_OPTIONS = halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
+SAN_UBSAN_OPTIONS = halt_on_error=1:abort_on_error=1:print_stacktrace=1
+SAN_LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+# Parallel jobs for make check's sanitizer and fuzz builds.
+CHECK_JOBS = 2
+# No --error-exitcode: a test's forked child would exit 99 on the parent's
+# heap it inherited; tests/run reads each process's log instead.
+VALGRIND = valgrind --leak-check=full \
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+	--suppressions=$(CURDIR)/tests/valgrind.supp
+# Seconds each fuzz target runs in make check / make fuzz-long.
+FUZZ_SHORT = 15
+FUZZ_SECONDS = 600

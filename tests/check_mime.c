@@ -722,6 +722,32 @@ START_TEST(test_attach_save)		/* SECURITY #16 */
 }
 END_TEST
 
+/*
+ * A part whose header block ends in a lone CR right before the next
+ * delimiter: its (empty) body starts at the part's end, not at a
+ * pointer computed from a failed memchr() (found by fuzz_message).
+ */
+START_TEST(test_header_ends_in_cr)
+{
+	static const char	 msg[] = "Content-Type: multipart/mixed; "
+	    "boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\r\n"
+	    "--b--\r\n";
+	struct mime		 m;
+	size_t			 i, len = sizeof msg - 1;
+
+	mime_parse(msg, len, &m);
+	ck_assert_uint_eq(m.nparts, 2);
+	for (i = 0; i < m.nparts; i++) {
+		ck_assert_uint_le(m.parts[i].body_off, len);
+		ck_assert_uint_le(m.parts[i].body_len,
+		    len - m.parts[i].body_off);
+	}
+	ck_assert_str_eq(m.parts[1].type, "text/plain");
+	ck_assert_uint_eq(m.parts[1].body_len, 0);
+	mime_free(&m);
+}
+END_TEST
+
 START_TEST(test_header_next)
 {
 	static const char h[] = "A: 1\nB : two\n  folded\nnot a field\n"
@@ -759,6 +785,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_charset, 0, sizeof crows / sizeof crows[0]);
 	tcase_add_test(tc, test_charset_big);
 	tcase_add_test(tc, test_header_next);
+	tcase_add_test(tc, test_header_ends_in_cr);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(th, 30);

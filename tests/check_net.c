@@ -105,6 +105,64 @@ START_TEST(test_eof_is_error)
 }
 END_TEST
 
+/*
+ * A greeting with an empty capability list ("[CAPABILITY]"): libetpan
+ * leaves the list NULL; asking about a capability must not crash
+ * (found by fuzz_imap; a hostile server crashed tern at connect).
+ */
+START_TEST(test_empty_capability_list)
+{
+	struct peer		 p;
+	struct imap_conn	 c;
+	char			*m;
+	int			 r;
+
+	peer_start(&p, "* OK [CAPABILITY] hi\r\n", 0);
+	memset(&c, 0, sizeof c);
+	c.imap = mailimap_new(0, NULL);
+	r = mailimap_connect(c.imap, open_stream(&p, 5));
+	ck_assert_int_eq(r, MAILIMAP_NO_ERROR_NON_AUTHENTICATED);
+	peer_stop(&p);
+	ck_assert_ptr_nonnull(c.imap->imap_connection_info);
+	ck_assert_ptr_nonnull(c.imap->imap_connection_info->imap_capability);
+	ck_assert_int_eq(imap_has(&c, "STARTTLS"), 0);
+	ck_assert_int_eq(imap_has(&c, "AUTH=PLAIN"), 0);
+	m = imap_auth_mechs(&c);
+	ck_assert_str_eq(m, "");
+	free(m);
+	mailstream_close(c.imap->imap_stream);
+	c.imap->imap_stream = NULL;
+	mailimap_free(c.imap);
+}
+END_TEST
+
+/*
+ * CAPABILITY answered by a bare tagged OK (no "* CAPABILITY" line):
+ * libetpan's mailimap_capability() dereferenced NULL there (found by
+ * fuzz_imap); tern connects and knows of no capability.
+ */
+START_TEST(test_capability_without_data)
+{
+	struct peer		 p;
+	struct account		 a;
+	struct imap_conn	*c;
+	char			*err = NULL;
+
+	peer_start(&p, "* OK hi\r\n1 OK no capabilities today\r\n", 1);
+	memset(&a, 0, sizeof a);
+	a.name = "t";
+	a.imap.host = "127.0.0.1";
+	a.imap.port = p.port;
+	a.imap.tls = TLS_PLAIN;
+	a.timeout = 5;
+	c = imap_connect(&a, &err);
+	ck_assert_msg(c != NULL, "connect: %s", err ? err : "?");
+	ck_assert_int_eq(imap_has(c, "IMAP4rev1"), 0);
+	imap_close(c);
+	peer_stop(&p);
+}
+END_TEST
+
 /* An IMAP literal cut short by EOF ends in an error, not a loop. */
 START_TEST(test_truncated_literal)
 {
@@ -235,6 +293,8 @@ suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_eof_is_error);
 	tcase_add_test(tc, test_truncated_literal);
+	tcase_add_test(tc, test_empty_capability_list);
+	tcase_add_test(tc, test_capability_without_data);
 	tcase_add_test(tc, test_read_timeout);
 	tcase_add_test(tc, test_failed_handshake_is_dead);
 	tcase_add_test(tc, test_wait_sees_buffered);

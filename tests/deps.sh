@@ -1,13 +1,15 @@
 #!/bin/sh
 # Installs every Debian 12 package tern needs to build and to run its
 # whole test suite (make deps).  Run as root; a no-op when all are there.
+# clang and libclang-rt-14-dev build the sanitizer pass and the fuzz
+# targets of make check; valgrind runs make valgrind.
 set -eu
 
 PKGS="build-essential pkg-config libncurses-dev libssl-dev libetpan-dev
 libsecret-1-dev libsqlite3-dev check
 dovecot-imapd dovecot-lmtpd postfix gnome-keyring libsecret-tools dbus
 openssl tmux python3 mandoc ca-certificates procps git git-email
-libmailtools-perl"
+libmailtools-perl clang libclang-rt-14-dev valgrind"
 
 missing=""
 for p in $PKGS; do

@@ -308,7 +308,10 @@ mime_body_start(const char *buf, size_t off, size_t end, int *truncated)
 		*truncated = 1;
 	if (p >= end)
 		return end;
-	return (size_t)((const char *)memchr(buf + p, '\n', end - p) - buf) + 1;
+	/* The empty line may be a lone CR at the very end: no LF after. */
+	if ((nl = memchr(buf + p, '\n', end - p)) == NULL)
+		return end;
+	return (size_t)(nl - buf) + 1;
 }
 
 static size_t	mime_entity(struct mime_ctx *, size_t, size_t, int, int);

@@ -58,6 +58,7 @@ imap_close(struct imap_conn *c)
 	free(c);
 }
 
+/* "[CAPABILITY]" with no name leaves libetpan's cap_list NULL. */
 int
 imap_has(struct imap_conn *c, const char *name)
 {
@@ -65,7 +66,8 @@ imap_has(struct imap_conn *c, const char *name)
 	clistiter			*it;
 	struct mailimap_capability	*cap;
 
-	if (ci == NULL || ci->imap_capability == NULL)
+	if (ci == NULL || ci->imap_capability == NULL ||
+	    ci->imap_capability->cap_list == NULL)
 		return 0;
 	for (it = clist_begin(ci->imap_capability->cap_list); it != NULL;
 	    it = clist_next(it)) {
@@ -89,7 +91,8 @@ imap_auth_mechs(struct imap_conn *c)
 	struct mailimap_capability	*cap;
 	char				*s = xstrdup(""), *t;
 
-	if (ci == NULL || ci->imap_capability == NULL)
+	if (ci == NULL || ci->imap_capability == NULL ||
+	    ci->imap_capability->cap_list == NULL)
 		return s;
 	for (it = clist_begin(ci->imap_capability->cap_list); it != NULL;
 	    it = clist_next(it)) {
@@ -116,18 +119,24 @@ imap_forget_caps(struct imap_conn *c)
 	}
 }
 
+static int	imap_command(struct imap_conn *, const char *, int,
+		    const char *, char **);
+
+/*
+ * CAPABILITY, through imap_command(): libetpan's mailimap_capability()
+ * dereferences NULL when the tagged OK comes without a "* CAPABILITY"
+ * line.  Whatever the server announced is in imap_connection_info.
+ */
 static int
 imap_fetch_caps(struct imap_conn *c, char **errp)
 {
-	struct mailimap_capability_data	*cap = NULL;
-	int				 r;
+	char	*err = NULL;
 
-	r = mailimap_capability(c->imap, &cap);
-	if (r != MAILIMAP_NO_ERROR) {
-		seterr(errp, "CAPABILITY failed (libetpan error %d)", r);
+	if (imap_command(c, "CAPABILITY", 0, NULL, &err) == -1) {
+		seterr(errp, "CAPABILITY failed: %s", err ? err : "?");
+		free(err);
 		return -1;
 	}
-	mailimap_capability_data_free(cap);
 	return 0;
 }
 

@@ -833,6 +833,9 @@ imap_fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
 	}
 	memset(&rd, 0, sizeof rd);
 	rd.c = c;
+	/* Allocated now: rd.b + rd.start on a NULL rd.b is undefined. */
+	rd.cap = IMAP_FETCH_READ;
+	rd.b = xmalloc(rd.cap);
 	sc = imap_fetch_scratch_new();
 	if (uids == NULL)
 		n = 1;

@@ -689,9 +689,11 @@ fts_string(const char *cols, const char *text)
 		*o++ = *text;
 	}
 	*o++ = '"';
-	if (has_cjk(q + n))
+	*o = '\0';		/* has_cjk() reads up to the NUL */
+	if (has_cjk(q + n)) {
 		*o++ = '*';
-	*o = '\0';
+		*o = '\0';
+	}
 	return q;
 }
 

@@ -155,7 +155,8 @@ local_map_load(struct local *l, struct local_folder *f)
 		f->nmap++;
 	}
 	sqlite3_finalize(st);
-	qsort(f->map, f->nmap, sizeof *f->map, local_file_cmp);
+	if (f->nmap > 1)	/* f->map is NULL for an empty folder */
+		qsort(f->map, f->nmap, sizeof *f->map, local_file_cmp);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -203,7 +204,8 @@ local_list(const char *dir, size_t *np, int *okp)
 		}
 		closedir(d);
 	}
-	qsort(v, n, sizeof *v, local_file_cmp);
+	if (n > 1)	/* v is NULL when both are empty */
+		qsort(v, n, sizeof *v, local_file_cmp);
 	*np = n;
 	return v;
 }

@@ -488,8 +488,9 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 		if (imap_search_since(s->imap, win, f->uidnext, &fresh, &nfresh,
 		    errp) == -1)
 			goto out;
-		qsort(sel.vanished, sel.nvanished, sizeof *sel.vanished,
-		    imap_uid_cmp);
+		if (sel.nvanished > 1)	/* NULL when nothing vanished */
+			qsort(sel.vanished, sel.nvanished,
+			    sizeof *sel.vanished, imap_uid_cmp);
 		keep = uid_minus(localu, nlocal, sel.vanished, sel.nvanished,
 		    &nkeep);
 		server = uid_union(keep, nkeep, fresh, nfresh, &nserver);
