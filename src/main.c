@@ -121,6 +121,14 @@ run_ui(const char *cfgpath, int verbose)
  * --smtp-server=/path/to/tern, which passes -i and the recipients):
  * "tern send" with the same arguments.
  */
+static char	**sendmail_nv;	/* the new argv; freed at exit */
+
+static void
+sendmail_argv_free(void)
+{
+	free(sendmail_nv);
+}
+
 static char **
 sendmail_argv(int *argcp, char **argv)
 {
@@ -143,6 +151,8 @@ sendmail_argv(int *argcp, char **argv)
 	for (i = 1; i < *argcp; i++)
 		nv[i + 1] = argv[i];
 	(*argcp)++;
+	sendmail_nv = nv;
+	atexit(sendmail_argv_free);
 	return nv;
 }
 

@@ -810,6 +810,19 @@ unchanged(struct sync_ctx *s, const struct store_folder *f,
 	return f->highestmodseq == st->hms;
 }
 
+/* Forgets the folders a replay changed: a failed pass's next one syncs them. */
+static void
+dirty_clear(struct sync_ctx *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->ndirty; i++)
+		free(s->dirty[i]);
+	free(s->dirty);
+	s->dirty = NULL;
+	s->ndirty = 0;
+}
+
 int
 sync_pass(struct sync_ctx *s, char **errp)
 {
@@ -831,6 +844,7 @@ sync_pass(struct sync_ctx *s, char **errp)
 		return -1;
 	/* Before STATUS: a replayed MOVE changes its target folder too. */
 	if (replay_all(s, errp) == -1) {
+		dirty_clear(s);
 		imap_mailboxes_free(mb, n);
 		return -1;
 	}
@@ -934,6 +948,7 @@ sync_pass(struct sync_ctx *s, char **errp)
 	return failed ? -1 : 0;
 fail:
 	(void)store_set_bulk(s->store, 0);
+	dirty_clear(s);
 	free(names);
 	free(st);
 	imap_mailboxes_free(mb, n);

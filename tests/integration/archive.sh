@@ -76,6 +76,21 @@ dovecot_stop() {	# CONF PORT
 	i=0
 	while python3 -c "import socket; socket.create_connection(('127.0.0.1', $2), 1)" 2>/dev/null &&
 	    [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	# Its imap processes outlive the listener for a moment, still
+	# serving the connections they have (tern's): wait until none is
+	# left on the port (an established TCP socket in /proc/net/tcp).
+	i=0
+	while [ "$(python3 - "$2" <<'PY'
+import sys
+port = '%04X' % int(sys.argv[1])
+n = 0
+for line in open('/proc/net/tcp').read().splitlines()[1:]:
+    f = line.split()
+    if f[1].endswith(':' + port) and f[3] == '01':
+        n += 1
+print(n)
+PY
+)" != 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 }
 dovecot_start() {	# CONF PORT
 	dovecot -c "$1" </dev/null >/dev/null 2>&1
@@ -176,7 +191,7 @@ tui_keys t w o / M o v e d Enter
 # Account one stages it and hands it over: account two's queue holds
 # the APPEND of the staged file, account one's move waits at step 1.
 i=0
-while [ "$(handed)" != "1 1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while [ "$(handed)" != "1 1" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 if [ "$(handed)" = "1 1" ]; then pass "account one hands the message to account two's queue"
 else fail "account one hands the message to account two's queue" "$(handed)"; fi
 once "while B is down the original stays on A" "$CTLA" INBOX x4@x
