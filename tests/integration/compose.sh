@@ -95,7 +95,9 @@ mkdir -p "$BOB/config/tern"
 printf '[general]\nlog_file = %s\n\n[account b]\nfrom = bob@example.com\nimap = imaps://bob@localhost:%s\nca_file = %s\npassword_command = printenv TERN_BOB_PW\n' \
     "$BOB/tern.log" "$TERN_IMAPS_PORT" "$TERN_CA" >"$BOB/config/tern/config"
 bob_tern() { env HOME="$BOB" XDG_CONFIG_HOME="$BOB/config" XDG_DATA_HOME="$BOB/data" "$TERN" "$@"; }
-bob_tern sync --watch b >"$BOB/watch.out" 2>&1 &
+# (env execs tern: $! is tern itself, so the kill below stops it)
+env HOME="$BOB" XDG_CONFIG_HOME="$BOB/config" XDG_DATA_HOME="$BOB/data" \
+    "$TERN" sync --watch b >"$BOB/watch.out" 2>&1 &
 BOB_PID=$!
 trap 'tui_stop; kill $BOB_PID 2>/dev/null' EXIT
 
