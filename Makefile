@@ -206,7 +206,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_DIR)/libtern.a 
 fuzz: $(FUZZ_BIN)
 
 fuzz-run: fuzz
-	sh tests/fuzz/run $(FUZZ_SHORT) $(FUZZ_BIN)
+	FUZZ_SEED=1 sh tests/fuzz/run $(FUZZ_SHORT) $(FUZZ_BIN)
 
 fuzz-long: fuzz
 	sh tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BIN)

@@ -9,9 +9,12 @@
  */
 #include <sys/socket.h>
 
+#include <sys/wait.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +27,7 @@ struct peer {
 	int		 lfd;
 	int		 port;
 	const char	*send;		/* sent at once after accept */
+	const char *const *replies;	/* then one per line read */
 	int		 hold;		/* seconds to keep the connection open */
 	pthread_t	 thread;
 };
@@ -31,16 +35,26 @@ struct peer {
 static void *
 peer_main(void *arg)
 {
-	struct peer	*p = arg;
-	int		 fd;
+	struct peer		 *p = arg;
+	const char *const	 *r;
+	char			  ch;
+	int			  fd;
 
 	fd = accept(p->lfd, NULL, NULL);
 	if (fd == -1)
 		return NULL;
 	if (p->send != NULL)
 		(void)!write(fd, p->send, strlen(p->send));
+	for (r = p->replies; r != NULL && *r != NULL; r++) {
+		do {
+			if (read(fd, &ch, 1) != 1)
+				goto out;
+		} while (ch != '\n');
+		(void)!write(fd, *r, strlen(*r));
+	}
 	if (p->hold > 0)
 		sleep((unsigned)p->hold);
+out:
 	close(fd);
 	return NULL;
 }
@@ -61,6 +75,7 @@ peer_start(struct peer *p, const char *send, int hold)
 	getsockname(p->lfd, (struct sockaddr *)&sin, &len);
 	p->port = ntohs(sin.sin_port);
 	p->send = send;
+	p->replies = NULL;
 	p->hold = hold;
 	pthread_create(&p->thread, NULL, peer_main, p);
 }
@@ -283,6 +298,84 @@ START_TEST(test_connect_refused)
 }
 END_TEST
 
+/*
+ * libetpan 1.9.4's mailesmtp_parse_ehlo() never returns when an AUTH
+ * line holds a tab (found by fuzz_smtp).  smtp.c reads the EHLO reply
+ * itself; this pins the library's loop so the workaround is dropped
+ * only when a fixed libetpan makes this test fail.
+ */
+int	mailesmtp_parse_ehlo(mailsmtp *);
+
+START_TEST(test_libetpan_ehlo_tab_loops)
+{
+	mailsmtp	*s;
+	pid_t		 pid;
+	int		 st, i;
+
+	if ((pid = fork()) == 0) {
+		s = mailsmtp_new(0, NULL);
+		s->response = strdup("peer\nAUTH PLAIN\tLOGIN\nSIZE 10");
+		mailesmtp_parse_ehlo(s);
+		_exit(0);
+	}
+	ck_assert_int_ne(pid, -1);
+	for (i = 0; i < 20 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		usleep(100 * 1000);
+	ck_assert_msg(i == 20, "libetpan's EHLO parser returned: is the "
+	    "loop fixed?");
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+}
+END_TEST
+
+/*
+ * The same reply from a hostile submission server: tern connects in
+ * good time, reads the mechanisms and the SIZE limit itself, and
+ * refuses a message larger than that limit before MAIL FROM.
+ */
+START_TEST(test_smtp_ehlo_tab)
+{
+	static const char *const replies[] = {
+		"250-peer\r\n250-AUTH PLAIN\tLOGIN\r\n250-SIZE 100\r\n"
+		    "250 8BITMIME\r\n",
+		"221 bye\r\n",
+		NULL
+	};
+	struct peer		 p;
+	struct account		 a;
+	struct smtp_conn	*c;
+	char			*err = NULL, *m, *rcpt = "bob@example.org";
+	char			 msg[300];
+	time_t			 t0 = time(NULL);
+
+	peer_start(&p, "220 peer ESMTP\r\n", 0);
+	p.replies = replies;
+	memset(&a, 0, sizeof a);
+	a.name = "hostile";
+	a.smtp.host = "127.0.0.1";
+	a.smtp.port = p.port;
+	a.smtp.tls = TLS_PLAIN;
+	a.timeout = 5;
+	c = smtp_connect(&a, &err);
+	ck_assert_msg(c != NULL, "connect: %s", err ? err : "?");
+	ck_assert_int_lt(time(NULL) - t0, 3);
+	m = smtp_auth_mechs(c);
+	ck_assert_str_eq(m, "PLAIN\tLOGIN");
+	free(m);
+	ck_assert(c->smtp->esmtp & MAILSMTP_ESMTP_8BITMIME);
+	ck_assert(!(c->smtp->esmtp & MAILSMTP_ESMTP_STARTTLS));
+	memset(msg, 'x', sizeof msg - 1);
+	msg[sizeof msg - 1] = '\0';
+	ck_assert_int_eq(smtp_send(c, "alice@example.org", &rcpt, 1, msg,
+	    strlen(msg), NULL, NULL, &err), SMTP_PERM);
+	ck_assert_ptr_nonnull(strstr(err, "larger than the server accepts "
+	    "(100)"));
+	free(err);
+	smtp_close(c);
+	peer_stop(&p);
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -300,6 +393,8 @@ suite(void)
 	tcase_add_test(tc, test_wait_sees_buffered);
 	tcase_add_test(tc, test_wait_interrupt);
 	tcase_add_test(tc, test_connect_refused);
+	tcase_add_test(tc, test_libetpan_ehlo_tab_loops);
+	tcase_add_test(tc, test_smtp_ehlo_tab);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,8 @@
 int	mailsmtp_send_command(mailsmtp *, char *);
 int	mailsmtp_send_command_private(mailsmtp *, char *);
 int	mailsmtp_read_response(mailsmtp *);
-int	mailesmtp_parse_ehlo(mailsmtp *);
+
+static const char *smtp_ehlo_line(struct smtp_conn *, const char *);
 
 static void
 smtp_logger(mailsmtp *s, int type, const char *str, size_t size, void *ctx)
@@ -74,6 +76,51 @@ smtp_reply(struct smtp_conn *c)
 	return c->smtp->response != NULL ? c->smtp->response : "";
 }
 
+/*
+ * What libetpan's mailesmtp_parse_ehlo() would record, read from the
+ * EHLO reply by tern: libetpan 1.9.4's own parser never returns when
+ * an AUTH line holds a tab ("AUTH\tPLAIN" or "AUTH PLAIN\tLOGIN"), so
+ * a hostile server could hang the send (check_net pins it).  Only the
+ * flags libetpan's own calls consult are kept: STARTTLS for
+ * mailesmtp_starttls(), SIZE's limit for smtp_send().
+ */
+static void
+smtp_parse_ehlo(struct smtp_conn *c)
+{
+	static const struct {
+		const char	*kw;
+		int		 flag;
+	} kws[] = {
+		{ "EXPN", MAILSMTP_ESMTP_EXPN },
+		{ "8BITMIME", MAILSMTP_ESMTP_8BITMIME },
+		{ "SIZE", MAILSMTP_ESMTP_SIZE },
+		{ "ETRN", MAILSMTP_ESMTP_ETRN },
+		{ "STARTTLS", MAILSMTP_ESMTP_STARTTLS },
+		{ "DSN", MAILSMTP_ESMTP_DSN },
+		{ "PIPELINING", MAILSMTP_ESMTP_PIPELINING },
+	};
+	const char	*p;
+	char		*end;
+	unsigned long	 n;
+	size_t		 i;
+
+	c->smtp->esmtp = MAILSMTP_ESMTP;
+	c->smtp->auth = MAILSMTP_AUTH_CHECKED;
+	c->smtp->smtp_max_msg_size = 0;
+	for (i = 0; i < sizeof kws / sizeof kws[0]; i++)
+		if (smtp_ehlo_line(c, kws[i].kw) != NULL)
+			c->smtp->esmtp |= kws[i].flag;
+	if ((p = smtp_ehlo_line(c, "SIZE")) != NULL) {
+		p += 4;
+		p += strspn(p, " ");
+		if (*p >= '0' && *p <= '9') {
+			n = strtoul(p, &end, 10);
+			if (end != p && n < (unsigned long)SIZE_MAX)
+				c->smtp->smtp_max_msg_size = (size_t)n;
+		}
+	}
+}
+
 /* EHLO with an address literal of our end: it names no host. */
 static int
 smtp_ehlo(struct smtp_conn *c, char **errp)
@@ -106,7 +153,7 @@ smtp_ehlo(struct smtp_conn *c, char **errp)
 	}
 	free(c->ehlo);
 	c->ehlo = xstrdup(smtp_reply(c));
-	mailesmtp_parse_ehlo(c->smtp);
+	smtp_parse_ehlo(c);
 	c->smtputf8 = smtp_ehlo_has(c, "SMTPUTF8");
 	return 0;
 }
@@ -156,8 +203,8 @@ smtp_offers(struct smtp_conn *c, const char *mech)
 	char	*m = smtp_auth_mechs(c), *w, *save = NULL;
 	int	 found = 0;
 
-	for (w = strtok_r(m, " ", &save); w != NULL && !found;
-	    w = strtok_r(NULL, " ", &save))
+	for (w = strtok_r(m, " \t", &save); w != NULL && !found;
+	    w = strtok_r(NULL, " \t", &save))
 		found = strcasecmp(w, mech) == 0;
 	free(m);
 	return found;

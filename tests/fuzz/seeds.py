@@ -123,10 +123,15 @@ SMTP = [
     "220 mx\r\n250-mx\r\n250 STARTTLS\r\n220 go ahead\r\n250-mx\r\n250 AUTH PLAIN\r\n235 ok\r\n",
     "220 mx\r\n250-mx\r\n250 STARTTLS\r\n454 TLS not available\r\n",
     "220-mx multi\r\n220 line\r\n250-" + "A" * 2000 + "\r\n250 AUTH PLAIN\r\n",
+    "220 mx\r\n250-mx\r\n250-SIZE 100\r\n250-DSN\r\n250 AUTH PLAIN\r\n235 ok\r\n",
 ]
+# Whole reads (\0) make the rest of the input arrive with the greeting,
+# which smtp_connect() refuses as injection; one-byte reads (\x41: 1, 1)
+# take each seed through EHLO and AUTH.
 for i, s in enumerate(SMTP):
     for b0 in (0, 1, 2, 4):
         write("smtp", bytes([b0]) + b"\0\0\0\0" + s.encode())
+        write("smtp", bytes([b0]) + b"\x41\x41\x41\x41" + s.encode())
     write("smtp", bytes([i % 10]) + b"\x01\x02\x05\x0b" + s.encode())
 
 # ---- config: byte 0 even = tern.conf, odd = a theme ----
