@@ -218,6 +218,7 @@ struct config {
 	char		*save_dir;	/* NULL: the current directory */
 	char		*date_format;	/* NULL: "%b %d", older "%Y-%m-%d" */
 	int		 bell;		/* ring on EV_NEW_MAIL */
+	int		 unified_inbox;	/* every INBOX in one list too */
 	char		*editor;	/* NULL: $VISUAL, $EDITOR, vi */
 	char		*attribution;	/* reply's first line; NULL: default */
 	struct account	*accounts;

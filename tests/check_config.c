@@ -186,6 +186,8 @@ static const struct row {
 	{ "threads_bad", 2, "[general]\nthreads = 1\n",
 	    "threads must be yes or no" },
 	{ "bell_bad", 2, "[general]\nbell = on\n", "bell must be yes or no" },
+	{ "unified_bad", 3, "[general]\n\nunified_inbox = all\n",
+	    "unified_inbox must be yes or no" },
 	{ "save_sent_bad", 4, ACC "save_sent = off\n",
 	    "save_sent must be yes or no" },
 	{ "save_sent_general", 2, "[general]\nsave_sent = no\n",
@@ -796,6 +798,20 @@ START_TEST(test_push_keys)
 }
 END_TEST
 
+/* unified_inbox: off unless asked for. */
+START_TEST(test_unified_inbox_key)
+{
+	struct config	*cfg;
+
+	cfg = parse_ok(ACC);
+	ck_assert_int_eq(cfg->unified_inbox, 0);
+	config_free(cfg);
+	cfg = parse_ok("[general]\nunified_inbox = yes\n" ACC);
+	ck_assert_int_eq(cfg->unified_inbox, 1);
+	config_free(cfg);
+}
+END_TEST
+
 /* archive and archive_by_year: defaults, values. */
 START_TEST(test_archive_keys)
 {
@@ -1074,7 +1090,7 @@ START_TEST(test_keys_table)
 {
 	size_t	 i, j;
 
-	ck_assert_uint_eq(config_nkeys, 37);
+	ck_assert_uint_eq(config_nkeys, 38);
 	for (i = 0; i < config_nkeys; i++) {
 		ck_assert(strcmp(config_keys[i].section, "general") == 0 ||
 		    strcmp(config_keys[i].section, "account") == 0);
@@ -1160,6 +1176,7 @@ suite(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_tui);
 	tcase_add_test(tc, test_push_keys);
+	tcase_add_test(tc, test_unified_inbox_key);
 	tcase_add_test(tc, test_save_sent);
 	tcase_add_test(tc, test_sort_words);
 	tcase_add_test(tc, test_maildir_account);

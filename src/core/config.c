@@ -45,6 +45,7 @@
 	X(general, save_dir)			\
 	X(general, date_format)			\
 	X(general, bell)			\
+	X(general, unified_inbox)		\
 	X(general, editor)			\
 	X(general, attribution)			\
 	X(account, type)			\
@@ -687,6 +688,12 @@ static int
 key_bell(struct parser *p, const char *v)
 {
 	return parse_yes_no(p, "bell", v, &p->cfg->bell);
+}
+
+static int
+key_unified_inbox(struct parser *p, const char *v)
+{
+	return parse_yes_no(p, "unified_inbox", v, &p->cfg->unified_inbox);
 }
 
 /* In the order of enum sort_order. */

@@ -97,10 +97,20 @@ ui_status_draw(struct ui *ui, int y)
 	struct ui_acct	*a = ui_cur(ui);
 	char		 buf[512], sel[32] = "";
 	const char	*fname = "";
-	size_t		 i;
+	size_t		 i, k;
 	int64_t		 unread = 0, pending = 0;
 
-	if (a != NULL)
+	if (ui->unified) {	/* "All inboxes", every INBOX's unread */
+		for (i = 0; i < ui->nfrows; i++)
+			if (ui->frows[i].folder == UI_FROW_UNIFIED)
+				fname = ui->frows[i].label;
+		for (k = 0; k < ui->naccts; k++)
+			for (i = 0; i < ui->accts[k].nfolders; i++)
+				if (ui->accts[k].folders[i].id ==
+				    ui_unified_inbox(ui, k))
+					unread += ui->accts[k].folders[i].unread;
+		a = NULL;
+	} else if (a != NULL)
 		for (i = 0; i < a->nfolders; i++)
 			if (a->folders[i].id == ui->cur_folder) {
 				fname = a->folders[i].display;
@@ -120,7 +130,8 @@ ui_status_draw(struct ui *ui, int y)
 			snprintf(queued, sizeof queued, "  %lld to send",
 			    (long long)pending);
 		snprintf(buf, sizeof buf, " %s%s%s  %s  %lld unread%s%s%s%s%s",
-		    a != NULL ? a->acct->name : "tern", a != NULL ? "/" : "",
+		    a != NULL ? a->acct->name : ui->unified ? "" : "tern",
+		    a != NULL ? "/" : "",
 		    fname, ui->nids > 0 ? sel : "empty", (long long)unread,
 		    tags, ui->threads ? "  threads" : "",
 		    ui->filter_text != NULL ? "  filter: " : "",
@@ -260,8 +271,7 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 			ui_open_first(ui);
 			break;
 		}
-		if (ui_cur(ui) == a && (ev->folder_id == 0 ||
-		    ui->cur_folder == 0 || ev->folder_id == ui->cur_folder))
+		if (ui_list_shows(ui, a, ev->folder_id))
 			ui_list_reload(ui);
 		break;
 	case EV_ERROR:
@@ -284,7 +294,7 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 	case EV_BODY_READY:
 		ui_compose_body_ready(ui, (size_t)(a - ui->accts),
 		    ev->folder_id, ev->uid, ev->ok);
-		if (ui_cur(ui) == a)
+		if (ui->pager.open && ui->pager.acct == (size_t)(a - ui->accts))
 			ui_pager_body_ready(ui, ev->folder_id, ev->uid, ev->ok,
 			    ev->text);
 		break;
@@ -294,7 +304,7 @@ ui_event(struct ui *ui, struct ui_acct *a, const struct engine_event *ev)
 		break;
 	case EV_SEARCH_DONE:
 		/* The filter's server: hits are in the store: show them. */
-		if (ui_cur(ui) == a && ui->filter != NULL &&
+		if ((ui->unified || ui_cur(ui) == a) && ui->filter != NULL &&
 		    ui->filter->nserver > 0) {
 			ui_list_reload(ui);
 			if (ev->ok)
@@ -367,7 +377,8 @@ ui_open_first(struct ui *ui)
 	size_t	 i;
 
 	for (i = 0; i < ui->nfrows; i++)
-		if (ui->frows[i].folder >= 0) {
+		if (ui->frows[i].folder >= 0 ||
+		    ui->frows[i].folder == UI_FROW_UNIFIED) {
 			ui->fsel = i;
 			ui_folders_open(ui, i);
 			ui->focus = PANE_LIST;

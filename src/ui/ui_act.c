@@ -60,31 +60,25 @@ ui_act_folder_name(struct ui_acct *a, int64_t id)
 }
 
 /*
- * Applies one operation to ids[0..n) of the open account, in one
- * transaction: the screen changes at once, the server follows through
- * the pending operations.  targets, if not NULL, gives each message its
- * own target folder (archive by year).  Remembers what undo needs.
- * Returns how many messages it changed.
+ * Applies one operation to ids[0..n) of account k (store row ids), in
+ * one transaction: the screen changes at once, the server follows
+ * through the pending operations.  targets, if not NULL, gives each
+ * message its own target folder (archive by year).  Adds what undo
+ * needs to ui->undo.  Returns how many messages it changed, or -1.
  */
-static size_t
-ui_act_batch(struct ui *ui, const int64_t *ids, size_t n, struct pending *tmpl,
-    unsigned mask, char *const *targets)
+static ssize_t
+ui_act_batch_acct(struct ui *ui, size_t k, const int64_t *ids, size_t n,
+    struct pending *tmpl, char *const *targets)
 {
-	struct ui_acct		*a = ui_cur(ui);
+	struct ui_acct		*a = &ui->accts[k];
 	struct ui_undo_item	*it;
 	struct store_msg	 m;
 	struct pending		 p;
 	const char		*here;
 	size_t			 i, done = 0;
 
-	if (a == NULL || a->store == NULL || n == 0)
+	if (a->store == NULL || n == 0)
 		return 0;
-	ui_undo_clear(ui);
-	ui->undo.acct = (size_t)ui->cur_acct;
-	ui->undo.op = tmpl->op;
-	ui->undo.mask = mask;
-	ui->undo.target = tmpl->target != NULL ? xstrdup(tmpl->target) : NULL;
-	ui->undo.items = xcalloc(n, sizeof *ui->undo.items);
 	if (store_begin(a->store) == -1)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -115,11 +109,17 @@ ui_act_batch(struct ui *ui, const int64_t *ids, size_t n, struct pending *tmpl,
 			store_rollback(a->store);
 			goto fail;
 		}
+		ui->undo.items = xrealloc(ui->undo.items, (ui->undo.n + 1) *
+		    sizeof *ui->undo.items);
 		it = &ui->undo.items[ui->undo.n++];
+		memset(it, 0, sizeof *it);
+		it->acct = k;
 		it->pending = pending_last_id(a->store);
 		it->saved = m;		/* owns m's strings now */
 		if (targets != NULL)
 			it->target = xstrdup(targets[i]);
+		else if (ui->undo_append && p.target != NULL)
+			it->target = xstrdup(p.target);	/* per account */
 		done++;
 	}
 	if (store_commit(a->store) == -1)
@@ -127,11 +127,60 @@ ui_act_batch(struct ui *ui, const int64_t *ids, size_t n, struct pending *tmpl,
 	a->pending = pending_count(a->store);
 	if (a->engine != NULL && done > 0)
 		engine_wake(a->engine);
-	return done;
+	return (ssize_t)done;
 fail:
 	ui_status(ui, 1, "%s: %s", a->acct->name, store_error(a->store));
-	ui_undo_clear(ui);
-	return 0;
+	return -1;
+}
+
+/*
+ * Applies one operation to ids[0..n) of the open list (list ids: in
+ * the unified INBOX, of several accounts, each done on its own store)
+ * and remembers what undo needs, unless ui->undo_append adds to the
+ * batch already remembered.  Returns how many messages it changed.
+ */
+static size_t
+ui_act_batch(struct ui *ui, const int64_t *ids, size_t n, struct pending *tmpl,
+    unsigned mask, char *const *targets)
+{
+	int64_t		*mine, id;
+	char		**their = NULL;
+	size_t		 k, i, m, done = 0;
+	ssize_t		 r;
+
+	if (ui->cur_acct < 0 || n == 0)
+		return 0;
+	if (!ui->undo_append) {
+		ui_undo_clear(ui);
+		ui->undo.op = tmpl->op;
+		ui->undo.mask = mask;
+		ui->undo.target = tmpl->target != NULL ?
+		    xstrdup(tmpl->target) : NULL;
+	}
+	if (!ui->unified) {
+		r = ui_act_batch_acct(ui, (size_t)ui->cur_acct, ids, n, tmpl,
+		    targets);
+		if (r == -1 && !ui->undo_append)
+			ui_undo_clear(ui);
+		return r > 0 ? (size_t)r : 0;
+	}
+	mine = xcalloc(n, sizeof *mine);
+	if (targets != NULL)
+		their = xcalloc(n, sizeof *their);
+	for (k = 0; k < ui->naccts; k++) {
+		for (i = 0, m = 0; i < n; i++)
+			if (ui_xacct(ui, ids[i], &id) == &ui->accts[k]) {
+				if (their != NULL)
+					their[m] = targets[i];
+				mine[m++] = id;
+			}
+		if (m > 0 && (r = ui_act_batch_acct(ui, k, mine, m, tmpl,
+		    their)) > 0)
+			done += (size_t)r;
+	}
+	free(mine);
+	free(their);
+	return done;
 }
 
 /* The messages an action works on: the tagged ones after ';'. */
@@ -149,7 +198,8 @@ ui_act_ids(struct ui *ui, int64_t id, size_t *np)
 	}
 	*np = id != 0;
 	v = xcalloc(1, sizeof *v);
-	v[0] = id;
+	/* A row id of the current account; the batch takes list ids. */
+	v[0] = ui->cur_acct >= 0 ? ui_xid(ui, (size_t)ui->cur_acct, id) : id;
 	return v;
 }
 
@@ -331,6 +381,7 @@ static int
 ui_act_undo_other(struct ui *ui, struct ui_acct *a, struct ui_undo_item *it)
 {
 	struct store_msg	*m = &it->saved;
+	const char		*to;
 	char			*path, *slash;
 	size_t			 k;
 	int			 r;
@@ -338,13 +389,14 @@ ui_act_undo_other(struct ui *ui, struct ui_acct *a, struct ui_undo_item *it)
 	if ((r = pending_cancel(a->store, it->pending)) != 1)
 		return r;
 	path = pending_xfer_path(a->store, it->pending);
-	slash = strchr(ui->undo.target, '/');
+	to = it->target != NULL ? it->target : ui->undo.target;
+	slash = strchr(to, '/');
 	for (k = 0; slash != NULL && k < ui->naccts; k++)
 		if (ui->accts[k].store != NULL &&
 		    strlen(ui->accts[k].acct->name) ==
-		    (size_t)(slash - ui->undo.target) &&
-		    strncmp(ui->accts[k].acct->name, ui->undo.target,
-		    (size_t)(slash - ui->undo.target)) == 0)
+		    (size_t)(slash - to) &&
+		    strncmp(ui->accts[k].acct->name, to,
+		    (size_t)(slash - to)) == 0)
 			(void)pending_xfer_cancel(ui->accts[k].store, path);
 	(void)unlink(path);
 	free(path);
@@ -355,6 +407,93 @@ ui_act_undo_other(struct ui *ui, struct ui_acct *a, struct ui_undo_item *it)
 	free(m->file);
 	m->file = xstrdup("");
 	return store_msg_put(a->store, m) == 0 ? 1 : -1;
+}
+
+/*
+ * Undoes the items of account k: counts in c[] what was put back, what
+ * waits for a sync, what cannot be undone and what is already on its
+ * way to another account.
+ */
+static void
+ui_act_undo_acct(struct ui *ui, size_t k, size_t c[4])
+{
+	struct ui_undo		*u = &ui->undo;
+	struct ui_acct		*a = &ui->accts[k];
+	struct store_folder	 src;
+	struct store_msg	*m, there;
+	struct pending		 p;
+	const char		*target;
+	size_t			 i;
+	int			 r;
+
+	for (i = 0; i < u->n && u->items[i].acct != k; i++)
+		;
+	if (i == u->n || a->store == NULL || store_begin(a->store) == -1)
+		return;
+	for (i = 0; i < u->n; i++) {
+		if (u->items[i].done || u->items[i].acct != k)
+			continue;
+		m = &u->items[i].saved;
+		memset(&p, 0, sizeof p);
+		u->items[i].done = 1;
+		target = u->items[i].target != NULL ? u->items[i].target :
+		    u->target;
+		if (u->op == PENDING_FLAGS) {
+			p.op = PENDING_FLAGS;
+			p.folder_id = m->folder_id;
+			p.uid = m->uid;
+			p.set = m->flags & u->mask;
+			p.clear = ~m->flags & u->mask;
+			if (pending_add(a->store, &p) == 0)
+				c[0]++;
+			continue;
+		}
+		if (u->op == PENDING_XMOVE || u->op == PENDING_XCOPY) {
+			if ((r = ui_act_undo_other(ui, a, &u->items[i])) == 1)
+				c[0]++;
+			else if (r == 0)
+				c[3]++;
+			continue;
+		}
+		if (u->op == PENDING_COPY)
+			continue;	/* a copy is undone by deleting it */
+		if (pending_cancel(a->store, u->items[i].pending) == 1) {
+			/* Never sent: put the row back as it was. */
+			m->cached = 0;
+			free(m->file);
+			m->file = xstrdup("");
+			if (store_msg_put(a->store, m) == 0)
+				c[0]++;
+			continue;
+		}
+		if (u->op == PENDING_EXPUNGE || target == NULL ||
+		    store_folder_get_id(a->store, m->folder_id, &src) != 0) {
+			c[2]++;
+			continue;
+		}
+		if (store_msg_find(a->store, target, m->message_id,
+		    &there) == 0) {
+			p.op = PENDING_MOVE;
+			p.folder_id = there.folder_id;
+			p.uid = there.uid;
+			p.target = src.name;
+			if (pending_add(a->store, &p) == 0)
+				c[0]++;
+			store_msg_clear(&there);
+		} else {
+			c[1]++;
+			u->items[i].done = 0;	/* u again, after the sync */
+		}
+		store_folder_clear(&src);
+	}
+	if (store_commit(a->store) == -1) {
+		ui_status(ui, 1, "%s: %s", a->acct->name,
+		    store_error(a->store));
+		return;
+	}
+	if (a->engine != NULL)
+		engine_wake(a->engine);
+	a->pending = pending_count(a->store);
 }
 
 /*
@@ -369,85 +508,18 @@ void
 ui_act_undo(struct ui *ui)
 {
 	struct ui_undo		*u = &ui->undo;
-	struct ui_acct		*a;
-	struct store_folder	 src;
-	struct store_msg	*m, there;
-	struct pending		 p;
-	const char		*target;
-	size_t			 i, back = 0, later = 0, lost = 0, gone = 0;
-	int			 r;
+	size_t			 k, back, later, lost, gone, c[4] = { 0 };
 
 	if (u->n == 0) {
 		ui_status(ui, 0, "nothing to undo");
 		return;
 	}
-	a = &ui->accts[u->acct];
-	if (a->store == NULL || store_begin(a->store) == -1)
-		return;
-	for (i = 0; i < u->n; i++) {
-		if (u->items[i].done)
-			continue;
-		m = &u->items[i].saved;
-		memset(&p, 0, sizeof p);
-		u->items[i].done = 1;
-		target = u->items[i].target != NULL ? u->items[i].target :
-		    u->target;
-		if (u->op == PENDING_FLAGS) {
-			p.op = PENDING_FLAGS;
-			p.folder_id = m->folder_id;
-			p.uid = m->uid;
-			p.set = m->flags & u->mask;
-			p.clear = ~m->flags & u->mask;
-			if (pending_add(a->store, &p) == 0)
-				back++;
-			continue;
-		}
-		if (u->op == PENDING_XMOVE || u->op == PENDING_XCOPY) {
-			if ((r = ui_act_undo_other(ui, a, &u->items[i])) == 1)
-				back++;
-			else if (r == 0)
-				gone++;
-			continue;
-		}
-		if (u->op == PENDING_COPY)
-			continue;	/* a copy is undone by deleting it */
-		if (pending_cancel(a->store, u->items[i].pending) == 1) {
-			/* Never sent: put the row back as it was. */
-			m->cached = 0;
-			free(m->file);
-			m->file = xstrdup("");
-			if (store_msg_put(a->store, m) == 0)
-				back++;
-			continue;
-		}
-		if (u->op == PENDING_EXPUNGE || target == NULL ||
-		    store_folder_get_id(a->store, m->folder_id, &src) != 0) {
-			lost++;
-			continue;
-		}
-		if (store_msg_find(a->store, target, m->message_id,
-		    &there) == 0) {
-			p.op = PENDING_MOVE;
-			p.folder_id = there.folder_id;
-			p.uid = there.uid;
-			p.target = src.name;
-			if (pending_add(a->store, &p) == 0)
-				back++;
-			store_msg_clear(&there);
-		} else {
-			later++;
-			u->items[i].done = 0;	/* u again, after the sync */
-		}
-		store_folder_clear(&src);
-	}
-	if (store_commit(a->store) == -1) {
-		ui_status(ui, 1, "%s: %s", a->acct->name,
-		    store_error(a->store));
-		return;
-	}
-	if (a->engine != NULL)
-		engine_wake(a->engine);
-	a->pending = pending_count(a->store);
+	for (k = 0; k < ui->naccts; k++)
+		ui_act_undo_acct(ui, k, c);
+	back = c[0];
+	later = c[1];
+	lost = c[2];
+	gone = c[3];
 	if (gone > 0)
 		ui_status(ui, 1, "undone %zu; %zu already on the way to %s "
 		    "(move %s back from there)", back, gone, u->target,

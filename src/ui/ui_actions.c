@@ -11,18 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "sync.h"
 #include "ui_int.h"
-
-static int
-id_cmp(const void *a, const void *b)
-{
-	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Rows a page moves: the pane's height less one line of context. */
 static long
@@ -205,7 +198,8 @@ folder_step(struct ui *ui, int n)
 		r += n;
 		if (r < 0 || r >= (long)ui->nfrows)
 			return;
-		if (ui->frows[r].folder >= 0)
+		if (ui->frows[r].folder >= 0 ||
+		    ui->frows[r].folder == UI_FROW_UNIFIED)
 			break;
 	}
 	ui->fsel = (size_t)r;
@@ -224,6 +218,14 @@ a_folder(struct ui *ui, const char *arg)
 
 	if (ui->naccts == 0)
 		return;
+	if (ui->cfg->unified_inbox && strcasecmp(arg, "All inboxes") == 0) {
+		for (i = 0; i < ui->nfrows; i++)
+			if (ui->frows[i].folder == UI_FROW_UNIFIED)
+				ui->fsel = i;
+		ui_unified_open(ui);
+		ui->focus = PANE_LIST;
+		return;
+	}
 	/* Another account's as ACCOUNT/FOLDER (as Tab completes it). */
 	if (ui_act_resolve(ui, arg, &acct, &f) == -1 &&
 	    (f = ui_folders_find(ui, acct, arg)) == -1) {
@@ -343,14 +345,13 @@ a_limit(struct ui *ui, const char *arg)
 static int
 list_find(struct ui *ui, const char *text, int from_next)
 {
-	struct ui_acct	*a = ui_cur(ui);
 	struct query	 q;
 	int64_t		*hits;
 	size_t		 n, i, k, start;
 	char		*pat;
 	int		 found = -1;
 
-	if (a == NULL || a->store == NULL || ui->nids == 0 || *text == '\0')
+	if (ui->nids == 0 || *text == '\0')
 		return -1;
 	pat = xasprintf("%%%s%%", text);
 	memset(&q, 0, sizeof q);
@@ -358,14 +359,13 @@ list_find(struct ui *ui, const char *text, int from_next)
 	q.params = xcalloc(1, sizeof *q.params);
 	q.nparams = 1;
 	q.params[0].s = pat;
-	if (store_list_ids(a->store, ui->cur_folder, STORE_SORT_DATE, 0, &q,
-	    0, &hits, &n) == 0) {
-		qsort(hits, n, sizeof *hits, id_cmp);
+	if (ui_list_match(ui, &q, &hits, &n) == 0) {
+		qsort(hits, n, sizeof *hits, ui_id_cmp);
 		start = ui->lsel + (from_next ? 1 : 0);
 		for (k = 0; k < ui->nids && n > 0; k++) {
 			i = (start + k) % ui->nids;
 			if (bsearch(&ui->ids[i], hits, n, sizeof *hits,
-			    id_cmp) != NULL) {
+			    ui_id_cmp) != NULL) {
 				ui->lsel = i;
 				found = 0;
 				break;
@@ -415,6 +415,7 @@ a_search_all(struct ui *ui, const char *arg)
 		return;
 	ui_pager_close(ui);
 	ui_tags_clear(ui);
+	ui->unified = 0;	/* the account in focus, every folder */
 	ui->cur_folder = 0;
 	ui->lsel = 0;
 	a_limit(ui, arg);
@@ -523,19 +524,21 @@ static void a_prev_msg(struct ui *ui, const char *a) { (void)a; msg_step(ui, -1)
 static void
 a_next_unread(struct ui *ui, const char *arg)
 {
-	struct ui_acct		*a = ui_cur(ui);
+	struct ui_acct		*a;
 	struct store_msg	 m;
+	int64_t			 id;
 	size_t			 i;
 
 	(void)arg;
-	for (i = ui->lsel + 1; a != NULL && i < ui->nids; i++) {
-		if (store_msg_by_id(a->store, ui->ids[i], &m) != 0)
+	for (i = ui->lsel + 1; i < ui->nids; i++) {
+		if ((a = ui_xacct(ui, ui->ids[i], &id)) == NULL ||
+		    a->store == NULL || store_msg_by_id(a->store, id, &m) != 0)
 			continue;
 		if (!(m.flags & FLAG_SEEN)) {
 			store_msg_clear(&m);
 			ui->lsel = i;
 			if (ui->pager.open)
-				ui_pager_show(ui, ui->ids[i]);
+				ui_pager_show(ui, ui_list_selected(ui));
 			ui->dirty = 1;
 			return;
 		}
@@ -547,12 +550,12 @@ a_next_unread(struct ui *ui, const char *arg)
 static void
 a_tag(struct ui *ui, const char *arg)
 {
-	int64_t	 id = ui_list_selected(ui);
+	int64_t	 id = ui->lsel < ui->nids ? ui->ids[ui->lsel] : 0;
 
 	(void)arg;
 	if (id == 0)
 		return;
-	ui_tags_set(ui, id, -1);
+	ui_tags_set(ui, id, -1);	/* a list id */
 	ui_list_move(ui, 1, ui->list_h);
 }
 
@@ -799,3 +802,18 @@ const struct ui_action ui_actions[] = {
 	{ "suspend", "suspend tern (fg to come back)", a_suspend, 0 },
 };
 const size_t ui_nactions = sizeof ui_actions / sizeof ui_actions[0];
+
+int
+ui_action_on_tags(int act)
+{
+	static const char *const names[] = {
+		"delete", "move", "copy", "archive"
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (act >= 0 && (size_t)act < ui_nactions &&
+		    strcmp(ui_actions[act].name, names[i]) == 0)
+			return 1;
+	return 0;
+}

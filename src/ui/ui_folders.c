@@ -91,10 +91,12 @@ folder_depth(const struct store_folder *all, size_t n, size_t j,
 void
 ui_folders_reload(struct ui *ui)
 {
-	size_t	 i, j, n = 0, cap = 0, keep_acct = 0;
+	size_t	 i, j, n = 0, cap = 1, keep_acct = 0;
 	int64_t	 keep_id = -1;
+	int	 keep_unified = ui->fsel < ui->nfrows &&
+		    ui->frows[ui->fsel].folder == UI_FROW_UNIFIED;
 
-	if (ui->fsel < ui->nfrows) {
+	if (ui->fsel < ui->nfrows && !keep_unified) {
 		keep_acct = ui->frows[ui->fsel].acct;
 		if (ui->frows[ui->fsel].folder >= 0)
 			keep_id = ui->accts[keep_acct].folders[
@@ -120,12 +122,19 @@ ui_folders_reload(struct ui *ui)
 			    folder_cmp);
 		cap += a->nfolders + 1;
 	}
-	ui->frows = xcalloc(cap ? cap : 1, sizeof *ui->frows);
+	ui->frows = xcalloc(cap, sizeof *ui->frows);
+	if (ui->cfg->unified_inbox) {
+		ui->frows[n].folder = UI_FROW_UNIFIED;
+		ui->frows[n].label = "All inboxes";
+		if (keep_unified)
+			ui->fsel = n;
+		n++;
+	}
 	for (i = 0; i < ui->naccts; i++) {
 		struct ui_acct	*a = &ui->accts[i];
 
 		ui->frows[n].acct = i;
-		ui->frows[n].folder = -1;
+		ui->frows[n].folder = UI_FROW_HEADING;
 		ui->frows[n].label = a->acct->name;
 		n++;
 		for (j = 0; j < a->nfolders; j++) {
@@ -170,6 +179,10 @@ ui_folders_open(struct ui *ui, size_t row)
 	if (row >= ui->nfrows)
 		return;
 	r = &ui->frows[row];
+	if (r->folder == UI_FROW_UNIFIED) {
+		ui_unified_open(ui);
+		return;
+	}
 	if (r->folder < 0)
 		return;
 	f = &ui->accts[r->acct].folders[r->folder];
@@ -178,8 +191,10 @@ ui_folders_open(struct ui *ui, size_t row)
 		return;
 	}
 	ui_pager_close(ui);
-	if ((ssize_t)r->acct != ui->cur_acct || f->id != ui->cur_folder)
+	if (ui->unified || (ssize_t)r->acct != ui->cur_acct ||
+	    f->id != ui->cur_folder)
 		ui_tags_clear(ui);	/* tags belong to one folder */
+	ui->unified = 0;
 	ui->cur_acct = (ssize_t)r->acct;
 	ui->cur_folder = f->id;
 	ui->lsel = ui->ltop = 0;
@@ -233,6 +248,33 @@ ui_folders_draw(struct ui *ui, int y, int x, int h, int w)
 		int		 cw = 0, sel = i == ui->fsel;
 		unsigned	 extra = 0;
 
+		if (r->folder == UI_FROW_UNIFIED) {
+			int64_t	 unread = 0;
+			size_t	 k, j;
+
+			for (k = 0; k < ui->naccts; k++)
+				for (j = 0; j < ui->accts[k].nfolders; j++)
+					if (ui->accts[k].folders[j].id ==
+					    ui_unified_inbox(ui, k))
+						unread +=
+						    ui->accts[k].folders[j].unread;
+			snprintf(buf, sizeof buf, " %s", r->label);
+			snprintf(count, sizeof count, " %lld",
+			    (long long)unread);
+			obj = unread > 0 ? THEME_FOLDER_UNREAD : THEME_FOLDER;
+			if (sel && ui->focus == PANE_FOLDERS)
+				obj = THEME_FOLDER_SELECTED;
+			else if (ui->unified)
+				extra = THEME_ATTR_REVERSE;
+			cw = unread > 0 ? tty_width(count) : 0;
+			if (cw >= w)
+				cw = 0;
+			tty_text_attr(y + row, x, w - cw, buf, obj, extra, 1);
+			if (cw > 0)
+				tty_text_attr(y + row, x + w - cw, cw, count,
+				    obj, extra, 0);
+			continue;
+		}
 		if (r->folder < 0) {
 			label = sanitize_for_display(r->label,
 			    strlen(r->label), 0);
@@ -247,7 +289,8 @@ ui_folders_draw(struct ui *ui, int y, int x, int h, int w)
 		}
 		{
 			struct store_folder *f = &a->folders[r->folder];
-			int	 cur = (ssize_t)r->acct == ui->cur_acct &&
+			int	 cur = !ui->unified &&
+			    (ssize_t)r->acct == ui->cur_acct &&
 			    f->id == ui->cur_folder;
 
 			label = sanitize_for_display(r->label,

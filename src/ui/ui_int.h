@@ -36,10 +36,16 @@ struct ui_acct {
 	int			 fts_done;	/* nothing left to index */
 };
 
-/* A line of the folder pane: an account heading or one of its folders. */
+/*
+ * A line of the folder pane: the unified INBOX, an account heading or
+ * one of its folders.
+ */
+#define UI_FROW_HEADING	(-1)
+#define UI_FROW_UNIFIED	(-2)
 struct ui_frow {
 	size_t		 acct;
-	ssize_t		 folder;	/* index in accts[acct].folders; -1 heading */
+	ssize_t		 folder;	/* index in accts[acct].folders, or
+					   UI_FROW_HEADING, UI_FROW_UNIFIED */
 	int		 depth;		/* nesting by delimiter */
 	const char	*label;		/* borrowed: last path component */
 };
@@ -47,6 +53,7 @@ struct ui_frow {
 /* The open message in the pager. */
 struct ui_pager {
 	int		 open;
+	size_t		 acct;		/* whose message (index in accts) */
 	int64_t		 id;		/* messages row id */
 	int64_t		 folder;
 	uint32_t	 uid;
@@ -95,6 +102,7 @@ struct ui_ask {
 
 /* What undo needs of the last action (one message or a batch). */
 struct ui_undo_item {
+	size_t		 acct;		/* whose message (index in accts) */
 	struct store_msg saved;		/* the row before the action */
 	int64_t		 pending;	/* the queued operation's id */
 	char		*target;	/* its own target (archive by year), or
@@ -103,7 +111,6 @@ struct ui_undo_item {
 };
 
 struct ui_undo {
-	size_t		 acct;
 	enum pending_op	 op;
 	unsigned	 mask;		/* FLAGS: the flags it changed */
 	char		*target;	/* MOVE/COPY: the folder's server name */
@@ -129,9 +136,17 @@ struct ui {
 	size_t			 nfrows;
 	size_t			 fsel, ftop;
 
-	/* The open folder and its list (ids in display order). */
+	/*
+	 * The open folder and its list (ids in display order).  In the
+	 * unified INBOX (unified set) the list holds every account's
+	 * INBOX: ids and tags are then ui_xid()s, and cur_acct and
+	 * cur_folder follow the message in focus (ui_unified_focus()).
+	 */
 	ssize_t			 cur_acct;	/* -1: none */
 	int64_t			 cur_folder;
+	int			 unified;
+	int			 fanning;	/* ui_unified_run() is at work */
+	int			 undo_append;	/* the action adds to the undo batch */
 	int64_t			*ids;
 	struct thread_row	*trows;		/* NULL when flat */
 	size_t			 nids;
@@ -203,6 +218,32 @@ void	 ui_layout(struct ui *);
 void	 ui_draw(struct ui *);
 /* The account of the open folder (NULL if none). */
 struct ui_acct *ui_cur(struct ui *);
+
+/* ---- ui_unified.c: the unified INBOX (every account's INBOX). ---- */
+/* The list id of account acct's row id: acct in the high bits when
+ * the unified INBOX is open, else id itself. */
+int64_t	 ui_xid(struct ui *, size_t acct, int64_t id);
+/* The account of list id xid and its row id there (*idp). */
+struct ui_acct *ui_xacct(struct ui *, int64_t xid, int64_t *idp);
+/* Account acct's INBOX folder id, or 0. */
+int64_t	 ui_unified_inbox(struct ui *, size_t acct);
+/* Opens the unified INBOX in the list. */
+void	 ui_unified_open(struct ui *);
+/* Makes the account (and INBOX) of the message in focus current. */
+void	 ui_unified_focus(struct ui *);
+/* Loads the unified list: every INBOX's messages, by date or threaded. */
+int	 ui_unified_load(struct ui *);
+/* The list ids of the open list's messages matching q (any order). */
+int	 ui_list_match(struct ui *, struct query *q, int64_t **idsp,
+	    size_t *np);
+/* 1 if the list shows folder of account a (an event's reload test). */
+int	 ui_list_shows(struct ui *, struct ui_acct *a, int64_t folder);
+/*
+ * Runs action act: in the unified INBOX with ';' and tags in several
+ * accounts, once per account on its own tagged messages (one undo
+ * batch in all).
+ */
+void	 ui_unified_run(struct ui *, int act, const char *arg);
 
 /* ---- ui_folders.c ---- */
 /* Re-reads every account's folders and rebuilds the pane's rows. */
@@ -279,6 +320,8 @@ struct ui_action {
 	void		(*fn)(struct ui *, const char *arg);
 	int		 needs_arg;	/* prompts for one if not given */
 };
+/* 1 if action act works on the tagged messages after ';'. */
+int	 ui_action_on_tags(int act);
 extern const struct ui_action ui_actions[];
 extern const size_t ui_nactions;
 /* The prompt of '/' in the list: the selection follows the text. */
@@ -341,6 +384,8 @@ void	 ui_archive(struct ui *, int64_t id);
 /* ---- ui_tag.c: tagged messages. ---- */
 /* 1 if id is tagged. */
 int	 ui_tags_has(struct ui *, int64_t id);
+/* qsort/bsearch order of ids. */
+int	 ui_id_cmp(const void *, const void *);
 /* Tags (on 1), untags (0) or toggles (-1) id. */
 void	 ui_tags_set(struct ui *, int64_t id, int on);
 /* Tags (or untags) every message of the open folder matching query. */

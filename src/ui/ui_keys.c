@@ -164,7 +164,7 @@ run_answer(struct ui *ui, const char *answer, void *arg)
 
 	if (answer == NULL)
 		return;
-	ui_actions[act].fn(ui, answer);
+	ui_unified_run(ui, act, answer);
 	ui->dirty = 1;
 }
 
@@ -189,7 +189,7 @@ run(struct ui *ui, int act, const char *arg)
 		    strcmp(a->name, "folder") == 0;
 		return;
 	}
-	a->fn(ui, arg);
+	ui_unified_run(ui, act, arg);
 	ui->dirty = 1;
 }
 

@@ -86,15 +86,17 @@ static void
 ui_list_load(struct ui *ui, size_t limit)
 {
 	struct ui_acct	*a = ui_cur(ui);
-	int64_t		 keep = ui_list_selected(ui);
+	int64_t		 keep = ui->lsel < ui->nids ? ui->ids[ui->lsel] : 0;
 	size_t		 i;
 	int		 rc;
 
 	ui_list_clear(ui);
 	ui->partial = 0;
-	if (a == NULL || a->store == NULL)
+	if (ui->unified)
+		rc = ui_unified_load(ui);
+	else if (a == NULL || a->store == NULL)
 		return;
-	if (ui->threads)
+	else if (ui->threads)
 		rc = ui_list_threads(ui, a->store);
 	else {
 		rc = store_list_ids(a->store, ui->cur_folder, ui->sort,
@@ -102,8 +104,9 @@ ui_list_load(struct ui *ui, size_t limit)
 		ui->partial = limit > 0 && ui->nids == limit;
 	}
 	if (rc == -1) {
-		ui_status(ui, 1, "%s: %s", a->acct->name,
-		    store_error(a->store));
+		if (a != NULL)
+			ui_status(ui, 1, "%s: %s", a->acct->name,
+			    store_error(a->store));
 		return;
 	}
 	/* Stay on the same message when the list changes under it. */
@@ -121,6 +124,8 @@ ui_list_load(struct ui *ui, size_t limit)
 void
 ui_list_reload(struct ui *ui)
 {
+	if (ui->fanning)
+		return;		/* ui_unified_run() reloads once at the end */
 	ui_list_load(ui, ui->starting ? (ui->rows > 0 ? (size_t)ui->rows :
 	    100) : 0);
 }
@@ -128,7 +133,19 @@ ui_list_reload(struct ui *ui)
 int64_t
 ui_list_selected(struct ui *ui)
 {
-	return ui->lsel < ui->nids ? ui->ids[ui->lsel] : 0;
+	struct ui_acct	*a;
+	int64_t		 id;
+
+	if (ui->lsel >= ui->nids)
+		return 0;
+	if (!ui->unified)
+		return ui->ids[ui->lsel];
+	/* The unified INBOX: the selection's account becomes current. */
+	if (ui->fanning || (a = ui_xacct(ui, ui->ids[ui->lsel], &id)) == NULL)
+		return 0;
+	ui->cur_acct = a - ui->accts;
+	ui->cur_folder = ui_unified_inbox(ui, (size_t)ui->cur_acct);
+	return id;
 }
 
 void
@@ -242,12 +259,12 @@ ui_list_size(int64_t size, char *buf, size_t n)
 /* One message line. */
 static void
 ui_list_line(struct ui *ui, int y, int x, int w, size_t i,
-    const struct store_msg *m)
+    const struct store_msg *m, const struct ui_acct *a)
 {
 	enum theme_obj	 obj = THEME_LIST;
 	unsigned	 extra = 0;
 	char		 flags[8], date[64], size[32], *from, *subj;
-	int		 tagged = ui_tags_has(ui, m->id);
+	int		 tagged = ui_tags_has(ui, ui->ids[i]);
 	char		 line[1024];
 	int		 fw, sel = i == ui->lsel, used;
 	const char	*prefix = ui->trows != NULL ? ui->trows[i].prefix : "";
@@ -280,6 +297,15 @@ ui_list_line(struct ui *ui, int y, int x, int w, size_t i,
 	used += tty_text_attr(y, x + used, w - used, " ", obj, extra, 0);
 	snprintf(line, sizeof line, "%-10s ", date);
 	used += tty_text_attr(y, x + used, w - used, line, obj, extra, 0);
+	if (ui->unified && w - used > fw) {	/* whose INBOX */
+		char	*acct = sanitize_for_display(a->acct->name,
+			    strlen(a->acct->name), 0);
+
+		snprintf(line, sizeof line, "%-8.8s ", acct);
+		free(acct);
+		used += tty_text_attr(y, x + used, w - used, line,
+		    sel ? obj : THEME_LIST_ACCOUNT, extra, 0);
+	}
 	if (w - used > fw) {
 		tty_text_attr(y, x + used, fw - 1, from, obj, extra, 1);
 		used += fw;
@@ -314,13 +340,14 @@ ui_list_line(struct ui *ui, int y, int x, int w, size_t i,
 void
 ui_list_draw(struct ui *ui, int y, int x, int h, int w)
 {
-	struct ui_acct		*a = ui_cur(ui);
+	struct ui_acct		*a = ui_cur(ui), *ma;
 	struct store_msg	 m;
+	int64_t			 id;
 	size_t			 i;
 	int			 row;
 
 	tty_fill(y, x, h, w, THEME_LIST);
-	if (a == NULL || a->store == NULL) {
+	if (!ui->unified && (a == NULL || a->store == NULL)) {
 		tty_text(y, x + 1, w - 1, "no folder open", THEME_LIST, 0);
 		return;
 	}
@@ -336,9 +363,11 @@ ui_list_draw(struct ui *ui, int y, int x, int h, int w)
 	if (ui->ltop + (size_t)h > ui->nids && ui->nids > (size_t)h)
 		ui->ltop = ui->nids - (size_t)h;
 	for (row = 0, i = ui->ltop; row < h && i < ui->nids; row++, i++) {
-		if (store_msg_by_id(a->store, ui->ids[i], &m) != 0)
+		ma = ui_xacct(ui, ui->ids[i], &id);
+		if (ma == NULL || ma->store == NULL ||
+		    store_msg_by_id(ma->store, id, &m) != 0)
 			continue;	/* gone since the reload: next event */
-		ui_list_line(ui, y + row, x, w, i, &m);
+		ui_list_line(ui, y + row, x, w, i, &m, ma);
 		store_msg_clear(&m);
 	}
 }
@@ -347,8 +376,18 @@ void
 ui_list_ask_server(struct ui *ui)
 {
 	struct ui_acct	*a = ui_cur(ui);
-	size_t		 i;
+	size_t		 i, k;
 
+	if (ui->unified && ui->filter != NULL) {	/* every account's */
+		for (k = 0; k < ui->naccts; k++)
+			for (i = 0; ui->accts[k].engine != NULL &&
+			    i < ui->filter->nserver; i++)
+				engine_server_search(ui->accts[k].engine,
+				    ui->filter->server[i]);
+		if (ui->filter->nserver > 0)
+			ui_status(ui, 0, "asking every account's server...");
+		return;
+	}
 	if (a == NULL || ui->filter == NULL || ui->filter->nserver == 0)
 		return;
 	if (a->engine == NULL) {

@@ -110,7 +110,7 @@ static void
 ui_pager_load(struct ui *ui)
 {
 	struct ui_pager		*p = &ui->pager;
-	struct ui_acct		*a = ui_cur(ui);
+	struct ui_acct		*a = &ui->accts[p->acct];
 	struct store_msg	 m;
 	char			*path, *buf, *err = NULL;
 	size_t			 len;
@@ -161,16 +161,17 @@ ui_pager_show(struct ui *ui, int64_t id)
 	struct store_msg	 m;
 	int			 full = ui->pager.full_headers;
 
-	if (id == 0)
+	if (id == 0 || ui->fanning || a == NULL)
 		return;
 	ui_pager_close(ui);
 	ui->pager.open = 1;
+	ui->pager.acct = (size_t)(a - ui->accts);
 	ui->pager.id = id;
 	ui->pager.full_headers = full;
 	ui->focus = PANE_PAGER;
 	ui_pager_load(ui);
 	/* Reading a message marks it read, as in every mail client. */
-	if (ui->pager.open && a != NULL && a->store != NULL &&
+	if (ui->pager.open && a->store != NULL &&
 	    store_msg_by_id(a->store, id, &m) == 0) {
 		if (!(m.flags & FLAG_SEEN))
 			ui_act_flags(ui, id, FLAG_SEEN, 0);

@@ -11,8 +11,8 @@
 
 #include "ui_int.h"
 
-static int
-id_cmp(const void *a, const void *b)
+int
+ui_id_cmp(const void *a, const void *b)
 {
 	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
 
@@ -23,18 +23,38 @@ id_cmp(const void *a, const void *b)
 static void
 ui_tags_store(struct ui *ui, const int64_t *ids, size_t n, int on)
 {
-	struct ui_acct	*a = ui_cur(ui);
+	struct ui_acct	*a;
+	int64_t		 id;
+	size_t		 i;
 
-	if (a != NULL && a->store != NULL &&
-	    store_msg_tag(a->store, ids, n, on) == -1)
-		ui_status(ui, 1, "%s", store_error(a->store));
+	if (!ui->unified) {
+		a = ui_cur(ui);
+		if (a != NULL && a->store != NULL &&
+		    store_msg_tag(a->store, ids, n, on) == -1)
+			ui_status(ui, 1, "%s", store_error(a->store));
+		return;
+	}
+	for (i = 0; i < n; i++)		/* list ids of several stores */
+		if ((a = ui_xacct(ui, ids[i], &id)) != NULL &&
+		    a->store != NULL && store_msg_tag(a->store, &id, 1, on) == -1)
+			ui_status(ui, 1, "%s", store_error(a->store));
+}
+
+/* Store ids of the current account as list ids. */
+static void
+ui_tags_xids(struct ui *ui, int64_t *ids, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; ui->unified && ui->cur_acct >= 0 && i < n; i++)
+		ids[i] = ui_xid(ui, (size_t)ui->cur_acct, ids[i]);
 }
 
 int
 ui_tags_has(struct ui *ui, int64_t id)
 {
 	return ui->ntags > 0 && bsearch(&id, ui->tags, ui->ntags,
-	    sizeof *ui->tags, id_cmp) != NULL;
+	    sizeof *ui->tags, ui_id_cmp) != NULL;
 }
 
 void
@@ -44,7 +64,7 @@ ui_tags_set(struct ui *ui, int64_t id, int on)
 	size_t	 i;
 
 	at = ui->ntags > 0 ? bsearch(&id, ui->tags, ui->ntags,
-	    sizeof *ui->tags, id_cmp) : NULL;
+	    sizeof *ui->tags, ui_id_cmp) : NULL;
 	if (on == -1)
 		on = at == NULL;
 	if ((on != 0) != (at != NULL))
@@ -81,7 +101,7 @@ ui_tags_many(struct ui *ui, const int64_t *ids, size_t n, int on)
 	v = xcalloc(ui->ntags + n + 1, sizeof *v);
 	memcpy(v, ui->tags, ui->ntags * sizeof *v);
 	memcpy(v + ui->ntags, ids, n * sizeof *v);
-	qsort(v, ui->ntags + n, sizeof *v, id_cmp);
+	qsort(v, ui->ntags + n, sizeof *v, ui_id_cmp);
 	for (i = 0, k = 0; i < ui->ntags + n; i = j) {
 		v[k++] = v[i];
 		for (j = i + 1; j < ui->ntags + n && v[j] == v[i]; j++)
@@ -96,13 +116,12 @@ ui_tags_many(struct ui *ui, const int64_t *ids, size_t n, int on)
 int
 ui_tags_query(struct ui *ui, const char *text, int on)
 {
-	struct ui_acct	*a = ui_cur(ui);
 	struct query	 q;
 	int64_t		*ids;
-	size_t		 n;
+	size_t		 n, total = 0;
 	char		*err = NULL;
 
-	if (a == NULL || a->store == NULL)
+	if (ui->cur_acct < 0 || ui_cur(ui)->store == NULL)
 		return -1;
 	if (!on && (text == NULL || *text == '\0')) {
 		ui_tags_clear(ui);
@@ -114,17 +133,16 @@ ui_tags_query(struct ui *ui, const char *text, int on)
 		free(err);
 		return -1;
 	}
-	if (store_list_ids(a->store, ui->cur_folder, STORE_SORT_DATE, 0, &q,
-	    0, &ids, &n) == -1) {
+	if (ui_list_match(ui, &q, &ids, &n) == -1) {
 		query_free(&q);
-		ui_status(ui, 1, "%s", store_error(a->store));
 		return -1;
 	}
-	query_free(&q);
 	ui_tags_many(ui, ids, n, on);
 	free(ids);
+	total = n;
+	query_free(&q);
 	ui_status(ui, 0, "%zu %stagged; %zu tagged in all (; then a key "
-	    "acts on them)", n, on ? "" : "un", ui->ntags);
+	    "acts on them)", total, on ? "" : "un", ui->ntags);
 	return 0;
 }
 
@@ -134,7 +152,7 @@ ui_tags_thread(struct ui *ui, int on)
 	struct ui_acct		*a = ui_cur(ui);
 	struct store_msg	 m;
 	struct query		 q;
-	int64_t			*ids;
+	int64_t			*ids, id;
 	size_t			 n, r, e;
 	char			*root, *sp;
 
@@ -152,8 +170,14 @@ ui_tags_thread(struct ui *ui, int on)
 				ui_tags_set(ui, ui->ids[r], 0);
 		return;
 	}
-	/* Flat: the thread's first message is the first Reference. */
-	if (store_msg_by_id(a->store, ui_list_selected(ui), &m) != 0)
+	/*
+	 * Flat: the thread's first message is the first Reference (in the
+	 * unified INBOX, within the selection's account).
+	 */
+	id = ui_list_selected(ui);
+	a = ui_cur(ui);
+	if (a == NULL || a->store == NULL ||
+	    store_msg_by_id(a->store, id, &m) != 0)
 		return;
 	root = xstrdup(m.references[0] != '\0' ? m.references :
 	    m.in_reply_to[0] != '\0' ? m.in_reply_to : m.message_id);
@@ -172,6 +196,7 @@ ui_tags_thread(struct ui *ui, int on)
 	q.params[0].s = root;
 	if (store_list_ids(a->store, ui->cur_folder, STORE_SORT_DATE, 0, &q,
 	    0, &ids, &n) == 0) {
+		ui_tags_xids(ui, ids, n);
 		ui_tags_many(ui, ids, n, on);
 		free(ids);
 	}
@@ -182,14 +207,17 @@ ui_tags_thread(struct ui *ui, int on)
 void
 ui_tags_forget_gone(struct ui *ui)
 {
-	struct ui_acct		*a = ui_cur(ui);
+	struct ui_acct		*a;
 	struct store_msg	 m;
+	int64_t			 id;
 	size_t			 i, k = 0;
 
 	for (i = 0; i < ui->ntags; i++) {
+		a = ui_xacct(ui, ui->tags[i], &id);
 		if (a != NULL && a->store != NULL &&
-		    store_msg_by_id(a->store, ui->tags[i], &m) == 0) {
-			if (m.folder_id == ui->cur_folder)
+		    store_msg_by_id(a->store, id, &m) == 0) {
+			if (m.folder_id == (ui->unified ? ui_unified_inbox(ui,
+			    (size_t)(a - ui->accts)) : ui->cur_folder))
 				ui->tags[k++] = ui->tags[i];
 			store_msg_clear(&m);
 		}
