@@ -109,6 +109,23 @@ uid=$($CTLW uids INBOX | head -n 1)
 $CTLW flag INBOX "$uid" '+\Flagged'
 tui_check "another device's flag on work shows within 2 s" 2 "│ ?N?! .*work .*uni w1|│ +! .*work .*uni w1"
 
+# Limit, search and threads work on the merged list.
+tui_keys l 'subject:"uni h"' Enter
+sleep 1
+if tui_wait 3 "uni h3" && ! tui_screen | grep -q "uni w1"; then
+	pass "l limits the unified list across accounts"
+else
+	fail "l limits the unified list across accounts" "$(tui_screen)"
+fi
+tui_keys l Enter
+tui_check "an empty limit shows both accounts again" 3 "uni w1"
+tui_keys : top Enter / 'uni w1' Enter
+# Left: uni h3, uni h1, uni w1 (newest first): / selects the third.
+tui_check "/ selects a message of the other account" 3 "All inboxes +3/3"
+tui_keys V
+tui_check "V shows the unified list threaded" 3 "threads"
+tui_check "... with both accounts' messages" 3 "uni h3"
+
 # Leaving for one account's folder and back.
 tui_keys : 'folder INBOX' Enter
 sleep 1
