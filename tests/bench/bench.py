@@ -39,6 +39,7 @@ TARGET_NOCHANGE = 0.3
 TARGET_CHANGES = 1.0
 TARGET_RSS_MB = 64
 N_FLAGS = N_NEW = N_EXPUNGE = 100
+TARGET_BATCH_CMDS = 5       # one action on ~1,000 messages: UID set commands
 
 
 class Broke(Exception):
@@ -397,6 +398,7 @@ class Bench:
         self.verify('after the 300 changes', env, a.messages + nn - ne)
         s, r = self.tern('no-change resync 4', env, 'sync', 'bench')
         rss.append(r)
+        nbatch, batch_s, batch_cmds = self.batch(env)
 
         self.load1 = os.getloadavg()
         peak = max(rss)
@@ -414,8 +416,46 @@ class Bench:
              ok(changed < TARGET_CHANGES)),
             ('peak RSS of the tern process (max over all runs)', '%.1f MB' % peak,
              '< %d MB' % TARGET_RSS_MB, ok(peak < TARGET_RSS_MB)),
+            ('one action on %s messages (`tern mark --flag`, as `;` F in the UI): '
+             'UID STORE commands the next `tern sync` sends, and its time'
+             % ('{:,}'.format(nbatch)), '%d commands, %.3f s' % (batch_cmds, batch_s),
+             '≤ %d commands (UID sets)' % TARGET_BATCH_CMDS,
+             ok(nbatch >= 1000 and batch_cmds <= TARGET_BATCH_CMDS)),
         ]
         self.report(info, items, src, warm)
+
+    def batch(self, env):
+        """Flags every message of the two largest folders (about a
+        thousand or more) in one `tern mark`, as a ';' F in the UI queues
+        them, then counts the UID STORE commands of the replay in the
+        next sync's -vvv trace: one per UID set, not one per message."""
+        imapctl, m = self.imap()
+        sizes = []
+        for f in imapctl.folders(m):
+            typ, data = m.status(imapctl.q(f), '(MESSAGES)')
+            mt = re.search(rb'MESSAGES (\d+)', data[0] or b'')
+            if typ == 'OK' and mt:
+                sizes.append((int(mt.group(1)), f))
+        m.logout()
+        sizes.sort(reverse=True)
+        want, n, query = 1000, 0, []
+        for size, f in sizes:
+            if n >= want:
+                break
+            query.append('folder:"%s"' % f)
+            n += size
+        q = ' OR '.join(query) if len(query) > 1 else query[0]
+        q = '(%s) NOT is:flagged' % q if len(query) > 1 else q + ' NOT is:flagged'
+        self.tern('mark batch', env, 'mark', '-a', 'bench', '--flag', q)
+        with open(os.path.join(self.work, 'mark batch.out')) as fp:
+            mt = re.search(r'([0-9]+) messages? marked', fp.read())
+        marked = int(mt.group(1)) if mt else 0
+        secs, r = self.tern('batch replay sync', env, '-vvv', 'sync', 'bench')
+        with open(os.path.join(self.work, 'batch replay sync.err'), errors='replace') as fp:
+            cmds = len(re.findall(r'C: \S+ UID STORE ', fp.read()))
+        say('%d messages flagged in one batch: %d UID STORE commands, sync %.3f s'
+            % (marked, cmds, secs))
+        return marked, secs, cmds
 
     def report(self, info, items, src, warm):
         print()
