@@ -197,16 +197,7 @@ ui_folders_open(struct ui *ui, size_t row)
 	ui->unified = 0;
 	ui->cur_acct = (ssize_t)r->acct;
 	ui->cur_folder = f->id;
-	ui->lsel = ui->ltop = 0;
-	free(ui->filter_text);
-	ui->filter_text = NULL;
-	if (ui->filter != NULL) {
-		query_free(ui->filter);
-		free(ui->filter);
-		ui->filter = NULL;
-	}
-	ui_list_reload(ui);
-	ui->lsel = 0;
+	ui_list_reset(ui);
 	/* The user looks here: sync it now and keep it fresh. */
 	if (ui->accts[r->acct].engine != NULL)
 		engine_open_folder(ui->accts[r->acct].engine, f->id);
@@ -228,12 +219,38 @@ ui_folders_move(struct ui *ui, long n)
 	ui->dirty = 1;
 }
 
+/* A folder's line: its text, its unread count at the right edge. */
+static void
+ui_folders_line(struct ui *ui, int y, int x, int w, const char *text,
+    int64_t unread, int sel, int cur)
+{
+	enum theme_obj	 obj;
+	unsigned	 extra = 0;
+	char		 count[32];
+	int		 cw = 0;
+
+	obj = unread > 0 ? THEME_FOLDER_UNREAD : THEME_FOLDER;
+	if (sel && ui->focus == PANE_FOLDERS)
+		obj = THEME_FOLDER_SELECTED;
+	else if (cur)
+		extra = THEME_ATTR_REVERSE;
+	if (unread > 0) {
+		snprintf(count, sizeof count, " %lld", (long long)unread);
+		cw = tty_width(count);
+	}
+	if (cw >= w)
+		cw = 0;
+	tty_text_attr(y, x, w - cw, text, obj, extra, 1);
+	if (cw > 0)
+		tty_text_attr(y, x + w - cw, cw, count, obj, extra, 0);
+}
+
 void
 ui_folders_draw(struct ui *ui, int y, int x, int h, int w)
 {
 	size_t	 i;
 	int	 row;
-	char	 buf[512], count[32];
+	char	 buf[512];
 
 	if (ui->fsel < ui->ftop)
 		ui->ftop = ui->fsel;
@@ -245,8 +262,7 @@ ui_folders_draw(struct ui *ui, int y, int x, int h, int w)
 		struct ui_acct	*a = &ui->accts[r->acct];
 		enum theme_obj	 obj;
 		char		*label;
-		int		 cw = 0, sel = i == ui->fsel;
-		unsigned	 extra = 0;
+		int		 sel = i == ui->fsel;
 
 		if (r->folder == UI_FROW_UNIFIED) {
 			int64_t	 unread = 0;
@@ -259,20 +275,8 @@ ui_folders_draw(struct ui *ui, int y, int x, int h, int w)
 						unread +=
 						    ui->accts[k].folders[j].unread;
 			snprintf(buf, sizeof buf, " %s", r->label);
-			snprintf(count, sizeof count, " %lld",
-			    (long long)unread);
-			obj = unread > 0 ? THEME_FOLDER_UNREAD : THEME_FOLDER;
-			if (sel && ui->focus == PANE_FOLDERS)
-				obj = THEME_FOLDER_SELECTED;
-			else if (ui->unified)
-				extra = THEME_ATTR_REVERSE;
-			cw = unread > 0 ? tty_width(count) : 0;
-			if (cw >= w)
-				cw = 0;
-			tty_text_attr(y + row, x, w - cw, buf, obj, extra, 1);
-			if (cw > 0)
-				tty_text_attr(y + row, x + w - cw, cw, count,
-				    obj, extra, 0);
+			ui_folders_line(ui, y + row, x, w, buf, unread, sel,
+			    ui->unified);
 			continue;
 		}
 		if (r->folder < 0) {
@@ -289,33 +293,15 @@ ui_folders_draw(struct ui *ui, int y, int x, int h, int w)
 		}
 		{
 			struct store_folder *f = &a->folders[r->folder];
-			int	 cur = !ui->unified &&
-			    (ssize_t)r->acct == ui->cur_acct &&
-			    f->id == ui->cur_folder;
 
 			label = sanitize_for_display(r->label,
 			    strlen(r->label), 0);
 			snprintf(buf, sizeof buf, "%*s%s", 1 + 2 * r->depth,
 			    "", label);
 			free(label);
-			count[0] = '\0';
-			if (f->unread > 0)
-				snprintf(count, sizeof count, " %lld",
-				    (long long)f->unread);
-			obj = f->unread > 0 ? THEME_FOLDER_UNREAD :
-			    THEME_FOLDER;
-			if (sel && ui->focus == PANE_FOLDERS)
-				obj = THEME_FOLDER_SELECTED;
-			else if (cur)
-				extra = THEME_ATTR_REVERSE;
-			if (count[0] != '\0')
-				cw = tty_width(count);
-			if (cw >= w)
-				cw = 0;
-			tty_text_attr(y + row, x, w - cw, buf, obj, extra, 1);
-			if (cw > 0)
-				tty_text_attr(y + row, x + w - cw, cw, count,
-				    obj, extra, 0);
+			ui_folders_line(ui, y + row, x, w, buf, f->unread, sel,
+			    !ui->unified && (ssize_t)r->acct == ui->cur_acct &&
+			    f->id == ui->cur_folder);
 		}
 	}
 }

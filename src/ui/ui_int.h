@@ -264,6 +264,12 @@ ssize_t	 ui_folders_find(struct ui *, size_t acct, const char *name);
  * ui_loop() reads the rest right after drawing it.
  */
 void	 ui_list_reload(struct ui *);
+/* A newly opened list: no filter, the selection at the top. */
+void	 ui_list_reset(struct ui *);
+/* Orders keys k[0..n) (ids: list ids) as threads in ui->ids and
+ * ui->trows; folded threads show their root only. */
+int	 ui_list_thread_keys(struct ui *, const struct store_key *k,
+	    size_t n);
 /*
  * Asks the current account's engine for the filter's server: texts;
  * the list shows their last stored result meanwhile (EV_SEARCH_DONE

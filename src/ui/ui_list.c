@@ -36,19 +36,15 @@ ui_list_folded(struct ui *ui, int64_t root)
 	return 0;
 }
 
-/* Orders the folder as threads; folded threads show their root only. */
-static int
-ui_list_threads(struct ui *ui, struct store *s)
+int
+ui_list_thread_keys(struct ui *ui, const struct store_key *k, size_t n)
 {
-	struct store_key	*k;
 	struct thread_in	*in;
 	struct thread_row	*rows;
-	size_t			 n, i, out = 0;
+	size_t			 i, out = 0;
 	int64_t			 root = 0;
 	int			 folded = 0;
 
-	if (store_list_keys(s, ui->cur_folder, ui->filter, &k, &n) == -1)
-		return -1;
 	in = xcalloc(n ? n : 1, sizeof *in);
 	rows = xcalloc(n ? n : 1, sizeof *rows);
 	for (i = 0; i < n; i++) {
@@ -61,7 +57,6 @@ ui_list_threads(struct ui *ui, struct store *s)
 	if (thread_build(in, n, ui->reverse, rows) == -1) {
 		free(in);
 		free(rows);
-		store_keys_free(k, n);
 		return -1;
 	}
 	ui->ids = xcalloc(n ? n : 1, sizeof *ui->ids);
@@ -78,8 +73,22 @@ ui_list_threads(struct ui *ui, struct store *s)
 	}
 	ui->nids = out;
 	free(in);
-	store_keys_free(k, n);
 	return 0;
+}
+
+/* Orders the folder as threads. */
+static int
+ui_list_threads(struct ui *ui, struct store *s)
+{
+	struct store_key	*k;
+	size_t			 n;
+	int			 rc;
+
+	if (store_list_keys(s, ui->cur_folder, ui->filter, &k, &n) == -1)
+		return -1;
+	rc = ui_list_thread_keys(ui, k, n);
+	store_keys_free(k, n);
+	return rc;
 }
 
 static void
@@ -119,6 +128,21 @@ ui_list_load(struct ui *ui, size_t limit)
 	if (ui->lsel >= ui->nids)
 		ui->lsel = ui->nids ? ui->nids - 1 : 0;
 	ui->dirty = 1;
+}
+
+void
+ui_list_reset(struct ui *ui)
+{
+	ui->lsel = ui->ltop = 0;
+	free(ui->filter_text);
+	ui->filter_text = NULL;
+	if (ui->filter != NULL) {
+		query_free(ui->filter);
+		free(ui->filter);
+		ui->filter = NULL;
+	}
+	ui_list_reload(ui);
+	ui->lsel = 0;
 }
 
 void

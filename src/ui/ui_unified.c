@@ -103,16 +103,7 @@ ui_unified_open(struct ui *ui)
 			ui->cur_acct = (ssize_t)k;
 			ui->cur_folder = ui_unified_inbox(ui, k);
 		}
-	ui->lsel = ui->ltop = 0;
-	free(ui->filter_text);
-	ui->filter_text = NULL;
-	if (ui->filter != NULL) {
-		query_free(ui->filter);
-		free(ui->filter);
-		ui->filter = NULL;
-	}
-	ui_list_reload(ui);
-	ui->lsel = 0;
+	ui_list_reset(ui);
 	/* The user looks at every INBOX: keep each fresh. */
 	for (k = 0; k < ui->naccts; k++)
 		if (ui->accts[k].engine != NULL &&
@@ -174,11 +165,9 @@ int
 ui_unified_load(struct ui *ui)
 {
 	struct store_key	*all = NULL, **keys;
-	struct thread_in	*in;
-	struct thread_row	*rows;
-	size_t			 n = 0, *nkeys, i, j, out;
-	int64_t			 inbox, root = 0;
-	int			 folded = 0, rc = 0;
+	size_t			 n = 0, *nkeys, i, j;
+	int64_t			 inbox;
+	int			 rc = 0;
 
 	/* Each account's keys (one arena each), copied into all. */
 	keys = xcalloc(ui->naccts + 1, sizeof *keys);
@@ -202,48 +191,18 @@ ui_unified_load(struct ui *ui)
 		}
 		n += nkeys[i];
 	}
+	/* By date across the accounts (oldest first for threading). */
+	key_reverse = ui->threads ? 0 : ui->reverse;
+	if (n > 1)
+		qsort(all, n, sizeof *all, key_cmp);
 	if (!ui->threads) {
-		key_reverse = ui->reverse;
-		if (n > 1)
-			qsort(all, n, sizeof *all, key_cmp);
 		ui->ids = xcalloc(n ? n : 1, sizeof *ui->ids);
 		for (i = 0; i < n; i++)
 			ui->ids[i] = all[i].id;
 		ui->nids = n;
 		goto out;
 	}
-	in = xcalloc(n ? n : 1, sizeof *in);
-	rows = xcalloc(n ? n : 1, sizeof *rows);
-	for (i = 0; i < n; i++) {
-		in[i].message_id = all[i].message_id;
-		in[i].in_reply_to = all[i].in_reply_to;
-		in[i].references = all[i].references;
-		in[i].subject = all[i].subject;
-		in[i].date = all[i].date;
-	}
-	if (thread_build(in, n, ui->reverse, rows) == -1) {
-		free(in);
-		free(rows);
-		rc = -1;
-		goto out;
-	}
-	ui->ids = xcalloc(n ? n : 1, sizeof *ui->ids);
-	ui->trows = rows;
-	for (i = 0, out = 0; i < n; i++) {
-		if (rows[i].depth == 0) {
-			root = all[rows[i].idx].id;
-			folded = 0;
-			for (j = 0; j < ui->ncollapsed; j++)
-				if (ui->collapsed[j] == root)
-					folded = 1;
-		} else if (folded)
-			continue;
-		ui->ids[out] = all[rows[i].idx].id;
-		rows[out] = rows[i];
-		out++;
-	}
-	ui->nids = out;
-	free(in);
+	rc = ui_list_thread_keys(ui, all, n);
 out:
 	for (i = 0; i < ui->naccts; i++)
 		if (keys[i] != NULL)
