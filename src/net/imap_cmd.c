@@ -10,6 +10,9 @@
  * is sent by hand (its own call drops the parentheses); FETCH results
  * are streamed through msg_att_handler, which needs a progress
  * callback set too; after a PARSE or STREAM error the session is dead.
+ * Every reply reaches libetpan's parser only through the stream
+ * driver's guard (imap_guard.c): it recurses without bound, allocates
+ * whatever a literal announces and crashes on an empty [ALERT].
  */
 #include <stdio.h>
 #include <stdlib.h>
