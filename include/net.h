@@ -96,7 +96,9 @@ const char	*tls_guard_error(mailstream_low *);
 
 /* ---- imap_guard.c: bounds on what reaches libetpan's IMAP parser. ---- */
 
-#define IMAP_GUARD_DEPTH_MAX	64		/* nested parentheses */
+#define IMAP_GUARD_DEPTH_MAX	64		/* nested parentheses (tern's
+						   own commands need 3; it never
+						   asks for BODYSTRUCTURE) */
 #define IMAP_GUARD_LITERAL_MAX	(1ull << 30)	/* bytes of literals per
 						   response (a message body) */
 #define IMAP_GUARD_LINE_MAX	(64ull << 20)	/* bytes per response outside
