@@ -680,6 +680,42 @@ START_TEST(test_session_legit)
 }
 END_TEST
 
+/*
+ * The header sync's lean reader (imap_fetch.c) takes "{11}" at the end
+ * of an untagged OK as a literal, libetpan and the guard as text: the
+ * reader would skip "x {99999}", the guard would take that as a
+ * literal hiding the nested FETCH after the tagged OK from it, and
+ * libetpan would parse that FETCH on the next command.  Refused.
+ */
+START_TEST(test_session_lean_reader_disagreement)
+{
+	static const char *const fields[] = { "Subject", NULL };
+	struct peer		 p;
+	struct imap_conn	*c;
+	uint32_t		 uid = 1;
+	char			*err = NULL, *s;
+	size_t			 len;
+
+	memset(&p, 0, sizeof p);
+	s = nested(100000, &len);
+	p.replies[0] = xasprintf("* OK a {11}\r\nx {99999}\r\n1 OK done\r\n"
+	    "%s", s);
+	p.lens[0] = strlen(p.replies[0]);
+	free(s);
+	peer_start(&p, GREETING, 0);
+	c = session(&p);
+	ck_assert_int_eq(imap_fetch(c, &uid, 1, IMAP_FETCH_HEADERS, fields, 0,
+	    on_msg, NULL, &err), -1);
+	ck_assert_msg(strstr(err, "UID FETCH: the server sent an untagged "
+	    "status response whose text ends like a literal; connection "
+	    "dropped") != NULL, "error: %s", err);
+	ck_assert_int_eq(c->dead, 1);
+	free(err);
+	imap_close(c);
+	peer_stop(&p);
+}
+END_TEST
+
 /* ---- what libetpan 1.9.4 does without the guard (pinned) ---- */
 
 /*
@@ -801,6 +837,7 @@ suite(void)
 	tcase_add_test(tc, test_session_huge_literal);
 	tcase_add_test(tc, test_session_empty_alert);
 	tcase_add_test(tc, test_session_legit);
+	tcase_add_test(tc, test_session_lean_reader_disagreement);
 	tcase_add_test(tc, test_libetpan_pinned);
 	suite_add_tcase(s, tc);
 	return s;
