@@ -683,9 +683,10 @@ END_TEST
 /*
  * The header sync's lean reader (imap_fetch.c) takes "{11}" at the end
  * of an untagged OK as a literal, libetpan and the guard as text: the
- * reader would skip "x {99999}", the guard would take that as a
- * literal hiding the nested FETCH after the tagged OK from it, and
- * libetpan would parse that FETCH on the next command.  Refused.
+ * reader skips "x {99999}" and parses on, while the guard would take
+ * that line as announcing 99999 bytes of literal and look no further,
+ * so what the reader hands back to libetpan afterwards (a nested
+ * FETCH) would pass unseen.  The guard refuses such text.
  */
 START_TEST(test_session_lean_reader_disagreement)
 {
