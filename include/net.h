@@ -86,6 +86,36 @@ void		 tls_trace(const char *label, int type, const char *str,
 int		 tls_buffered(mailstream *);
 /* Frees what a refusal holds and zeroes it; NULL is a no-op. */
 void		 tls_refusal_clear(struct tls_refusal *);
+/*
+ * Runs an IMAP guard (imap_guard.c) over every byte read on low from
+ * now on: a refused response makes every later read fail.  IMAP only.
+ */
+void		 tls_set_imap_guard(mailstream_low *);
+/* Why the guard refused low's data (borrowed), or NULL. */
+const char	*tls_guard_error(mailstream_low *);
+
+/* ---- imap_guard.c: bounds on what reaches libetpan's IMAP parser. ---- */
+
+#define IMAP_GUARD_DEPTH_MAX	64		/* nested parentheses (tern's
+						   own commands need 3; it never
+						   asks for BODYSTRUCTURE) */
+#define IMAP_GUARD_LITERAL_MAX	(1ull << 30)	/* bytes of literals per
+						   response (a message body) */
+#define IMAP_GUARD_LINE_MAX	(64ull << 20)	/* bytes per response outside
+						   literals (a UID SEARCH of
+						   millions of messages) */
+
+struct imap_guard;
+struct imap_guard *imap_guard_new(void);
+void		 imap_guard_free(struct imap_guard *);
+/*
+ * Lexes the next len bytes from the server (any split of the stream
+ * gives the same result).  0, or -1 once the stream is refused (and
+ * for every later call).  Never changes the bytes.
+ */
+int		 imap_guard_feed(struct imap_guard *, const void *, size_t);
+/* The reason for a refusal ("the server sent ..."), or NULL. */
+const char	*imap_guard_error(const struct imap_guard *);
 
 /* ---- trust.c: certificates the user trusted, per account. ---- */
 
@@ -172,6 +202,11 @@ int		 imap_has(struct imap_conn *, const char *name);
 /* The announced AUTH= mechanisms, space-separated; caller frees. */
 char		*imap_auth_mechs(struct imap_conn *);
 const struct tls_info *imap_tls_info(struct imap_conn *);
+/*
+ * Why the guard in front of libetpan's parser refused what the server
+ * sent (imap_guard.c; borrowed, while the stream lives), or NULL.
+ */
+const char	*imap_guard_reason(struct imap_conn *);
 /* Logs out (politely when possible) and frees; NULL is a no-op. */
 void		 imap_close(struct imap_conn *);
 /* s as an IMAP quoted string (s holds no CR or LF); caller frees. */

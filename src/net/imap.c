@@ -33,6 +33,14 @@ imap_tls_info(struct imap_conn *c)
 	return tls_get_info(imap_low(c));
 }
 
+const char *
+imap_guard_reason(struct imap_conn *c)
+{
+	if (c == NULL || c->imap == NULL || c->imap->imap_stream == NULL)
+		return NULL;
+	return tls_guard_error(imap_low(c));
+}
+
 /* Drops the connection at once, without a LOGOUT. */
 static void
 imap_abort(struct imap_conn *c)
@@ -188,6 +196,8 @@ imap_connect_cert(const struct account *a, struct tls_refusal *refusal,
 	free(trusted);		/* tls_connect() keeps its own copy */
 	if (low == NULL)
 		return NULL;
+	/* From the greeting on, libetpan's parser only gets what passes. */
+	tls_set_imap_guard(low);
 	if (a->imap.tls == TLS_IMPLICIT && tls_start(low, errp) == -1) {
 		mailstream_low_close(low);
 		mailstream_low_free(low);
@@ -222,7 +232,10 @@ imap_connect_cert(const struct account *a, struct tls_refusal *refusal,
 			seterr(errp, "%s:%d refused the connection: %s",
 			    a->imap.host, a->imap.port, text);
 			free(text);
-		} else if (r == MAILIMAP_ERROR_STREAM)
+		} else if (imap_guard_reason(c) != NULL)
+			seterr(errp, "%s:%d: %s; connection dropped",
+			    a->imap.host, a->imap.port, imap_guard_reason(c));
+		else if (r == MAILIMAP_ERROR_STREAM)
 			seterr(errp, "%s:%d closed the connection or timed out "
 			    "before its greeting", a->imap.host, a->imap.port);
 		else
@@ -254,7 +267,8 @@ imap_connect_cert(const struct account *a, struct tls_refusal *refusal,
 		if (r != MAILIMAP_NO_ERROR) {
 			text = imap_response_text(c);
 			seterr(errp, "%s:%d refused STARTTLS: %s", a->imap.host,
-			    a->imap.port, r == MAILIMAP_ERROR_STREAM ?
+			    a->imap.port, imap_guard_reason(c) != NULL ?
+			    imap_guard_reason(c) : r == MAILIMAP_ERROR_STREAM ?
 			    "connection lost" : text);
 			free(text);
 			goto fail;
@@ -320,6 +334,8 @@ imap_command(struct imap_conn *c, const char *line, int private,
 	}
 	r = mailimap_parse_response(imap, &resp);
 	if (r != MAILIMAP_NO_ERROR) {
+		if (imap_guard_reason(c) != NULL)
+			goto lost;
 		seterr(errp, "%s: unparseable response from server",
 		    c->label);
 		imap_abort(c);
@@ -344,7 +360,11 @@ imap_command(struct imap_conn *c, const char *line, int private,
 	}
 	return 0;
 lost:
-	seterr(errp, "%s: connection lost or timed out", c->label);
+	if (imap_guard_reason(c) != NULL)
+		seterr(errp, "%s: %s; connection dropped", c->label,
+		    imap_guard_reason(c));
+	else
+		seterr(errp, "%s: connection lost or timed out", c->label);
 	imap_abort(c);
 	return -1;
 }

@@ -10,6 +10,9 @@
  * is sent by hand (its own call drops the parentheses); FETCH results
  * are streamed through msg_att_handler, which needs a progress
  * callback set too; after a PARSE or STREAM error the session is dead.
+ * Every reply reaches libetpan's parser only through the stream
+ * driver's guard (imap_guard.c): it recurses without bound, allocates
+ * whatever a literal announces and crashes on an empty [ALERT].
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +23,20 @@
 
 #define IMAP_SET_MAX_RANGES	500	/* ranges per command line */
 
-/* Marks the session unusable after a stream or parse error. */
+/*
+ * Marks the session unusable after a stream or parse error; a refusal
+ * by the guard in front of libetpan (imap_guard.c) says what it was.
+ */
 static int
 imap_fail(struct imap_conn *c, int r, const char *what, char **errp)
 {
 	const char	*text = c->imap->imap_response;
 
-	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
+	if (imap_guard_reason(c) != NULL) {
+		c->dead = 1;
+		seterr(errp, "%s: %s; connection dropped", what,
+		    imap_guard_reason(c));
+	} else if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
 	    r == MAILIMAP_ERROR_PROTOCOL) {
 		c->dead = 1;
 		seterr(errp, "%s: %s", what, r == MAILIMAP_ERROR_PARSE ?

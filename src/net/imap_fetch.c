@@ -809,7 +809,12 @@ static int
 lean_fail(struct imap_conn *c, const char *why, char **errp)
 {
 	c->dead = 1;
-	seterr(errp, "UID FETCH: %s", why);
+	/* The stream driver's guard (imap_guard.c) may know better. */
+	if (imap_guard_reason(c) != NULL)
+		seterr(errp, "UID FETCH: %s; connection dropped",
+		    imap_guard_reason(c));
+	else
+		seterr(errp, "UID FETCH: %s", why);
 	return -1;
 }
 

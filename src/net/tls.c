@@ -8,6 +8,12 @@
  * in-place upgrade of the same object: cancel, timeout and EOF behave
  * the same before and after it.  read() never returns 0 (that makes
  * libetpan 1.9.4 spin on a literal): EOF, timeout and error are all -1.
+ *
+ * On an IMAP connection (tls_set_imap_guard()) every chunk read passes
+ * through imap_guard.c before anyone sees it: libetpan's parser
+ * recurses without bound and trusts literal lengths, so a refused
+ * chunk is never delivered; read() returns -1 from then on, as after
+ * EOF, and tls_guard_error() says why.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -51,6 +57,7 @@ struct tls_conn {
 	long		 verify_error;		/* first chain/host error */
 	X509		*leaf;			/* the server's, once seen */
 	struct tls_info	 info;
+	struct imap_guard *guard;		/* IMAP only; NULL: none */
 };
 
 /* One SSL_CTX per trust configuration, shared by every thread. */
@@ -161,10 +168,29 @@ tls_wait_io(struct tls_conn *t, short events)
 	}
 }
 
+static ssize_t	tls_read_raw(struct tls_conn *, void *, size_t);
+
 static ssize_t
 tls_read(mailstream_low *s, void *buf, size_t count)
 {
 	struct tls_conn	*t = s->data;
+	ssize_t		 r;
+
+	if (t->guard != NULL && imap_guard_error(t->guard) != NULL)
+		return -1;
+	r = tls_read_raw(t, buf, count);
+	if (r > 0 && t->guard != NULL &&
+	    imap_guard_feed(t->guard, buf, (size_t)r) == -1) {
+		log_msg(LOG_WARN, "%s: %s; connection dropped", t->host,
+		    imap_guard_error(t->guard));
+		return -1;
+	}
+	return r;
+}
+
+static ssize_t
+tls_read_raw(struct tls_conn *t, void *buf, size_t count)
+{
 	size_t		 n;
 	ssize_t		 r;
 	int		 ret;
@@ -286,6 +312,7 @@ tls_conn_free(struct tls_conn *t)
 	free(t->info.subject);
 	free(t->info.issuer);
 	free(t->info.spki_pin);
+	imap_guard_free(t->guard);
 	free(t);
 }
 
@@ -748,6 +775,24 @@ tls_trace(const char *label, int type, const char *str, size_t size)
 	default:
 		break;
 	}
+}
+
+void
+tls_set_imap_guard(mailstream_low *low)
+{
+	struct tls_conn	*t = low->data;
+
+	if (low->driver == &tls_driver && t->guard == NULL)
+		t->guard = imap_guard_new();
+}
+
+/* Any other driver (a test's, the fuzz targets') has no guard. */
+const char *
+tls_guard_error(mailstream_low *low)
+{
+	if (low == NULL || low->driver != &tls_driver)
+		return NULL;
+	return imap_guard_error(((struct tls_conn *)low->data)->guard);
 }
 
 const struct tls_info *
