@@ -10,7 +10,10 @@
  * Covers SECURITY.md #22 (BODYSTRUCTURE nested 100 000 levels), #27 on
  * libetpan's path ({4294967295} and a 20-digit literal in a BODY[]
  * reply; the lean reader's part is in check_fetch.c), and #7/#13 for
- * an [ALERT] with no text (libetpan strdup()s NULL).
+ * an [ALERT] with no text (libetpan strdup()s NULL).  Also the push
+ * thread's IDLE (src/sync/push.c), which reads the lines before
+ * "+ idling" itself: a literal there is refused (#22 through a side
+ * door).
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -26,6 +29,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "../src/sync/engine_int.h"
 #include "check_main.h"
 
 /* ---- the lexer on its own ---- */
@@ -820,6 +824,50 @@ START_TEST(test_libetpan_pinned)
 }
 END_TEST
 
+/* push_idle()'s caller is never busy here: DONE at once. */
+static int
+busy_now(struct engine *e)
+{
+	(void)e;
+	return 1;
+}
+
+/*
+ * push_idle() reads what comes before "+ idling" line by line.  A line
+ * there that announces a literal would make the guard skip its bytes
+ * while push.c reads them as lines, and libetpan parse after DONE what
+ * the guard never saw: the session is dropped instead.  Untagged data
+ * without a literal still counts as a change.
+ */
+START_TEST(test_push_idle_literal)
+{
+	struct peer		 p;
+	struct imap_conn	*c;
+
+	memset(&p, 0, sizeof p);
+	/* Without the check: "* 2 EXISTS" read as a line, IDLE goes on. */
+	peer_reply(&p, 0, "* 1 FETCH (BODY[] {12}\r\n* 2 EXISTS\r\n"
+	    "+ idling\r\n");
+	peer_reply(&p, 1, "1 OK done\r\n");
+	peer_start(&p, GREETING, 0);
+	c = session(&p);
+	ck_assert_int_eq(push_idle(NULL, c, 1, busy_now), -1);
+	ck_assert_int_eq(c->dead, 1);
+	imap_close(c);
+	peer_stop(&p);
+
+	memset(&p, 0, sizeof p);
+	peer_reply(&p, 0, "* 4 EXISTS\r\n+ idling\r\n");
+	peer_reply(&p, 1, "1 OK done\r\n");
+	peer_start(&p, GREETING, 0);
+	c = session(&p);
+	ck_assert_int_eq(push_idle(NULL, c, 1, busy_now), 1);
+	ck_assert_int_eq(c->dead, 0);
+	imap_close(c);
+	peer_stop(&p);
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -840,6 +888,7 @@ suite(void)
 	tcase_add_test(tc, test_session_legit);
 	tcase_add_test(tc, test_session_lean_reader_disagreement);
 	tcase_add_test(tc, test_libetpan_pinned);
+	tcase_add_test(tc, test_push_idle_literal);
 	suite_add_tcase(s, tc);
 	return s;
 }

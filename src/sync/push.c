@@ -43,6 +43,17 @@
 #define PUSH_RETRIES		20
 #define PUSH_ARGV_MAX		64
 
+/* 1 if line (CRLF included or not) ends with a literal's "{N}". */
+static int
+push_literal_line(const char *line)
+{
+	size_t	 n = strlen(line);
+
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	return n > 0 && line[n - 1] == '}';
+}
+
 int
 push_idle(struct engine *e, struct imap_conn *c, int max,
     int (*busy)(struct engine *))
@@ -63,8 +74,14 @@ push_idle(struct engine *e, struct imap_conn *c, int max,
 			goto dead;
 		if (line[0] == '+')
 			break;
-		if (line[0] == '*') {
-			changed = 1;	/* data before "+ idling" */
+		/*
+		 * Data before "+ idling", read as lines: one announcing a
+		 * literal would have the IMAP guard (imap_guard.c) skip
+		 * bytes that are read here as lines, and libetpan parse
+		 * later what the guard never saw.  No server needs it.
+		 */
+		if (line[0] == '*' && !push_literal_line(line)) {
+			changed = 1;
 			continue;
 		}
 		goto dead;		/* tagged NO/BAD: no IDLE */
