@@ -83,7 +83,7 @@ tests/bench/fill: tests/bench/fill.c libtern.a $(HDR)
 
 clean:
 	rm -f tern src/*.o $(LIB_OBJ) libtern.a $(UNIT_BIN) $(ITEST_BIN) \
-		tests/bench/fill tests/bench/thread_bench
+		tests/bench/fill tests/bench/thread_bench tests/bench/hostile_bench
 	rm -rf $(SAN_DIR) $(FUZZ_DIR)
 
 install: tern
@@ -127,6 +127,17 @@ fts-bench: tests/bench/fts_bench
 	./tests/bench/fts_bench $(FTS_BENCH_ARGS)
 
 .PHONY: fts-bench
+
+# How long each pathological message of issue 7 takes to render, and its
+# peak memory (a report, also in make bench: make hostile-bench).
+tests/bench/hostile_bench: tests/bench/hostile_bench.c libtern.a $(HDR)
+	$(CC) $(TERN_CPPFLAGS) $(TERN_CFLAGS) -o $@ $< libtern.a \
+		$(TERN_LDFLAGS) $(PKG_LIBS)
+
+hostile-bench: tests/bench/hostile_bench
+	./tests/bench/hostile_bench
+
+.PHONY: hostile-bench
 
 # ---- Sanitizers, valgrind and fuzzing (issue 7; SECURITY.md) ----------
 # A second build of tern, libtern.a, the unit tests and the itest_*

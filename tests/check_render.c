@@ -489,6 +489,61 @@ START_TEST(test_big_body)		/* SECURITY.md #24 */
 }
 END_TEST
 
+/*
+ * A long line among short ones, plain and in base64: cut at 64 KiB on a
+ * character boundary (no U+FFFD, the part stays UTF-8), the lines
+ * around it whole, and the cut said.  SECURITY.md #24.
+ */
+START_TEST(test_long_line_among_short)
+{
+	static const char *const enc[] = { "8bit", "base64" };
+	size_t		 n = 200000, i, k, len, bl;
+	char		*line = xmalloc(n + 1), *m, *b;
+	struct rendered	 out;
+	int		 e;
+
+	/* "é" (2 bytes) throughout, so that 64 KiB + 4 falls inside one. */
+	for (i = 0; i + 1 < n; i += 2) {
+		line[i] = '\xc3';
+		line[i + 1] = '\xa9';
+	}
+	line[n - 1] = 'x';
+	line[n] = '\0';
+	for (e = 0; e < 2; e++) {
+		b = xasprintf("before\n%s\nafter\n", line);
+		if (e == 1) {
+			char	*t = base64_encode(b, strlen(b));
+
+			free(b);
+			b = t;
+		}
+		bl = strlen(b);
+		m = xmalloc(bl + 256);
+		len = (size_t)sprintf(m, "Subject: long\nContent-Type: text/"
+		    "plain; charset=utf-8\nContent-Transfer-Encoding: %s\n\n",
+		    enc[e]);
+		memcpy(m + len, b, bl);
+		len += bl;
+		render_message(m, len, NULL, &out);
+		for (k = 0; k < out.nlines && strcmp(out.lines[k].text,
+		    "before") != 0; k++)
+			;
+		ck_assert_uint_lt(k + 2, out.nlines);
+		ck_assert_uint_le(strlen(out.lines[k + 1].text), 64 * 1024);
+		ck_assert_uint_ge(strlen(out.lines[k + 1].text), 64 * 1024 - 4);
+		ck_assert_ptr_null(strstr(out.lines[k + 1].text, "\xef\xbf\xbd"));
+		ck_assert(strncmp(out.lines[k + 1].text, "\xc3\xa9\xc3\xa9", 4)
+		    == 0);
+		ck_assert_str_eq(out.lines[k + 2].text, "after");
+		ck_assert(has_note(&out, "64 KiB"));
+		rendered_free(&out);
+		free(m);
+		free(b);
+	}
+	free(line);
+}
+END_TEST
+
 START_TEST(test_many_lines)		/* SECURITY.md #24 */
 {
 	size_t		 n = 300000, len, i;
@@ -642,6 +697,7 @@ suite(void)
 	tcase_add_test(th, test_siblings);
 	tcase_add_test(th, test_big_body);
 	tcase_add_test(th, test_many_lines);
+	tcase_add_test(th, test_long_line_among_short);
 	tcase_add_test(th, test_many_urls);
 	tcase_add_test(th, test_big_body_lines);
 	tcase_add_test(th, test_big_header);

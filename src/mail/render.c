@@ -345,6 +345,48 @@ render_is_text(const struct mime_part *pt)
 	    strcmp(pt->type, "text/directory") != 0;
 }
 
+/*
+ * Copies src[0..n) to dst (which may be src: in place) keeping at most
+ * RENDER_LINE_MAX + 4 bytes of each line, cut at a UTF-8 boundary, and
+ * returns the length copied: render_push() cuts each line there anyway
+ * (and says so), while a 100 MB line would otherwise be copied,
+ * checked, converted and scanned whole.  Only for charsets where a
+ * byte '\n' ends a line.
+ */
+static size_t
+render_cap_lines(char *dst, const char *src, size_t n)
+{
+	const char	*nl;
+	size_t		 r = 0, w = 0, len, keep;
+
+	while (r < n) {
+		nl = memchr(src + r, '\n', n - r);
+		len = nl != NULL ? (size_t)(nl - (src + r)) + 1 : n - r;
+		keep = len;
+		if (len > RENDER_LINE_MAX + 8) {
+			keep = RENDER_LINE_MAX + 4;
+			while (((unsigned char)src[r + keep] & 0xC0) == 0x80)
+				keep--;
+		}
+		if (dst + w != src + r)
+			memmove(dst + w, src + r, keep);
+		w += keep;
+		if (keep < len && nl != NULL)
+			dst[w++] = '\n';
+		r += len;
+	}
+	return w;
+}
+
+/* 1 if a byte '\n' ends a line in charset cs (not UTF-16 and the like). */
+static int
+render_lf_charset(const char *cs)
+{
+	return strncasecmp(cs, "utf-16", 6) != 0 &&
+	    strncasecmp(cs, "utf-32", 6) != 0 &&
+	    strncasecmp(cs, "ucs-", 4) != 0 && strncasecmp(cs, "utf-7", 5) != 0;
+}
+
 /* Decodes, converts and shows one text part. */
 static void
 render_text_part(struct render_ctx *c, const struct mime_part *part)
@@ -359,7 +401,19 @@ render_text_part(struct render_ctx *c, const struct mime_part *part)
 		pt.body_len = RENDER_READ_MAX;
 		c->cut_body = 1;
 	}
-	raw = mime_decode(c->buf, &pt, &rlen);
+	if (!render_lf_charset(cs))
+		raw = mime_decode(c->buf, &pt, &rlen);
+	else if (strcmp(pt.encoding, "base64") == 0 ||
+	    strcmp(pt.encoding, "quoted-printable") == 0) {
+		raw = mime_decode(c->buf, &pt, &rlen);
+		rlen = render_cap_lines(raw, raw, rlen);
+		raw[rlen] = '\0';
+	} else {		/* no decoding: the lines copied cut */
+		raw = xmalloc(pt.body_len + 1);
+		rlen = render_cap_lines(raw, c->buf + pt.body_off,
+		    pt.body_len);
+		raw[rlen] = '\0';
+	}
 	/* Undeclared 8-bit text that is not UTF-8 is Windows-1252. */
 	if ((cs[0] == '\0' || strcmp(cs, "us-ascii") == 0) &&
 	    !utf8_valid((const unsigned char *)raw, rlen))
