@@ -134,6 +134,7 @@ struct parser {
 	char		**errp;
 	char		**server;	/* server: values, once each */
 	size_t		 nserver;
+	int		 scan;		/* see struct query */
 };
 
 /* The SQL being written. */
@@ -697,7 +698,15 @@ fts_string(const char *cols, const char *text)
 	return q;
 }
 
-#define FTS_IN	"m.id IN (SELECT rowid FROM msg_fts WHERE msg_fts MATCH ?)"
+/* The set of ids the FTS5 query matches, read once (query_fts.c). */
+#define FTS_IN	"tern_fts(?, m.id)"
+
+static void
+leaf_fts(struct node *n, const char *cols, const char *text)
+{
+	n->p[n->np].fts = 1;
+	n->p[n->np++].s = fts_string(cols, text);
+}
 
 static int
 key_body(struct parser *p, const struct key *k, const struct token *t,
@@ -706,7 +715,7 @@ key_body(struct parser *p, const struct key *k, const struct token *t,
 	(void)p;
 	(void)k;
 	n->sql = FTS_IN;
-	n->p[n->np++].s = fts_string("body : ", t->value);
+	leaf_fts(n, "body : ", t->value);
 	return 0;
 }
 
@@ -716,10 +725,10 @@ key_text(struct parser *p, const struct key *k, const struct token *t,
     struct node *n)
 {
 	(void)p;
+	/* The set first: a row it has needs no LIKE (nor its columns). */
 	n->sql = k->sql;
+	leaf_fts(n, "{subject from_addr to_addr body} : ", t->value);
 	leaf_like(n, t->value, (size_t)k->arg);
-	n->p[n->np++].s = fts_string("{subject from_addr to_addr body} : ",
-	    t->value);
 	return 0;
 }
 
@@ -796,8 +805,8 @@ static const struct key keys[] = {
 
 /* A word or phrase without a key. */
 static const struct key text_key = {
-	"", key_text, "(m.subject" LIKE " OR m.from_addr" LIKE
-	    " OR m.to_addr" LIKE " OR " FTS_IN ")", 3
+	"", key_text, "(" FTS_IN " OR m.subject" LIKE " OR m.from_addr" LIKE
+	    " OR m.to_addr" LIKE ")", 3
 };
 
 static void
@@ -848,6 +857,9 @@ compile_term(struct parser *p, const struct token *t)
 		node_free(n);
 		return NULL;
 	}
+	/* Only body: and folder: read no column of the message row. */
+	if (k->compile != key_body && k->compile != key_folder)
+		p->scan = 1;
 	return n;
 }
 
@@ -1189,6 +1201,7 @@ query_compile(const char *q, time_t now, struct query *out, char **errp)
 	out->nparams = o.np;
 	out->server = p.server;
 	out->nserver = p.nserver;
+	out->scan = p.scan;
 	p.server = NULL;
 	p.nserver = 0;
 	rc = 0;

@@ -112,14 +112,15 @@ query_run(struct store *store, const struct query *q,
 	struct store_msg m;
 	struct store_folder f;
 	char		*sql;
-	size_t		 i;
-	int		 rc, n = 0;
+	int		 rc, n = 0, began = 0;
 
 	if (q == NULL || q->where == NULL) {
 		seterr(errp, "search: no compiled query");
 		return -1;
 	}
 	memset(&c, 0, sizeof c);
+	if ((began = query_begin(store, q)) == -1)
+		goto fail;
 	sql = xasprintf("SELECT " MSG_COLS ", " FOLDER_COLS " FROM messages m "
 	    "JOIN folders f ON f.id = m.folder_id WHERE %s ORDER BY "
 	    MSG_DATE " DESC, m.id DESC", q->where);
@@ -127,17 +128,8 @@ query_run(struct store *store, const struct query *q,
 	free(sql);
 	if (rc != SQLITE_OK)
 		goto fail;
-	for (i = 0; i < q->nparams; i++) {
-		/* The query outlives the statement: no copies needed. */
-		if (q->params[i].is_int)
-			rc = sqlite3_bind_int64(st, (int)i + 1, q->params[i].i);
-		else
-			rc = sqlite3_bind_text(st, (int)i + 1,
-			    q->params[i].s != NULL ? q->params[i].s : "", -1,
-			    SQLITE_STATIC);
-		if (rc != SQLITE_OK)
-			goto fail;
-	}
+	if (query_bind(store, st, q, errp) == -1)
+		goto done;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_msg_fill(st, &m, col_text);
 		row_folder(st, &f);
@@ -152,12 +144,15 @@ query_run(struct store *store, const struct query *q,
 	sqlite3_finalize(st);
 	sqlite3_finalize(c.st);
 	free(c.f);
+	query_end(store, began);
 	return n;
 
 fail:
 	seterr(errp, "search failed: %s", sqlite3_errmsg(db));
+done:
 	sqlite3_finalize(st);
 	sqlite3_finalize(c.st);
 	free(c.f);
+	query_end(store, began);
 	return -1;
 }

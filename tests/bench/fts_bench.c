@@ -8,7 +8,12 @@
  * table row per query: matches and the median of several runs, against
  * the 50 ms target of issue 5.  Single-threaded.
  *
- *	tests/bench/fts_bench [-n messages] [-r runs]
+ *	tests/bench/fts_bench [-k] [-n messages] [-q query] [-r runs]
+ *	    [-s dir]
+ *
+ * -k keeps the store's directory (and says where); -s dir times the
+ * queries on a store a -k run kept, without filling one; -q times
+ * that query alone (for a profiler).
  *
  * Exits 0 when everything ran, even if a target was missed.
  */
@@ -188,6 +193,22 @@ fail:
 	return -1;
 }
 
+/* The messages of a kept store (-s). */
+static long
+messages(struct store *s)
+{
+	sqlite3_stmt	*st;
+	long		 n = 0;
+
+	if (sqlite3_prepare_v2(store_db(s), "SELECT COUNT(*) FROM messages",
+	    -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 static int
 count(const struct store_msg *m, const struct store_folder *f, void *arg)
 {
@@ -205,7 +226,7 @@ dbl_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static const char *const queries[] = {
+static const char *queries[] = {
 	"body:zanzibar",
 	"body:\"invoice overdue\"",
 	"body:grüße",
@@ -226,23 +247,27 @@ main(int argc, char **argv)
 {
 	struct store	*s;
 	struct query	 q;
-	char		 dir[] = "/tmp/tern-fts-bench.XXXXXX", *err = NULL;
+	char		 tmp[] = "/tmp/tern-fts-bench.XXXXXX", *err = NULL;
+	char		*dir = tmp;
 	char		*cmd;
 	double		 t, *ms, *ms2;
 	int64_t		*ids;
 	size_t		 nids;
 	int64_t		 folder;
 	long		 n = 100000, runs = 7;
-	size_t		 i;
-	int		 c, r, matches, rc = 0;
+	size_t		 i, nq = NQUERIES;
+	int		 c, r, matches, rc = 0, keep = 0, reuse = 0;
 
-	while ((c = getopt(argc, argv, "n:r:")) != -1) {
+	while ((c = getopt(argc, argv, "kn:q:r:s:")) != -1) {
 		switch (c) {
+		case 'q': queries[0] = optarg; nq = 1; break;
+		case 'k': keep = 1; break;
+		case 's': dir = optarg; reuse = keep = 1; break;
 		case 'n': n = strtol(optarg, NULL, 10); break;
 		case 'r': runs = strtol(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: fts_bench [-n messages] "
-			    "[-r runs]\n");
+			fprintf(stderr, "usage: fts_bench [-k] [-n messages] "
+			    "[-q query] [-r runs] [-s dir]\n");
 			return 2;
 		}
 	}
@@ -250,7 +275,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "fts_bench: bad -n or -r\n");
 		return 2;
 	}
-	if (mkdtemp(dir) == NULL) {
+	if (!reuse && mkdtemp(dir) == NULL) {
 		perror("fts_bench: mkdtemp");
 		return 1;
 	}
@@ -265,6 +290,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "fts_bench: %s\n", store_error(s));
 		return 1;
 	}
+	if (reuse) {
+		n = messages(s);
+		goto measure;
+	}
 	t = now_ms();
 	if (fill(s, folder, (uint32_t)n) == -1) {
 		fprintf(stderr, "fts_bench: filling: %s\n", store_error(s));
@@ -274,6 +303,7 @@ main(int argc, char **argv)
 	fprintf(stderr, "fts_bench: %ld messages with bodies indexed in "
 	    "%.1f s (%.0f per second)\n", n, t / 1e3, n / (t / 1e3));
 
+measure:
 	/*
 	 * Two ways to answer: the ids in date order, as the TUI's list
 	 * asks (store_list_ids), and every matching row with its folder,
@@ -285,7 +315,7 @@ main(int argc, char **argv)
 	printf("| full-text query (%ld messages with bodies) | matches | "
 	    "list ids, median of %ld | target | ok | all rows (tern search) "
 	    "|\n|---|---|---|---|---|---|\n", n, runs);
-	for (i = 0; i < NQUERIES; i++) {
+	for (i = 0; i < nq; i++) {
 		matches = 0;
 		for (r = 0; r < runs; r++) {
 			if (query_compile(queries[i], time(NULL), &q, &err)
@@ -325,6 +355,10 @@ main(int argc, char **argv)
 	free(ms);
 	free(ms2);
 	store_close(s);
+	if (keep) {
+		fprintf(stderr, "fts_bench: kept %s\n", dir);
+		return rc;
+	}
 	cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		rc = 1;
