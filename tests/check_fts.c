@@ -343,6 +343,14 @@ static const char *const paths_tab[] = {
 	"Grüße OR 会議 OR Zoé",
 	"has:cached -body:fox",
 	"body:fox body:fox OR body:fox",
+	/* body: terms side by side are one FTS5 query (query.c) */
+	"body:fox -body:quick",
+	"body:quick -body:fox -body:invoice",
+	"-body:fox -body:quick",
+	"(body:fox OR body:東京) -body:lazy body:quick",
+	"body:\"quick brown\" OR body:ça OR body:明日 OR body:grüße",
+	"(body:fox body:dog) OR (body:invoice -body:order) OR body:nothing",
+	"body:fox (body:quick OR fox) -(body:lazy body:dog)",
 };
 
 START_TEST(test_paths_run_tab)

@@ -715,6 +715,12 @@ static const struct {
 	{ "larger:1k", 1, 0 },
 	{ "server:x", 1, 0 },
 	{ "subject:x OR body:y OR z", 1, 2 },
+	/* body: terms side by side: one FTS5 query, one set */
+	{ "body:x body:y -body:z", 0, 1 },
+	{ "body:x OR body:y OR z", 1, 2 },
+	{ "-body:x -body:y", 0, 2 },
+	{ "(body:x OR body:y) (body:z OR body:w)", 0, 1 },
+	{ "body:x (body:y OR from:a)", 1, 2 },
 };
 
 START_TEST(test_scan)

@@ -1014,6 +1014,91 @@ parse_or(struct parser *p, int depth)
 	return or;
 }
 
+/* ---- full-text terms side by side: one FTS5 query ---- */
+
+/* A body: term alone: one FTS5 query, tested as a set. */
+static int
+is_fts(const struct node *n)
+{
+	return n->type == NODE_LEAF && n->np == 1 && n->p[0].fts &&
+	    strcmp(n->sql, FTS_IN) == 0;
+}
+
+/* Appends "(s)" to *acc, after op if *acc has something. */
+static void
+fts_add(char **acc, const char *op, const char *s)
+{
+	char	*t;
+
+	t = xasprintf("%s%s(%s)", *acc != NULL ? *acc : "",
+	    *acc != NULL ? op : "", s);
+	free(*acc);
+	*acc = t;
+}
+
+/*
+ * The body: terms of one AND or OR become one FTS5 query ("(a) AND
+ * (b)", and "(a) NOT (c OR d)" for the negated ones of an AND with a
+ * positive one), so a run reads one set, not one per term: FTS5 finds
+ * the same rowids as intersecting, joining or subtracting the sets
+ * (body:budget body:schedule body:customer: 3 doclists into one set, not
+ * three sets).  Bottom-up, so nested groups merge too; text terms (a
+ * LIKE beside their FTS) are left alone.
+ */
+static void
+merge_fts(struct node *n)
+{
+	struct node	*k, *m;
+	char		*pos = NULL, *neg = NULL, *q;
+	size_t		 i, j, npos = 0;
+	int		 and = n->type == NODE_AND;
+
+	if (n->type == NODE_LEAF)
+		return;
+	for (i = 0; i < n->nkids; i++)
+		merge_fts(n->kids[i]);
+	if (n->type == NODE_NOT)
+		return;
+	for (i = 0; i < n->nkids; i++)
+		npos += is_fts(n->kids[i]);
+	if (npos == 0 || (npos == 1 && !and))
+		return;
+	for (i = j = 0; i < n->nkids; i++) {
+		k = n->kids[i];
+		if (is_fts(k))
+			fts_add(&pos, and ? " AND " : " OR ", k->p[0].s);
+		else if (and && k->type == NODE_NOT && is_fts(k->kids[0]))
+			fts_add(&neg, " OR ", k->kids[0]->p[0].s);
+		else {
+			n->kids[j++] = k;
+			continue;
+		}
+		node_free(k);
+	}
+	if (npos == 1 && neg == NULL) {		/* nothing to merge with */
+		q = pos;
+		pos = NULL;
+	} else if (neg != NULL)
+		q = xasprintf("(%s) NOT (%s)", pos, neg);
+	else
+		q = xasprintf("%s", pos);
+	free(pos);
+	free(neg);
+	m = leaf(FTS_IN);
+	m->p[0].fts = 1;
+	m->p[0].s = q;
+	m->np = 1;
+	/* The set first: it is the cheapest test. */
+	memmove(n->kids + 1, n->kids, j * sizeof *n->kids);
+	n->kids[0] = m;
+	n->nkids = j + 1;
+	if (n->nkids == 1) {			/* the group was all terms */
+		free(n->kids);
+		*n = *m;
+		free(m);
+	}
+}
+
 /* ---- SQL ---- */
 
 /* Heaviest first, keeping the user's order among equals (stable). */
@@ -1194,6 +1279,7 @@ query_compile(const char *q, time_t now, struct query *out, char **errp)
 		    "'(')", column(&p, peek(&p)->pos));
 		goto done;
 	}
+	merge_fts(root);
 	weigh(root);
 	emit(&o, root);
 	out->where = o.s;
