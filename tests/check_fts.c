@@ -426,6 +426,28 @@ START_TEST(test_paths_in_transaction)
 }
 END_TEST
 
+/*
+ * A searching connection keeps 16 MB of pages, so a search does not
+ * re-read the table from the kernel; a larger cache stays.
+ */
+START_TEST(test_search_cache)
+{
+	char	*got;
+
+	ck_assert_int_eq(sql_int("PRAGMA cache_size"), -2000);
+	got = run("body:fox");
+	ck_assert_str_eq(got, "6 102");
+	free(got);
+	ck_assert_int_eq(sql_int("PRAGMA cache_size"), -16384);
+	ck_assert_int_eq(sqlite3_exec(store_db(store), "PRAGMA cache_size = "
+	    "-32768", NULL, NULL, NULL), SQLITE_OK);
+	got = run("fox");
+	ck_assert_str_eq(got, "6 102");
+	free(got);
+	ck_assert_int_eq(sql_int("PRAGMA cache_size"), -32768);
+}
+END_TEST
+
 /* Every message has exactly one index row, and every row a message. */
 static void
 assert_in_step(void)
@@ -648,6 +670,7 @@ suite(void)
 	    sizeof paths_tab / sizeof paths_tab[0]);
 	tcase_add_test(tc, test_paths_huge_id);
 	tcase_add_test(tc, test_paths_in_transaction);
+	tcase_add_test(tc, test_search_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
