@@ -1,9 +1,10 @@
 /*
  * query.c - the search language of tern(1) (SEARCH QUERIES), compiled
  * to an SQL condition with bound parameters, and run on a store.
- * query_compile() touches no shared state and runs on any thread;
- * query_run() runs on the thread that owns the store connection (the
- * UI thread, or the command line).
+ * query_compile() touches no shared state and runs on any thread; the
+ * compiled query is run (query_run.c, store_list.c, with query_fts.c)
+ * on the thread that owns the store connection (the UI thread, or the
+ * command line).
  *
  * The language:
  *
@@ -76,6 +77,16 @@
  * ("東京"*): unicode61 keeps a run of them as one token, so a word
  * is found at the start of such a run (東京 in 東京に行きます), not
  * in its middle.
+ *
+ * A full-text term is "tern_fts(?, m.id)" with its parameter marked
+ * fts: query_fts.c reads the FTS5 query's matches once, into a set of
+ * ids, and the SQL tests each row against it (a broad term no longer
+ * builds a b-tree of its matches per run).  The body: terms of one AND
+ * or OR are written as one FTS5 query (merge_fts), so a run reads one
+ * set for them.  struct query's scan says whether the SQL reads any
+ * column of the message row beyond its id, date and folder (every key
+ * but body: and folder:): store_list.c then reads a whole list in
+ * table order and sorts it rather than walking its index.
  *
  * The SQL is shaped for SQLite's limits, which a 4 KB query can hit:
  * an expression tree at most 1000 deep (a chain a AND b AND c ... is

@@ -17,8 +17,11 @@
  * terms match.  The result is the same set: a bit is set exactly for
  * the rowids the MATCH returns, and msg_fts rowids are message ids.
  *
- * The caller reads the terms and runs the statement in one read
- * transaction (query_begin), so both see the same snapshot.
+ * The caller prepares and runs the statement between query_begin(),
+ * which registers tern_fts on the connection, lets its page cache grow
+ * for a search (cache_grow) and opens a read transaction, and
+ * query_end(), so that the terms and the rows are read from the same
+ * snapshot.
  */
 #include <stdint.h>
 #include <stdio.h>

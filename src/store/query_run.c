@@ -1,6 +1,9 @@
 /*
  * query_run.c - runs a query compiled by query.c on a store: the
- * matching messages with their folders, newest first.  Runs on the
+ * matching messages with their folders, newest first (by Date:, or
+ * arrival without one), for tern search and the composer's address
+ * book.  Its full-text terms are read once as id sets and the rows and
+ * the sets come from one read transaction (query_fts.c).  Runs on the
  * thread that owns the store connection (the UI thread, or the
  * command line).
  */

@@ -6,6 +6,13 @@
  * The list holds ids only (8 bytes a message); the rows themselves are
  * read a screenful at a time, so a 100,000-message folder costs the UI
  * under a megabyte and the first frame one indexed query.
+ *
+ * A filter (a limit or search, compiled by query.c) is answered in
+ * one read transaction, its full-text terms as id sets (query_fts.c):
+ * a screenful walks the date index newest first and stops when full;
+ * a whole list whose filter reads row columns scans the table and
+ * sorts when the folder is a good part of it (list_scan).  Both give
+ * the same ids in the same order (tests/query_paths.h).
  */
 #include <stdlib.h>
 #include <string.h>
