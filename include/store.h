@@ -257,6 +257,10 @@ struct query {
 						   refresh them with
 						   store_hits_set() */
 	size_t			 nserver;
+	size_t			 drive;		/* 1 + the index of a full-text
+						   parameter every match is in
+						   (0: none): a small set
+						   drives the query */
 	int			 scan;		/* tests a column of every row
 						   (not only id, date, folder):
 						   a whole list is cheaper
@@ -289,6 +293,16 @@ int	 query_run(struct store *, const struct query *,
  */
 struct sqlite3_stmt;
 int	 query_begin(struct store *, const struct query *);
+/*
+ * 1 if q's rows are best found from its drive set (it has few ids):
+ * add "m.id IN (SELECT rowid FROM msg_fts WHERE msg_fts MATCH ?)"
+ * bound to q->params[q->drive - 1].s.  After query_begin().
+ */
+int	 query_drive(struct store *, const struct query *);
+/* At most this many matches drive (2000; tests set -1: never). */
+extern int query_drive_max;
+#define QUERY_DRIVE_SQL	"m.id IN (SELECT rowid FROM msg_fts WHERE "	\
+			"msg_fts MATCH ?%zu)"
 int	 query_bind(struct store *, struct sqlite3_stmt *,
 	    const struct query *, char **errp);
 void	 query_end(struct store *, int began);

@@ -696,31 +696,33 @@ END_TEST
 /*
  * Only body: and folder: (and *) read no column of the message row:
  * a whole list filtered by them walks the date index; any other key
- * makes it scan the table (store_list.c).
+ * makes it scan the table (store_list.c).  A body: term the query is,
+ * or ANDs, can drive it when its set is small (query_fts.c).
  */
 static const struct {
 	const char	*q;
 	int		 scan;
 	size_t		 sets;		/* full-text id sets */
+	int		 drive;		/* a set every match is in */
 } scan_tab[] = {
-	{ "*", 0, 0 },
-	{ "body:x", 0, 1 },
-	{ "folder:INBOX body:x", 0, 1 },
-	{ "-(body:x OR folder:Archive) body:y", 0, 2 },
-	{ "x", 1, 1 },
-	{ "body:x from:a", 1, 1 },
-	{ "is:unread", 1, 0 },
-	{ "has:cached", 1, 0 },
-	{ "date:1d", 1, 0 },
-	{ "larger:1k", 1, 0 },
-	{ "server:x", 1, 0 },
-	{ "subject:x OR body:y OR z", 1, 2 },
+	{ "*", 0, 0, 0 },
+	{ "body:x", 0, 1, 1 },
+	{ "folder:INBOX body:x", 0, 1, 1 },
+	{ "-(body:x OR folder:Archive) body:y", 0, 2, 1 },
+	{ "x", 1, 1, 0 },
+	{ "body:x from:a", 1, 1, 1 },
+	{ "is:unread", 1, 0, 0 },
+	{ "has:cached", 1, 0, 0 },
+	{ "date:1d", 1, 0, 0 },
+	{ "larger:1k", 1, 0, 0 },
+	{ "server:x", 1, 0, 0 },
+	{ "subject:x OR body:y OR z", 1, 2, 0 },
 	/* body: terms side by side: one FTS5 query, one set */
-	{ "body:x body:y -body:z", 0, 1 },
-	{ "body:x OR body:y OR z", 1, 2 },
-	{ "-body:x -body:y", 0, 2 },
-	{ "(body:x OR body:y) (body:z OR body:w)", 0, 1 },
-	{ "body:x (body:y OR from:a)", 1, 2 },
+	{ "body:x body:y -body:z", 0, 1, 1 },
+	{ "body:x OR body:y OR z", 1, 2, 0 },
+	{ "-body:x -body:y", 0, 2, 0 },
+	{ "(body:x OR body:y) (body:z OR body:w)", 0, 1, 1 },
+	{ "body:x (body:y OR from:a)", 1, 2, 1 },
 };
 
 START_TEST(test_scan)
@@ -737,6 +739,10 @@ START_TEST(test_scan)
 		sets += q.params[i].fts != 0;
 	ck_assert_msg(sets == scan_tab[_i].sets, "'%s': %zu sets",
 	    scan_tab[_i].q, sets);
+	ck_assert_msg((q.drive != 0) == scan_tab[_i].drive, "'%s': drive %zu",
+	    scan_tab[_i].q, q.drive);
+	if (q.drive != 0)
+		ck_assert(q.params[q.drive - 1].fts);
 	query_free(&q);
 }
 END_TEST

@@ -12,7 +12,9 @@
  *	store_list_keys (oldest first)
  *	query_run (the same set; its order is by Date:, tested elsewhere)
  *
- * for every folder given and for all folders (0).
+ * for every folder given and for all folders (0), each both with a
+ * small full-text set driving (looked up by id, sorted) and without
+ * (query_drive_max -1: every set tested per row).
  */
 #define PATHS_MAX	256
 
@@ -96,7 +98,7 @@ paths_cmp(const void *a, const void *b)
 
 /* Returns how many messages text finds in all folders. */
 static size_t
-paths_agree(struct store *s, const char *text, time_t now,
+paths_agree1(struct store *s, const char *text, time_t now,
     const int64_t *folders, size_t nfolders)
 {
 	struct query	 q;
@@ -155,4 +157,18 @@ paths_agree(struct store *s, const char *text, time_t now,
 	paths_same(text, "query_run", 0, want, nwant, run + 1, (size_t)run[0]);
 	query_free(&q);
 	return all;
+}
+
+static size_t
+paths_agree(struct store *s, const char *text, time_t now,
+    const int64_t *folders, size_t nfolders)
+{
+	int	 keep = query_drive_max;
+	size_t	 n;
+
+	n = paths_agree1(s, text, now, folders, nfolders);
+	query_drive_max = -1;
+	ck_assert_uint_eq(paths_agree1(s, text, now, folders, nfolders), n);
+	query_drive_max = keep;
+	return n;
 }

@@ -154,6 +154,8 @@ struct out {
 	size_t		 len, cap;
 	struct query_param *params;
 	size_t		 np, pcap;
+	const struct node *drive;	/* its parameter becomes q->drive */
+	size_t		 drive_param;
 };
 
 /* One KEY: of the language (see keys[] below). */
@@ -1229,6 +1231,8 @@ emit(struct out *o, struct node *n)
 	switch (n->type) {
 	case NODE_LEAF:
 		out_add(o, n->sql);
+		if (n == o->drive)
+			o->drive_param = o->np + 1;
 		for (i = 0; i < n->np; i++) {
 			if (o->np == o->pcap) {
 				o->pcap = o->pcap ? o->pcap * 2 : 16;
@@ -1292,7 +1296,15 @@ query_compile(const char *q, time_t now, struct query *out, char **errp)
 	}
 	merge_fts(root);
 	weigh(root);
+	/* A set every match is in: the query itself, or a term it ANDs. */
+	if (is_fts(root))
+		o.drive = root;
+	else if (root->type == NODE_AND)
+		for (i = 0; i < root->nkids && o.drive == NULL; i++)
+			if (is_fts(root->kids[i]))
+				o.drive = root->kids[i];
 	emit(&o, root);
+	out->drive = o.drive_param;
 	out->where = o.s;
 	out->params = o.params;
 	out->nparams = o.np;

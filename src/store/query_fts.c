@@ -204,6 +204,39 @@ cache_grow(sqlite3 *db)
 	(void)sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+/*
+ * Driving: walking the date index (or the table) tests every row of
+ * the folder; a set of a few ids is cheaper looked up row by row and
+ * sorted, as SQLite does for "m.id IN (SELECT rowid ... MATCH ?)".
+ * Whether the set is small is found by a probe that stops after
+ * query_drive_max + 1 matches, so a broad term costs little to reject.
+ */
+int	query_drive_max = 2000;
+
+int
+query_drive(struct store *s, const struct query *q)
+{
+	sqlite3		*db = store_db(s);
+	sqlite3_stmt	*st;
+	int		 n = 0;
+
+	if (q == NULL || q->drive == 0 || q->drive > q->nparams ||
+	    query_drive_max < 0 ||
+	    !q->params[q->drive - 1].fts)
+		return 0;
+	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM (SELECT rowid FROM "
+	    "msg_fts WHERE msg_fts MATCH ?1 LIMIT ?2)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, q->params[q->drive - 1].s, -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, query_drive_max + 1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n <= query_drive_max;
+}
+
 int
 query_bind(struct store *s, struct sqlite3_stmt *st, const struct query *q,
     char **errp)

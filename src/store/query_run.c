@@ -114,8 +114,8 @@ query_run(struct store *store, const struct query *q,
 	struct counts	 c;
 	struct store_msg m;
 	struct store_folder f;
-	char		*sql;
-	int		 rc, n = 0, began = 0;
+	char		*sql, *t;
+	int		 rc, n = 0, began = 0, drive;
 
 	if (q == NULL || q->where == NULL) {
 		seterr(errp, "search: no compiled query");
@@ -124,15 +124,23 @@ query_run(struct store *store, const struct query *q,
 	memset(&c, 0, sizeof c);
 	if ((began = query_begin(store, q)) == -1)
 		goto fail;
+	/* A few matches: looked up by id, then sorted (query_fts.c). */
+	drive = query_drive(store, q);
+	t = drive ? xasprintf(" AND " QUERY_DRIVE_SQL, q->nparams + 1) :
+	    xstrdup("");
 	sql = xasprintf("SELECT " MSG_COLS ", " FOLDER_COLS " FROM messages m "
-	    "JOIN folders f ON f.id = m.folder_id WHERE %s ORDER BY "
-	    MSG_DATE " DESC, m.id DESC", q->where);
+	    "JOIN folders f ON f.id = m.folder_id WHERE (%s)%s ORDER BY "
+	    MSG_DATE " DESC, m.id DESC", q->where, t);
+	free(t);
 	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	free(sql);
 	if (rc != SQLITE_OK)
 		goto fail;
 	if (query_bind(store, st, q, errp) == -1)
 		goto done;
+	if (drive && sqlite3_bind_text(st, (int)q->nparams + 1,
+	    q->params[q->drive - 1].s, -1, SQLITE_STATIC) != SQLITE_OK)
+		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_msg_fill(st, &m, col_text);
 		row_folder(st, &f);

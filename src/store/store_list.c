@@ -64,10 +64,11 @@ list_scan(struct store *s, int64_t folder, const struct query *q)
 /* "SELECT cols ... WHERE folder [AND filter] ORDER BY ..."; caller frees. */
 static char *
 list_sql(const char *cols, enum store_sort sort, int reverse,
-    const struct query *filter, int all, int scan)
+    const struct query *filter, int all, int scan, int drive)
 {
 	const char	*dir = reverse ? "DESC" : "ASC";
-	char		*order, *sql;
+	char		*order, *sql, *d;
+	size_t		 n = filter != NULL ? filter->nparams : 0;
 
 	if ((unsigned)sort >= sizeof sort_sql / sizeof sort_sql[0])
 		sort = STORE_SORT_DATE;
@@ -77,13 +78,14 @@ list_sql(const char *cols, enum store_sort sort, int reverse,
 	 * filter's anonymous '?'s are numbered from 1 in order of
 	 * appearance, but after the largest ?N seen before them.
 	 */
+	d = drive ? xasprintf(" AND " QUERY_DRIVE_SQL, n + 2) : xstrdup("");
 	sql = xasprintf("SELECT %s FROM messages m%s JOIN folders f ON "
-	    "f.id = m.folder_id WHERE %s%s%s%s%zu ORDER BY %s",
-	    cols, scan ? " NOT INDEXED" : "", filter != NULL ? "(" : "", filter != NULL ? filter->where :
-	    "", filter != NULL ? ") AND " : "",
-	    all ? "0 = ?" : "m.folder_id = ?",
-	    (filter != NULL ? filter->nparams : 0) + 1, order);
+	    "f.id = m.folder_id WHERE %s%s%s%s%zu%s ORDER BY %s",
+	    cols, scan ? " NOT INDEXED" : "", filter != NULL ? "(" : "",
+	    filter != NULL ? filter->where : "", filter != NULL ? ") AND " :
+	    "", all ? "0 = ?" : "m.folder_id = ?", n + 1, d, order);
 	free(order);
+	free(d);
 	return sql;
 }
 
@@ -91,12 +93,15 @@ static sqlite3_stmt *
 list_prepare(struct store *s, const char *cols, int64_t folder,
     enum store_sort sort, int reverse, const struct query *filter, int scan)
 {
+	int		 drive = filter != NULL && query_drive(s, filter);
 	sqlite3_stmt	*st;
 	char		*sql, *err = NULL;
 	size_t		 n = filter != NULL ? filter->nparams : 0;
 
 	/* Folder 0: every folder of the account (search results). */
-	sql = list_sql(cols, sort, reverse, filter, folder == 0, scan);
+	/* A few matches: looked up by id and sorted, never scanned. */
+	sql = list_sql(cols, sort, reverse, filter, folder == 0,
+	    scan && !drive, drive);
 	st = store_prepare(s, sql);
 	free(sql);
 	if (st == NULL)
@@ -108,6 +113,9 @@ list_prepare(struct store *s, const char *cols, int64_t folder,
 		return NULL;
 	}
 	sqlite3_bind_int64(st, (int)n + 1, folder);
+	if (drive)
+		sqlite3_bind_text(st, (int)n + 2, filter->params[filter->drive -
+		    1].s, -1, SQLITE_STATIC);
 	return st;
 }
 
