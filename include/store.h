@@ -294,17 +294,15 @@ int	 query_run(struct store *, const struct query *,
 struct sqlite3_stmt;
 int	 query_begin(struct store *, const struct query *);
 /*
- * 1 if q's rows are best found from its drive set (it has few ids):
- * add "m.id IN (SELECT rowid FROM msg_fts WHERE msg_fts MATCH ?)"
- * bound to q->params[q->drive - 1].s.  After query_begin().
+ * If q's rows are best found from its drive set (it has few ids):
+ * "m.id IN (ids)" to AND to q's SQL, and pass driven = 1 to
+ * query_bind; else NULL.  Caller frees.  After query_begin().
  */
-int	 query_drive(struct store *, const struct query *);
+char	*query_drive(struct store *, const struct query *);
 /* At most this many matches drive (2000; tests set -1: never). */
 extern int query_drive_max;
-#define QUERY_DRIVE_SQL	"m.id IN (SELECT rowid FROM msg_fts WHERE "	\
-			"msg_fts MATCH ?%zu)"
 int	 query_bind(struct store *, struct sqlite3_stmt *,
-	    const struct query *, char **errp);
+	    const struct query *, int driven, char **errp);
 void	 query_end(struct store *, int began);
 
 /* ---- store_list.c: the message list, windowed. ---- */

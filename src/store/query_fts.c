@@ -40,6 +40,7 @@
 #define IDSET_BITS	((int64_t)1 << 29)
 
 struct idset {
+	int		 all;		/* every id (a driving set) */
 	uint64_t	*bits;		/* NULL: use ids */
 	size_t		 nwords;
 	int64_t		*ids;		/* ascending */
@@ -71,6 +72,8 @@ idset_has(const struct idset *set, int64_t id)
 {
 	size_t	 lo = 0, hi = set->n, mid;
 
+	if (set->all)
+		return 1;
 	if (set->bits != NULL) {
 		if (id < 0 || (uint64_t)id / 64 >= set->nwords)
 			return 0;
@@ -207,39 +210,56 @@ cache_grow(sqlite3 *db)
 /*
  * Driving: walking the date index (or the table) tests every row of
  * the folder; a set of a few ids is cheaper looked up row by row and
- * sorted, as SQLite does for "m.id IN (SELECT rowid ... MATCH ?)".
- * Whether the set is small is found by a probe that stops after
- * query_drive_max + 1 matches, so a broad term costs little to reject.
+ * sorted.  The drive term's matches are read with a LIMIT of
+ * query_drive_max + 1, so a broad term costs little to reject; a small
+ * set comes back as "m.id IN (ids)" (integers from the index, never
+ * user text), and its tern_fts test is then bound to the set of all
+ * ids: the FTS5 query runs once.
  */
 int	query_drive_max = 2000;
 
-int
+char *
 query_drive(struct store *s, const struct query *q)
 {
 	sqlite3		*db = store_db(s);
 	sqlite3_stmt	*st;
-	int		 n = 0;
+	char		*in;
+	size_t		 len, cap = 256;
+	int		 n = 0, rc;
 
 	if (q == NULL || q->drive == 0 || q->drive > q->nparams ||
-	    query_drive_max < 0 ||
-	    !q->params[q->drive - 1].fts)
-		return 0;
-	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM (SELECT rowid FROM "
-	    "msg_fts WHERE msg_fts MATCH ?1 LIMIT ?2)", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return 0;
+	    query_drive_max < 0 || !q->params[q->drive - 1].fts)
+		return NULL;
+	if (sqlite3_prepare_v2(db, "SELECT rowid FROM msg_fts WHERE msg_fts "
+	    "MATCH ?1 LIMIT ?2", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
 	sqlite3_bind_text(st, 1, q->params[q->drive - 1].s, -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, query_drive_max + 1);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
+	in = xmalloc(cap);
+	len = (size_t)snprintf(in, cap, "m.id IN (");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len + 24 > cap) {		/* ",-9223372036854775808)" */
+			cap *= 2;
+			in = xrealloc(in, cap);
+		}
+		len += (size_t)snprintf(in + len, cap - len, "%s%lld",
+		    n++ > 0 ? "," : "", (long long)sqlite3_column_int64(st, 0));
+	}
 	sqlite3_finalize(st);
-	return n <= query_drive_max;
+	if (rc != SQLITE_DONE || n > query_drive_max) {
+		free(in);
+		return NULL;	/* an error shows when the query runs */
+	}
+	snprintf(in + len, cap - len, ")");
+	return in;
 }
+
+static struct idset	 every = { 1, NULL, 0, NULL, 0 };
 
 int
 query_bind(struct store *s, struct sqlite3_stmt *st, const struct query *q,
-    char **errp)
+    int driven, char **errp)
 {
 	sqlite3		*db = store_db(s);
 	struct idset	*set;
@@ -250,6 +270,9 @@ query_bind(struct store *s, struct sqlite3_stmt *st, const struct query *q,
 		/* The query outlives the statement: no copies needed. */
 		if (q->params[i].is_int)
 			rc = sqlite3_bind_int64(st, (int)i + 1, q->params[i].i);
+		else if (q->params[i].fts && driven && i + 1 == q->drive)
+			rc = sqlite3_bind_pointer(st, (int)i + 1, &every,
+			    IDSET_TYPE, NULL);
 		else if (q->params[i].fts) {
 			if ((set = idset_read(db, q->params[i].s != NULL ?
 			    q->params[i].s : "")) == NULL)

@@ -114,8 +114,8 @@ query_run(struct store *store, const struct query *q,
 	struct counts	 c;
 	struct store_msg m;
 	struct store_folder f;
-	char		*sql, *t;
-	int		 rc, n = 0, began = 0, drive;
+	char		*sql, *in = NULL;
+	int		 rc, n = 0, began = 0;
 
 	if (q == NULL || q->where == NULL) {
 		seterr(errp, "search: no compiled query");
@@ -125,22 +125,17 @@ query_run(struct store *store, const struct query *q,
 	if ((began = query_begin(store, q)) == -1)
 		goto fail;
 	/* A few matches: looked up by id, then sorted (query_fts.c). */
-	drive = query_drive(store, q);
-	t = drive ? xasprintf(" AND " QUERY_DRIVE_SQL, q->nparams + 1) :
-	    xstrdup("");
+	in = query_drive(store, q);
 	sql = xasprintf("SELECT " MSG_COLS ", " FOLDER_COLS " FROM messages m "
-	    "JOIN folders f ON f.id = m.folder_id WHERE (%s)%s ORDER BY "
-	    MSG_DATE " DESC, m.id DESC", q->where, t);
-	free(t);
+	    "JOIN folders f ON f.id = m.folder_id WHERE (%s)%s%s ORDER BY "
+	    MSG_DATE " DESC, m.id DESC", q->where, in != NULL ? " AND " : "",
+	    in != NULL ? in : "");
 	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	free(sql);
 	if (rc != SQLITE_OK)
 		goto fail;
-	if (query_bind(store, st, q, errp) == -1)
+	if (query_bind(store, st, q, in != NULL, errp) == -1)
 		goto done;
-	if (drive && sqlite3_bind_text(st, (int)q->nparams + 1,
-	    q->params[q->drive - 1].s, -1, SQLITE_STATIC) != SQLITE_OK)
-		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_msg_fill(st, &m, col_text);
 		row_folder(st, &f);
@@ -155,6 +150,7 @@ query_run(struct store *store, const struct query *q,
 	sqlite3_finalize(st);
 	sqlite3_finalize(c.st);
 	free(c.f);
+	free(in);
 	query_end(store, began);
 	return n;
 
@@ -164,6 +160,7 @@ done:
 	sqlite3_finalize(st);
 	sqlite3_finalize(c.st);
 	free(c.f);
+	free(in);
 	query_end(store, began);
 	return -1;
 }

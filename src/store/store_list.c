@@ -64,28 +64,32 @@ list_scan(struct store *s, int64_t folder, const struct query *q)
 /* "SELECT cols ... WHERE folder [AND filter] ORDER BY ..."; caller frees. */
 static char *
 list_sql(const char *cols, enum store_sort sort, int reverse,
-    const struct query *filter, int all, int scan, int drive)
+    const struct query *filter, int all, int scan, const char *in)
 {
 	const char	*dir = reverse ? "DESC" : "ASC";
-	char		*order, *sql, *d;
+	char		*order, *sql;
 	size_t		 n = filter != NULL ? filter->nparams : 0;
 
 	if ((unsigned)sort >= sizeof sort_sql / sizeof sort_sql[0])
 		sort = STORE_SORT_DATE;
 	order = xasprintf(sort_sql[sort], dir, dir);
 	/*
+	 * Driven by a few ids (in), the folder is no index to walk: '+'
+	 * keeps SQLite, which takes a folder for a few rows when it has
+	 * no statistics, from walking it.
+	 *
 	 * The folder is the last parameter and comes last in the text: the
 	 * filter's anonymous '?'s are numbered from 1 in order of
 	 * appearance, but after the largest ?N seen before them.
 	 */
-	d = drive ? xasprintf(" AND " QUERY_DRIVE_SQL, n + 2) : xstrdup("");
 	sql = xasprintf("SELECT %s FROM messages m%s JOIN folders f ON "
-	    "f.id = m.folder_id WHERE %s%s%s%s%zu%s ORDER BY %s",
+	    "f.id = m.folder_id WHERE %s%s%s%s%zu%s%s ORDER BY %s",
 	    cols, scan ? " NOT INDEXED" : "", filter != NULL ? "(" : "",
 	    filter != NULL ? filter->where : "", filter != NULL ? ") AND " :
-	    "", all ? "0 = ?" : "m.folder_id = ?", n + 1, d, order);
+	    "", all ? "0 = ?" : in != NULL ? "+m.folder_id = ?" :
+	    "m.folder_id = ?", n + 1, in != NULL ?
+	    " AND " : "", in != NULL ? in : "", order);
 	free(order);
-	free(d);
 	return sql;
 }
 
@@ -93,29 +97,33 @@ static sqlite3_stmt *
 list_prepare(struct store *s, const char *cols, int64_t folder,
     enum store_sort sort, int reverse, const struct query *filter, int scan)
 {
-	int		 drive = filter != NULL && query_drive(s, filter);
 	sqlite3_stmt	*st;
-	char		*sql, *err = NULL;
+	char		*sql, *err = NULL, *in;
 	size_t		 n = filter != NULL ? filter->nparams : 0;
 
-	/* Folder 0: every folder of the account (search results). */
-	/* A few matches: looked up by id and sorted, never scanned. */
+	/*
+	 * Folder 0: every folder of the account (search results).  A few
+	 * matches: looked up by id and sorted, never scanned.
+	 */
+	in = query_drive(s, filter);
 	sql = list_sql(cols, sort, reverse, filter, folder == 0,
-	    scan && !drive, drive);
+	    scan && in == NULL, in);
 	st = store_prepare(s, sql);
 	free(sql);
-	if (st == NULL)
+	if (st == NULL) {
+		free(in);
 		return NULL;
-	if (filter != NULL && query_bind(s, st, filter, &err) == -1) {
+	}
+	if (filter != NULL && query_bind(s, st, filter, in != NULL, &err) ==
+	    -1) {
+		free(in);
 		free(err);
 		store_sqlerr(s, "searching");
 		sqlite3_finalize(st);
 		return NULL;
 	}
 	sqlite3_bind_int64(st, (int)n + 1, folder);
-	if (drive)
-		sqlite3_bind_text(st, (int)n + 2, filter->params[filter->drive -
-		    1].s, -1, SQLITE_STATIC);
+	free(in);
 	return st;
 }
 
