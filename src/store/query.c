@@ -83,10 +83,13 @@
  * ids, and the SQL tests each row against it (a broad term no longer
  * builds a b-tree of its matches per run).  The body: terms of one AND
  * or OR are written as one FTS5 query (merge_fts), so a run reads one
- * set for them.  struct query's scan says whether the SQL reads any
- * column of the message row beyond its id, date and folder (every key
- * but body: and folder:): store_list.c then reads a whole list in
- * table order and sorts it rather than walking its index.
+ * set for them; a body: term the whole query ANDs is its drive term
+ * (q->drive), which query_fts.c may turn into a list of ids to look
+ * up when it matches few messages.  struct query's scan says whether
+ * the SQL reads any column of the message row beyond its id, date and
+ * folder (every key but body: and folder:): store_list.c then reads a
+ * whole list in table order and sorts it rather than walking its
+ * index.
  *
  * The SQL is shaped for SQLite's limits, which a 4 KB query can hit:
  * an expression tree at most 1000 deep (a chain a AND b AND c ... is

@@ -17,6 +17,13 @@
  * terms match.  The result is the same set: a bit is set exactly for
  * the rowids the MATCH returns, and msg_fts rowids are message ids.
  *
+ * A set of a few ids is better used the other way round: when every
+ * match must be in it (the query is that term, or ANDs it: query.c's
+ * q->drive) and a LIMIT-ed read finds at most query_drive_max ids,
+ * query_drive() hands them back as "m.id IN (ids)" for the SQL, so
+ * SQLite looks the rows up by id and sorts them instead of walking a
+ * folder (body:zanzibar, 4 of 100,000 messages: 0.2 ms, not 6).
+ *
  * The caller prepares and runs the statement between query_begin(),
  * which registers tern_fts on the connection, lets its page cache grow
  * for a search (cache_grow) and opens a read transaction, and

@@ -9,10 +9,12 @@
  *
  * A filter (a limit or search, compiled by query.c) is answered in
  * one read transaction, its full-text terms as id sets (query_fts.c):
- * a screenful walks the date index newest first and stops when full;
- * a whole list whose filter reads row columns scans the table and
- * sorts when the folder is a good part of it (list_scan).  Both give
- * the same ids in the same order (tests/query_paths.h).
+ * a filter whose drive term matches few messages is answered from
+ * their ids, looked up and sorted; otherwise a screenful walks the
+ * date index newest first and stops when full, and a whole list whose
+ * filter reads row columns scans the table and sorts when the folder
+ * is a good part of it (list_scan).  All give the same ids in the same
+ * order (tests/query_paths.h).
  */
 #include <stdlib.h>
 #include <string.h>
