@@ -288,7 +288,8 @@ int	 query_run(struct store *, const struct query *,
  * the connection for q's SQL (before preparing it) and opens a read
  * transaction: 1 if it began one, 0 if the caller is in one, -1 on
  * error.  query_bind() binds q's parameters to ?1.. of st, each
- * full-text one as the set of ids its FTS5 query matches (read now):
+ * full-text one as the set of ids its FTS5 query matches (read now;
+ * driven: the drive term's as every id, its IN list doing the work):
  * 0, or -1 with *errp set.  query_end(began) after the last step.
  */
 struct sqlite3_stmt;
