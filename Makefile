@@ -83,7 +83,8 @@ tests/bench/fill: tests/bench/fill.c libtern.a $(HDR)
 
 clean:
 	rm -f tern src/*.o $(LIB_OBJ) libtern.a $(UNIT_BIN) $(ITEST_BIN) \
-		tests/bench/fill tests/bench/thread_bench tests/bench/hostile_bench
+		tests/bench/fill tests/bench/thread_bench tests/bench/fts_bench \
+		tests/bench/hostile_bench
 	rm -rf $(SAN_DIR) $(FUZZ_DIR)
 
 install: tern
@@ -117,8 +118,8 @@ thread-bench: tests/bench/thread_bench
 .PHONY: thread-bench
 
 # How fast full-text search is on 100,000 cached messages with bodies
-# (a report, run by hand: make fts-bench; FTS_BENCH_ARGS="-n 20000"
-# for a quick run).
+# (a report; part of make bench, alone: make fts-bench;
+# FTS_BENCH_ARGS="-n 20000" for a quick run).
 tests/bench/fts_bench: tests/bench/fts_bench.c libtern.a $(HDR)
 	$(CC) $(TERN_CPPFLAGS) $(TERN_CFLAGS) -o $@ $< libtern.a \
 		$(TERN_LDFLAGS) $(PKG_LIBS)

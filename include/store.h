@@ -245,6 +245,8 @@ struct query_param {
 	int		 is_int;
 	int64_t		 i;
 	char		*s;
+	int		 fts;		/* s is an FTS5 query: bound as the
+					   set of ids it matches (query_bind) */
 };
 
 struct query {
@@ -255,6 +257,14 @@ struct query {
 						   refresh them with
 						   store_hits_set() */
 	size_t			 nserver;
+	size_t			 drive;		/* 1 + the index of a full-text
+						   parameter every match is in
+						   (0: none): a small set
+						   drives the query */
+	int			 scan;		/* tests a column of every row
+						   (not only id, date, folder):
+						   a whole list is cheaper
+						   read in table order */
 };
 
 /*
@@ -273,6 +283,28 @@ void	 query_free(struct query *);
 int	 query_run(struct store *, const struct query *,
 	    int (*cb)(const struct store_msg *, const struct store_folder *,
 	    void *), void *ctx, char **errp);
+/*
+ * query_fts.c: what runs a compiled query q.  query_begin() readies
+ * the connection for q's SQL (before preparing it) and opens a read
+ * transaction: 1 if it began one, 0 if the caller is in one, -1 on
+ * error.  query_bind() binds q's parameters to ?1.. of st, each
+ * full-text one as the set of ids its FTS5 query matches (read now;
+ * driven: the drive term's as every id, its IN list doing the work):
+ * 0, or -1 with *errp set.  query_end(began) after the last step.
+ */
+struct sqlite3_stmt;
+int	 query_begin(struct store *, const struct query *);
+/*
+ * If q's rows are best found from its drive set (it has few ids):
+ * "m.id IN (ids)" to AND to q's SQL, and pass driven = 1 to
+ * query_bind; else NULL.  Caller frees.  After query_begin().
+ */
+char	*query_drive(struct store *, const struct query *);
+/* At most this many matches drive (2000; tests set -1: never). */
+extern int query_drive_max;
+int	 query_bind(struct store *, struct sqlite3_stmt *,
+	    const struct query *, int driven, char **errp);
+void	 query_end(struct store *, int began);
 
 /* ---- store_list.c: the message list, windowed. ---- */
 

@@ -6,7 +6,11 @@
  * (table-driven: query -> expected UIDs); that FTS5 syntax typed by a
  * user is only ever text; and that the index follows the messages
  * (removed, pruned, forgotten, headers changed, bodies cached later,
- * an index upgraded from version 3).  Single-threaded.
+ * an index upgraded from version 3); that every way of answering a
+ * query (whole lists scanned or walked, a screenful, thread keys,
+ * query_run; src/store/query_fts.c's id sets, bitmaps or sorted for
+ * huge ids) finds the same messages in the same order as the SQL of
+ * before (tests/query_paths.h).  Single-threaded.
  */
 #include <check.h>
 #include <stdint.h>
@@ -20,6 +24,7 @@
 
 #include "store.h"
 #include "check_main.h"
+#include "query_paths.h"
 
 /* 2024-06-15 12:00:00 UTC, the "now" of every query. */
 #define NOW	((time_t)1718452800)
@@ -323,6 +328,126 @@ START_TEST(test_run)
 }
 END_TEST
 
+/* More shapes for the paths: NOT, OR, parentheses, keys, dates. */
+static const char *const paths_tab[] = {
+	"*",
+	"body:fox OR body:grüße OR body:東京",
+	"-(body:fox OR body:invoice) folder:INBOX",
+	"(body:quick OR body:signature) (folder:Archive OR is:tagged)",
+	"NOT (body:fox body:quick) -is:tagged",
+	"body:fox after:2024-05-01 before:2024-06-15",
+	"date:1w OR body:fox",
+	"is:read OR body:école",
+	"larger:10 body:cafe OR muller",
+	"koln OR report OR \"quick brown\"",
+	"Grüße OR 会議 OR Zoé",
+	"has:cached -body:fox",
+	"body:fox body:fox OR body:fox",
+	/* body: terms side by side are one FTS5 query (query.c) */
+	"body:fox -body:quick",
+	"body:quick -body:fox -body:invoice",
+	"-body:fox -body:quick",
+	"(body:fox OR body:東京) -body:lazy body:quick",
+	"body:\"quick brown\" OR body:ça OR body:明日 OR body:grüße",
+	"(body:fox body:dog) OR (body:invoice -body:order) OR body:nothing",
+	"body:fox (body:quick OR fox) -(body:lazy body:dog)",
+};
+
+START_TEST(test_paths_run_tab)
+{
+	int64_t	 f[] = { inbox, archive };
+
+	paths_agree(store, run_tab[_i].q, NOW, f, 2);
+}
+END_TEST
+
+START_TEST(test_paths)
+{
+	int64_t	 f[] = { inbox, archive };
+
+	paths_agree(store, paths_tab[_i], NOW, f, 2);
+}
+END_TEST
+
+/*
+ * Ids too large for a bitmap are kept sorted (query_fts.c): a message
+ * whose id is past 2^29 is found, with the small ones, in order.
+ */
+START_TEST(test_paths_huge_id)
+{
+	int64_t	 f[] = { inbox, archive }, *ids;
+	size_t	 n;
+	struct query q;
+	char	*err = NULL, *got;
+
+	ck_assert_int_eq(sqlite3_exec(store_db(store), "UPDATE msg_fts SET "
+	    "rowid = 1099511627776 WHERE rowid = (SELECT id FROM messages "
+	    "WHERE uid = 102); UPDATE messages SET id = 1099511627776 WHERE "
+	    "uid = 102", NULL, NULL, NULL), SQLITE_OK);
+	got = run("body:fox");
+	ck_assert_str_eq(got, "6 102");
+	free(got);
+	ck_assert_uint_eq(paths_agree(store, "body:fox", NOW, f, 2), 2);
+	ck_assert_uint_eq(paths_agree(store, "fox OR body:grüße", NOW, f, 2),
+	    3);
+	ck_assert_int_eq(query_compile("body:fox", NOW, &q, &err), 0);
+	ck_assert_int_eq(store_list_ids(store, archive, STORE_SORT_DATE, 1, &q,
+	    0, &ids, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(ids[0], (int64_t)1099511627776LL);
+	free(ids);
+	query_free(&q);
+}
+END_TEST
+
+/* Inside the caller's transaction a query reads what it wrote. */
+START_TEST(test_paths_in_transaction)
+{
+	struct query q;
+	int64_t	*ids;
+	size_t	 n;
+	char	*err = NULL;
+
+	ck_assert_int_eq(query_compile("body:zanzibar OR body:fox", NOW, &q,
+	    &err), 0);
+	ck_assert_int_eq(store_begin(store), 0);
+	put(inbox, 7, NOW, "z@example.com", "zz");
+	body(inbox, 7, HDR("text/plain") "\r\nzanzibar\r\n");
+	ck_assert_int_eq(store_list_ids(store, inbox, STORE_SORT_DATE, 1, &q,
+	    0, &ids, &n), 0);
+	ck_assert_uint_eq(n, 2);		/* 7, then 6 */
+	free(ids);
+	ck_assert_int_eq(store_commit(store), 0);
+	ck_assert_int_eq(store_list_ids(store, 0, STORE_SORT_DATE, 1, &q,
+	    0, &ids, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	free(ids);
+	query_free(&q);
+}
+END_TEST
+
+/*
+ * A searching connection keeps 16 MB of pages, so a search does not
+ * re-read the table from the kernel; a larger cache stays.
+ */
+START_TEST(test_search_cache)
+{
+	char	*got;
+
+	ck_assert_int_eq(sql_int("PRAGMA cache_size"), -2000);
+	got = run("body:fox");
+	ck_assert_str_eq(got, "6 102");
+	free(got);
+	ck_assert_int_eq(sql_int("PRAGMA cache_size"), -16384);
+	ck_assert_int_eq(sqlite3_exec(store_db(store), "PRAGMA cache_size = "
+	    "-32768", NULL, NULL, NULL), SQLITE_OK);
+	got = run("fox");
+	ck_assert_str_eq(got, "6 102");
+	free(got);
+	ck_assert_int_eq(sql_int("PRAGMA cache_size"), -32768);
+}
+END_TEST
+
 /* Every message has exactly one index row, and every row a message. */
 static void
 assert_in_step(void)
@@ -540,6 +665,12 @@ suite(void)
 	tcase_add_test(tc, test_commit_rollback);
 	tcase_add_test(tc, test_bounded);
 	tcase_add_test(tc, test_upgrade_and_catch_up);
+	tcase_add_loop_test(tc, test_paths_run_tab, 0, NRUN);
+	tcase_add_loop_test(tc, test_paths, 0,
+	    sizeof paths_tab / sizeof paths_tab[0]);
+	tcase_add_test(tc, test_paths_huge_id);
+	tcase_add_test(tc, test_paths_in_transaction);
+	tcase_add_test(tc, test_search_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,7 +5,12 @@
  * a real store (store_open in a temporary directory) filled with
  * messages of chosen flags, dates, addresses and subjects.  The
  * limits (length, nesting, size of the SQL) are pushed to their ends
- * and fuzzed.  Single-threaded, like every caller of query_run.
+ * and fuzzed.  Every query of the run table is also answered every
+ * way the store can (whole lists scanned or walked, a screenful, thread
+ * keys, query_run) and must find the same messages in the same order
+ * as the SQL of before (tests/query_paths.h).  Which columns a query
+ * reads (struct query's scan) is checked per key.  Single-threaded,
+ * like every caller of query_run.
  */
 #include <check.h>
 #include <limits.h>
@@ -20,6 +25,7 @@
 
 #include "store.h"
 #include "check_main.h"
+#include "query_paths.h"
 
 /* 2024-06-15 12:00:00 UTC, the "now" of every test. */
 #define NOW	((time_t)1718452800)
@@ -679,6 +685,68 @@ START_TEST(test_run)
 }
 END_TEST
 
+START_TEST(test_run_paths)
+{
+	int64_t	 f[] = { inbox, archive, drafts };
+
+	paths_agree(store, run_tab[_i].q, NOW, f, 3);
+}
+END_TEST
+
+/*
+ * Only body: and folder: (and *) read no column of the message row:
+ * a whole list filtered by them walks the date index; any other key
+ * makes it scan the table (store_list.c).  A body: term the query is,
+ * or ANDs, can drive it when its set is small (query_fts.c).
+ */
+static const struct {
+	const char	*q;
+	int		 scan;
+	size_t		 sets;		/* full-text id sets */
+	int		 drive;		/* a set every match is in */
+} scan_tab[] = {
+	{ "*", 0, 0, 0 },
+	{ "body:x", 0, 1, 1 },
+	{ "folder:INBOX body:x", 0, 1, 1 },
+	{ "-(body:x OR folder:Archive) body:y", 0, 2, 1 },
+	{ "x", 1, 1, 0 },
+	{ "body:x from:a", 1, 1, 1 },
+	{ "is:unread", 1, 0, 0 },
+	{ "has:cached", 1, 0, 0 },
+	{ "date:1d", 1, 0, 0 },
+	{ "larger:1k", 1, 0, 0 },
+	{ "server:x", 1, 0, 0 },
+	{ "subject:x OR body:y OR z", 1, 2, 0 },
+	/* body: terms side by side: one FTS5 query, one set */
+	{ "body:x body:y -body:z", 0, 1, 1 },
+	{ "body:x OR body:y OR z", 1, 2, 0 },
+	{ "-body:x -body:y", 0, 2, 0 },
+	{ "(body:x OR body:y) (body:z OR body:w)", 0, 1, 1 },
+	{ "body:x (body:y OR from:a)", 1, 2, 1 },
+};
+
+START_TEST(test_scan)
+{
+	struct query	 q;
+	char		*err = NULL;
+	size_t		 i, sets = 0;
+
+	ck_assert_int_eq(query_compile(scan_tab[_i].q, NOW, &q, &err), 0);
+	ck_assert_msg(q.scan == scan_tab[_i].scan, "'%s': scan %d",
+	    scan_tab[_i].q, q.scan);
+	/* One id set per body: or text term, never for other keys. */
+	for (i = 0; i < q.nparams; i++)
+		sets += q.params[i].fts != 0;
+	ck_assert_msg(sets == scan_tab[_i].sets, "'%s': %zu sets",
+	    scan_tab[_i].q, sets);
+	ck_assert_msg((q.drive != 0) == scan_tab[_i].drive, "'%s': drive %zu",
+	    scan_tab[_i].q, q.drive);
+	if (q.drive != 0)
+		ck_assert(q.params[q.drive - 1].fts);
+	query_free(&q);
+}
+END_TEST
+
 /*
  * A query names its server: texts once each, for the caller to ask the
  * server; a new answer replaces the old one.
@@ -986,12 +1054,16 @@ suite(void)
 	tcase_add_test(tc, test_params);
 	tcase_add_test(tc, test_fts_string_terminated);
 	tcase_add_test(tc, test_limits);
+	tcase_add_loop_test(tc, test_scan, 0,
+	    sizeof scan_tab / sizeof scan_tab[0]);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("run");
 	tcase_add_checked_fixture(tc, store_setup, store_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_run, 0, sizeof run_tab / sizeof run_tab[0]);
+	tcase_add_loop_test(tc, test_run_paths, 0,
+	    sizeof run_tab / sizeof run_tab[0]);
 	tcase_add_test(tc, test_run_order_stop);
 	tcase_add_test(tc, test_run_server);
 	tcase_add_test(tc, test_run_folder);

@@ -1,9 +1,10 @@
 /*
  * query.c - the search language of tern(1) (SEARCH QUERIES), compiled
  * to an SQL condition with bound parameters, and run on a store.
- * query_compile() touches no shared state and runs on any thread;
- * query_run() runs on the thread that owns the store connection (the
- * UI thread, or the command line).
+ * query_compile() touches no shared state and runs on any thread; the
+ * compiled query is run (query_run.c, store_list.c, with query_fts.c)
+ * on the thread that owns the store connection (the UI thread, or the
+ * command line).
  *
  * The language:
  *
@@ -77,6 +78,19 @@
  * is found at the start of such a run (東京 in 東京に行きます), not
  * in its middle.
  *
+ * A full-text term is "tern_fts(?, m.id)" with its parameter marked
+ * fts: query_fts.c reads the FTS5 query's matches once, into a set of
+ * ids, and the SQL tests each row against it (a broad term no longer
+ * builds a b-tree of its matches per run).  The body: terms of one AND
+ * or OR are written as one FTS5 query (merge_fts), so a run reads one
+ * set for them; a body: term the whole query ANDs is its drive term
+ * (q->drive), which query_fts.c may turn into a list of ids to look
+ * up when it matches few messages.  struct query's scan says whether
+ * the SQL reads any column of the message row beyond its id, date and
+ * folder (every key but body: and folder:): store_list.c then reads a
+ * whole list in table order and sorts it rather than walking its
+ * index.
+ *
  * The SQL is shaped for SQLite's limits, which a 4 KB query can hit:
  * an expression tree at most 1000 deep (a chain a AND b AND c ... is
  * as deep as it is long, so chains are cut into nested groups of
@@ -134,6 +148,7 @@ struct parser {
 	char		**errp;
 	char		**server;	/* server: values, once each */
 	size_t		 nserver;
+	int		 scan;		/* see struct query */
 };
 
 /* The SQL being written. */
@@ -142,6 +157,8 @@ struct out {
 	size_t		 len, cap;
 	struct query_param *params;
 	size_t		 np, pcap;
+	const struct node *drive;	/* its parameter becomes q->drive */
+	size_t		 drive_param;
 };
 
 /* One KEY: of the language (see keys[] below). */
@@ -697,7 +714,15 @@ fts_string(const char *cols, const char *text)
 	return q;
 }
 
-#define FTS_IN	"m.id IN (SELECT rowid FROM msg_fts WHERE msg_fts MATCH ?)"
+/* The set of ids the FTS5 query matches, read once (query_fts.c). */
+#define FTS_IN	"tern_fts(?, m.id)"
+
+static void
+leaf_fts(struct node *n, const char *cols, const char *text)
+{
+	n->p[n->np].fts = 1;
+	n->p[n->np++].s = fts_string(cols, text);
+}
 
 static int
 key_body(struct parser *p, const struct key *k, const struct token *t,
@@ -706,7 +731,7 @@ key_body(struct parser *p, const struct key *k, const struct token *t,
 	(void)p;
 	(void)k;
 	n->sql = FTS_IN;
-	n->p[n->np++].s = fts_string("body : ", t->value);
+	leaf_fts(n, "body : ", t->value);
 	return 0;
 }
 
@@ -716,10 +741,10 @@ key_text(struct parser *p, const struct key *k, const struct token *t,
     struct node *n)
 {
 	(void)p;
+	/* The set first: a row it has needs no LIKE (nor its columns). */
 	n->sql = k->sql;
+	leaf_fts(n, "{subject from_addr to_addr body} : ", t->value);
 	leaf_like(n, t->value, (size_t)k->arg);
-	n->p[n->np++].s = fts_string("{subject from_addr to_addr body} : ",
-	    t->value);
 	return 0;
 }
 
@@ -796,8 +821,8 @@ static const struct key keys[] = {
 
 /* A word or phrase without a key. */
 static const struct key text_key = {
-	"", key_text, "(m.subject" LIKE " OR m.from_addr" LIKE
-	    " OR m.to_addr" LIKE " OR " FTS_IN ")", 3
+	"", key_text, "(" FTS_IN " OR m.subject" LIKE " OR m.from_addr" LIKE
+	    " OR m.to_addr" LIKE ")", 3
 };
 
 static void
@@ -848,6 +873,9 @@ compile_term(struct parser *p, const struct token *t)
 		node_free(n);
 		return NULL;
 	}
+	/* Only body: and folder: read no column of the message row. */
+	if (k->compile != key_body && k->compile != key_folder)
+		p->scan = 1;
 	return n;
 }
 
@@ -1002,6 +1030,91 @@ parse_or(struct parser *p, int depth)
 	return or;
 }
 
+/* ---- full-text terms side by side: one FTS5 query ---- */
+
+/* A body: term alone: one FTS5 query, tested as a set. */
+static int
+is_fts(const struct node *n)
+{
+	return n->type == NODE_LEAF && n->np == 1 && n->p[0].fts &&
+	    strcmp(n->sql, FTS_IN) == 0;
+}
+
+/* Appends "(s)" to *acc, after op if *acc has something. */
+static void
+fts_add(char **acc, const char *op, const char *s)
+{
+	char	*t;
+
+	t = xasprintf("%s%s(%s)", *acc != NULL ? *acc : "",
+	    *acc != NULL ? op : "", s);
+	free(*acc);
+	*acc = t;
+}
+
+/*
+ * The body: terms of one AND or OR become one FTS5 query ("(a) AND
+ * (b)", and "(a) NOT (c OR d)" for the negated ones of an AND with a
+ * positive one), so a run reads one set, not one per term: FTS5 finds
+ * the same rowids as intersecting, joining or subtracting the sets
+ * (body:budget body:schedule body:customer: 3 doclists into one set, not
+ * three sets).  Bottom-up, so nested groups merge too; text terms (a
+ * LIKE beside their FTS) are left alone.
+ */
+static void
+merge_fts(struct node *n)
+{
+	struct node	*k, *m;
+	char		*pos = NULL, *neg = NULL, *q;
+	size_t		 i, j, npos = 0;
+	int		 and = n->type == NODE_AND;
+
+	if (n->type == NODE_LEAF)
+		return;
+	for (i = 0; i < n->nkids; i++)
+		merge_fts(n->kids[i]);
+	if (n->type == NODE_NOT)
+		return;
+	for (i = 0; i < n->nkids; i++)
+		npos += is_fts(n->kids[i]);
+	if (npos == 0 || (npos == 1 && !and))
+		return;
+	for (i = j = 0; i < n->nkids; i++) {
+		k = n->kids[i];
+		if (is_fts(k))
+			fts_add(&pos, and ? " AND " : " OR ", k->p[0].s);
+		else if (and && k->type == NODE_NOT && is_fts(k->kids[0]))
+			fts_add(&neg, " OR ", k->kids[0]->p[0].s);
+		else {
+			n->kids[j++] = k;
+			continue;
+		}
+		node_free(k);
+	}
+	if (npos == 1 && neg == NULL) {		/* nothing to merge with */
+		q = pos;
+		pos = NULL;
+	} else if (neg != NULL)
+		q = xasprintf("(%s) NOT (%s)", pos, neg);
+	else
+		q = xasprintf("%s", pos);
+	free(pos);
+	free(neg);
+	m = leaf(FTS_IN);
+	m->p[0].fts = 1;
+	m->p[0].s = q;
+	m->np = 1;
+	/* The set first: it is the cheapest test. */
+	memmove(n->kids + 1, n->kids, j * sizeof *n->kids);
+	n->kids[0] = m;
+	n->nkids = j + 1;
+	if (n->nkids == 1) {			/* the group was all terms */
+		free(n->kids);
+		*n = *m;
+		free(m);
+	}
+}
+
 /* ---- SQL ---- */
 
 /* Heaviest first, keeping the user's order among equals (stable). */
@@ -1121,6 +1234,8 @@ emit(struct out *o, struct node *n)
 	switch (n->type) {
 	case NODE_LEAF:
 		out_add(o, n->sql);
+		if (n == o->drive)
+			o->drive_param = o->np + 1;
 		for (i = 0; i < n->np; i++) {
 			if (o->np == o->pcap) {
 				o->pcap = o->pcap ? o->pcap * 2 : 16;
@@ -1182,13 +1297,23 @@ query_compile(const char *q, time_t now, struct query *out, char **errp)
 		    "'(')", column(&p, peek(&p)->pos));
 		goto done;
 	}
+	merge_fts(root);
 	weigh(root);
+	/* A set every match is in: the query itself, or a term it ANDs. */
+	if (is_fts(root))
+		o.drive = root;
+	else if (root->type == NODE_AND)
+		for (i = 0; i < root->nkids && o.drive == NULL; i++)
+			if (is_fts(root->kids[i]))
+				o.drive = root->kids[i];
 	emit(&o, root);
+	out->drive = o.drive_param;
 	out->where = o.s;
 	out->params = o.params;
 	out->nparams = o.np;
 	out->server = p.server;
 	out->nserver = p.nserver;
+	out->scan = p.scan;
 	p.server = NULL;
 	p.nserver = 0;
 	rc = 0;

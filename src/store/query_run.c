@@ -1,6 +1,9 @@
 /*
  * query_run.c - runs a query compiled by query.c on a store: the
- * matching messages with their folders, newest first.  Runs on the
+ * matching messages with their folders, newest first (by Date:, or
+ * arrival without one), for tern search and the composer's address
+ * book.  Its full-text terms are read once as id sets and the rows and
+ * the sets come from one read transaction (query_fts.c).  Runs on the
  * thread that owns the store connection (the UI thread, or the
  * command line).
  */
@@ -111,33 +114,28 @@ query_run(struct store *store, const struct query *q,
 	struct counts	 c;
 	struct store_msg m;
 	struct store_folder f;
-	char		*sql;
-	size_t		 i;
-	int		 rc, n = 0;
+	char		*sql, *in = NULL;
+	int		 rc, n = 0, began = 0;
 
 	if (q == NULL || q->where == NULL) {
 		seterr(errp, "search: no compiled query");
 		return -1;
 	}
 	memset(&c, 0, sizeof c);
+	if ((began = query_begin(store, q)) == -1)
+		goto fail;
+	/* A few matches: looked up by id, then sorted (query_fts.c). */
+	in = query_drive(store, q);
 	sql = xasprintf("SELECT " MSG_COLS ", " FOLDER_COLS " FROM messages m "
-	    "JOIN folders f ON f.id = m.folder_id WHERE %s ORDER BY "
-	    MSG_DATE " DESC, m.id DESC", q->where);
+	    "JOIN folders f ON f.id = m.folder_id WHERE (%s)%s%s ORDER BY "
+	    MSG_DATE " DESC, m.id DESC", q->where, in != NULL ? " AND " : "",
+	    in != NULL ? in : "");
 	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	free(sql);
 	if (rc != SQLITE_OK)
 		goto fail;
-	for (i = 0; i < q->nparams; i++) {
-		/* The query outlives the statement: no copies needed. */
-		if (q->params[i].is_int)
-			rc = sqlite3_bind_int64(st, (int)i + 1, q->params[i].i);
-		else
-			rc = sqlite3_bind_text(st, (int)i + 1,
-			    q->params[i].s != NULL ? q->params[i].s : "", -1,
-			    SQLITE_STATIC);
-		if (rc != SQLITE_OK)
-			goto fail;
-	}
+	if (query_bind(store, st, q, in != NULL, errp) == -1)
+		goto done;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_msg_fill(st, &m, col_text);
 		row_folder(st, &f);
@@ -152,12 +150,17 @@ query_run(struct store *store, const struct query *q,
 	sqlite3_finalize(st);
 	sqlite3_finalize(c.st);
 	free(c.f);
+	free(in);
+	query_end(store, began);
 	return n;
 
 fail:
 	seterr(errp, "search failed: %s", sqlite3_errmsg(db));
+done:
 	sqlite3_finalize(st);
 	sqlite3_finalize(c.st);
 	free(c.f);
+	free(in);
+	query_end(store, began);
 	return -1;
 }

@@ -1,7 +1,8 @@
 /*
  * store_fts.c - the full-text index of an account (SQLite FTS5, table
  * msg_fts, schema version 4): From, To, Cc, Subject and the decoded
- * text of cached bodies, searched by query.c.  Runs on the thread that
+ * text of cached bodies, searched by query.c (each term's matches read
+ * once as a set of ids, by query_fts.c).  Runs on the thread that
  * opened the struct store, like the rest of the store.
  *
  * The index is kept in step by explicit code, not by triggers: the
