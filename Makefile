@@ -38,7 +38,7 @@ libtern.a: $(LIB_OBJ)
 tern: $(CMD_OBJ) libtern.a
 	$(CC) -o $@ $(CMD_OBJ) libtern.a $(TERN_LDFLAGS) $(PKG_LIBS)
 
-tests/check_%: tests/check_%.c tests/check_main.h libtern.a $(HDR)
+tests/check_%: tests/check_%.c tests/check_main.h tests/check_peer.h libtern.a $(HDR)
 	$(CC) $(TERN_CPPFLAGS) $(TERN_CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
 		libtern.a $(TERN_LDFLAGS) $(PKG_LIBS) $(CHECK_LIBS)
 
@@ -166,7 +166,7 @@ $(SAN_DIR)/tern: $(SAN_CMD_OBJ) $(SAN_DIR)/libtern.a
 	$(SAN_CC) $(SAN_CFLAGS) -o $@ $(SAN_CMD_OBJ) $(SAN_DIR)/libtern.a \
 		$(TERN_LDFLAGS) $(PKG_LIBS)
 
-$(SAN_DIR)/tests/check_%: tests/check_%.c tests/check_main.h $(SAN_DIR)/libtern.a $(HDR)
+$(SAN_DIR)/tests/check_%: tests/check_%.c tests/check_main.h tests/check_peer.h $(SAN_DIR)/libtern.a $(HDR)
 	@mkdir -p $(@D)
 	$(SAN_CC) $(TERN_CPPFLAGS) $(SAN_CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
 		$(SAN_DIR)/libtern.a $(TERN_LDFLAGS) $(PKG_LIBS) $(CHECK_LIBS)

@@ -31,6 +31,7 @@
 #include "net.h"
 #include "../src/sync/engine_int.h"
 #include "check_main.h"
+#include "check_peer.h"
 
 /* ---- the lexer on its own ---- */
 
@@ -334,90 +335,6 @@ START_TEST(test_real_traffic)
 END_TEST
 
 /* ---- whole sessions against a hostile peer ---- */
-
-struct peer {
-	int		 lfd;
-	int		 port;
-	const char	*greeting;
-	char		*replies[4];	/* one per command line; owned */
-	size_t		 lens[4];
-	int		 hold;		/* seconds to keep the line open */
-	pthread_t	 thread;
-};
-
-static void
-send_all(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0 && (w = send(fd, p, n, MSG_NOSIGNAL)) > 0) {
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void *
-peer_main(void *arg)
-{
-	struct peer	*p = arg;
-	char		 ch;
-	int		 fd, i;
-
-	fd = accept(p->lfd, NULL, NULL);
-	if (fd == -1)
-		return NULL;
-	send_all(fd, p->greeting, strlen(p->greeting));
-	for (i = 0; i < 4 && p->replies[i] != NULL; i++) {
-		do {
-			if (read(fd, &ch, 1) != 1)
-				goto out;
-		} while (ch != '\n');
-		send_all(fd, p->replies[i], p->lens[i]);
-	}
-	if (p->hold > 0)
-		sleep((unsigned)p->hold);
-out:
-	close(fd);
-	return NULL;
-}
-
-static void
-peer_reply(struct peer *p, int i, const char *s)
-{
-	p->replies[i] = xstrdup(s);
-	p->lens[i] = strlen(s);
-}
-
-static void
-peer_start(struct peer *p, const char *greeting, int hold)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	p->lfd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ne(p->lfd, -1);
-	ck_assert_int_eq(bind(p->lfd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(p->lfd, 1), 0);
-	getsockname(p->lfd, (struct sockaddr *)&sin, &len);
-	p->port = ntohs(sin.sin_port);
-	p->greeting = greeting;
-	p->hold = hold;
-	pthread_create(&p->thread, NULL, peer_main, p);
-}
-
-static void
-peer_stop(struct peer *p)
-{
-	int	i;
-
-	pthread_join(p->thread, NULL);
-	close(p->lfd);
-	for (i = 0; i < 4; i++)
-		free(p->replies[i]);
-}
 
 static struct account	gacct;
 

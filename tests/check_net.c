@@ -22,70 +22,7 @@
 
 #include "net.h"
 #include "check_main.h"
-
-struct peer {
-	int		 lfd;
-	int		 port;
-	const char	*send;		/* sent at once after accept */
-	const char *const *replies;	/* then one per line read */
-	int		 hold;		/* seconds to keep the connection open */
-	pthread_t	 thread;
-};
-
-static void *
-peer_main(void *arg)
-{
-	struct peer		 *p = arg;
-	const char *const	 *r;
-	char			  ch;
-	int			  fd;
-
-	fd = accept(p->lfd, NULL, NULL);
-	if (fd == -1)
-		return NULL;
-	if (p->send != NULL)
-		(void)!write(fd, p->send, strlen(p->send));
-	for (r = p->replies; r != NULL && *r != NULL; r++) {
-		do {
-			if (read(fd, &ch, 1) != 1)
-				goto out;
-		} while (ch != '\n');
-		(void)!write(fd, *r, strlen(*r));
-	}
-	if (p->hold > 0)
-		sleep((unsigned)p->hold);
-out:
-	close(fd);
-	return NULL;
-}
-
-static void
-peer_start(struct peer *p, const char *send, int hold)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	p->lfd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ne(p->lfd, -1);
-	ck_assert_int_eq(bind(p->lfd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(p->lfd, 1), 0);
-	getsockname(p->lfd, (struct sockaddr *)&sin, &len);
-	p->port = ntohs(sin.sin_port);
-	p->send = send;
-	p->replies = NULL;
-	p->hold = hold;
-	pthread_create(&p->thread, NULL, peer_main, p);
-}
-
-static void
-peer_stop(struct peer *p)
-{
-	pthread_join(p->thread, NULL);
-	close(p->lfd);
-}
+#include "check_peer.h"
 
 static mailstream *
 open_stream(struct peer *p, int timeout)
@@ -106,7 +43,7 @@ open_stream(struct peer *p, int timeout)
 /* libetpan spins forever on a literal if read() returns 0 at EOF. */
 START_TEST(test_eof_is_error)
 {
-	struct peer	 p;
+	struct peer	 p = { 0 };
 	mailstream	*s;
 	char		 buf[64];
 
@@ -127,7 +64,7 @@ END_TEST
  */
 START_TEST(test_empty_capability_list)
 {
-	struct peer		 p;
+	struct peer		 p = { 0 };
 	struct imap_conn	 c;
 	char			*m;
 	int			 r;
@@ -158,7 +95,7 @@ END_TEST
  */
 START_TEST(test_capability_without_data)
 {
-	struct peer		 p;
+	struct peer		 p = { 0 };
 	struct account		 a;
 	struct imap_conn	*c;
 	char			*err = NULL;
@@ -181,7 +118,7 @@ END_TEST
 /* An IMAP literal cut short by EOF ends in an error, not a loop. */
 START_TEST(test_truncated_literal)
 {
-	struct peer	 p;
+	struct peer	 p = { 0 };
 	mailimap	*imap;
 	time_t		 t0 = time(NULL);
 	int		 r;
@@ -205,7 +142,7 @@ END_TEST
 /* A server that never speaks: the read times out (nothing waits forever). */
 START_TEST(test_read_timeout)
 {
-	struct peer	 p;
+	struct peer	 p = { 0 };
 	mailimap	*imap;
 	time_t		 t0 = time(NULL);
 	int		 r;
@@ -225,7 +162,7 @@ END_TEST
 /* A failed handshake leaves a stream on which nothing can be written. */
 START_TEST(test_failed_handshake_is_dead)
 {
-	struct peer	 p;
+	struct peer	 p = { 0 };
 	mailstream	*s;
 	char		*err = NULL;
 
@@ -248,7 +185,7 @@ END_TEST
  */
 START_TEST(test_wait_sees_buffered)
 {
-	struct peer	 p;
+	struct peer	 p = { 0 };
 	mailimap	*imap;
 
 	peer_start(&p, "* OK hi\r\n* 5 EXISTS\r\n", 3);
@@ -268,7 +205,7 @@ END_TEST
 /* Another thread can interrupt a wait (how the UI wakes an IDLE). */
 START_TEST(test_wait_interrupt)
 {
-	struct peer	 p;
+	struct peer	 p = { 0 };
 	mailstream	*s;
 
 	peer_start(&p, NULL, 2);
@@ -338,18 +275,18 @@ START_TEST(test_smtp_ehlo_tab)
 	static const char *const replies[] = {
 		"250-peer\r\n250-AUTH PLAIN\tLOGIN\r\n250-SIZE 100\r\n"
 		    "250 8BITMIME\r\n",
-		"221 bye\r\n",
-		NULL
+		"221 bye\r\n"
 	};
-	struct peer		 p;
+	struct peer		 p = { 0 };
 	struct account		 a;
 	struct smtp_conn	*c;
 	char			*err = NULL, *m, *rcpt = "bob@example.org";
 	char			 msg[300];
 	time_t			 t0 = time(NULL);
 
+	peer_reply(&p, 0, replies[0]);
+	peer_reply(&p, 1, replies[1]);
 	peer_start(&p, "220 peer ESMTP\r\n", 0);
-	p.replies = replies;
 	memset(&a, 0, sizeof a);
 	a.name = "hostile";
 	a.smtp.host = "127.0.0.1";

@@ -1,0 +1,99 @@
+/*
+ * check_peer.h - a scripted server for the unit tests that need one on
+ * the other end of a real socket (check_net.c, check_guard.c): a
+ * thread of the test on 127.0.0.1 that sends a greeting, then one
+ * reply after each line it reads, then keeps the connection open for
+ * a while.  Set the replies (peer_reply()) before peer_start().  The
+ * including file has <pthread.h>, the socket headers and check.h.
+ */
+#ifndef TERN_CHECK_PEER_H
+#define TERN_CHECK_PEER_H
+
+#define PEER_REPLIES	4
+
+struct peer {
+	int		 lfd;
+	int		 port;
+	const char	*greeting;
+	char		*replies[PEER_REPLIES];	/* one per command line; owned */
+	size_t		 lens[PEER_REPLIES];
+	int		 hold;		/* seconds to keep the line open */
+	pthread_t	 thread;
+};
+
+static void
+send_all(int fd, const char *p, size_t n)
+{
+	ssize_t	w;
+
+	while (n > 0 && (w = send(fd, p, n, MSG_NOSIGNAL)) > 0) {
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void *
+peer_main(void *arg)
+{
+	struct peer	*p = arg;
+	char		 ch;
+	int		 fd, i;
+
+	fd = accept(p->lfd, NULL, NULL);
+	if (fd == -1)
+		return NULL;
+	if (p->greeting != NULL)
+		send_all(fd, p->greeting, strlen(p->greeting));
+	for (i = 0; i < PEER_REPLIES && p->replies[i] != NULL; i++) {
+		do {
+			if (read(fd, &ch, 1) != 1)
+				goto out;
+		} while (ch != '\n');
+		send_all(fd, p->replies[i], p->lens[i]);
+	}
+	if (p->hold > 0)
+		sleep((unsigned)p->hold);
+out:
+	close(fd);
+	return NULL;
+}
+
+static void
+peer_reply(struct peer *p, int i, const char *s)
+{
+	p->replies[i] = xstrdup(s);
+	p->lens[i] = strlen(s);
+}
+
+static void
+peer_start(struct peer *p, const char *greeting, int hold)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	p->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ne(p->lfd, -1);
+	ck_assert_int_eq(bind(p->lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(listen(p->lfd, 1), 0);
+	getsockname(p->lfd, (struct sockaddr *)&sin, &len);
+	p->port = ntohs(sin.sin_port);
+	p->greeting = greeting;
+	p->hold = hold;
+	pthread_create(&p->thread, NULL, peer_main, p);
+}
+
+static void
+peer_stop(struct peer *p)
+{
+	int	i;
+
+	pthread_join(p->thread, NULL);
+	close(p->lfd);
+	for (i = 0; i < PEER_REPLIES; i++)
+		free(p->replies[i]);
+}
+
+#endif
