@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """fakeserver.py - a scripted, broken or hostile IMAP/SMTP server for tern's
 security tests (SECURITY.md tests 1-9, 11, 13: STARTTLS injection/stripping,
-PREAUTH, bad greetings, certificate checks, LOGIN quoting, hostile text).
+PREAUTH, bad greetings, certificate checks, LOGIN quoting, hostile text),
+and, after LOGIN, a tiny mailbox that is good or that sends one of the
+odd responses of SECURITY.md #29 (the modes of tests/fakemailbox.py).
 
 Listens on 127.0.0.1 (kernel-chosen port, written atomically to --port-file)
 and serves one connection at a time until SIGTERM, or one with --once.  The
@@ -25,12 +27,15 @@ import socket
 import ssl
 import sys
 
+from fakemailbox import CAPS_EXTRA, MAILBOX_MODES, MailboxSession
+
 LINE_MAX = 1 << 20          # longest client line we buffer
 LITERAL_MAX = 16 << 20      # largest IMAP literal we accept
 
 IMAP_MODES = ('starttls', 'implicit', 'starttls-inject', 'no-starttls',
               'starttls-no', 'starttls-bad', 'preauth', 'bad-greeting', 'bye',
-              'alert', 'pretls-untagged', 'stall', 'silent', 'oauth')
+              'alert', 'pretls-untagged', 'stall', 'silent',
+              'oauth') + MAILBOX_MODES
 SMTP_MODES = ('starttls', 'implicit', 'greeting-inject', 'starttls-inject',
               'no-starttls', 'starttls-454', 'auth-fail-escape',
               'bad-greeting', 'stall', 'silent', 'oauth', 'data-drop',
@@ -267,8 +272,13 @@ class Imap:
         self.c, self.mode = conn, mode
         self.tls = mode == 'implicit'
         self.authed = False
+        # Modes that serve a mailbox after LOGIN (fakemailbox.py).
+        self.box = MailboxSession(conn, mode) if mode in MAILBOX_MODES \
+            else None
 
     def caps(self):
+        if self.mode in MAILBOX_MODES:
+            return (CAPS_TLS if self.tls else CAPS_PRE) + CAPS_EXTRA
         if self.mode == 'oauth':
             return (CAPS_TLS if self.tls else CAPS_PRE) + \
                 b' AUTH=XOAUTH2 AUTH=OAUTHBEARER'
@@ -334,6 +344,9 @@ class Imap:
         if name == b'CAPABILITY':
             c.send(b'* CAPABILITY %s\r\n' % self.caps())
             reply(b'OK CAPABILITY completed')
+        elif self.box is not None and self.authed and \
+                self.box.handle(tag, name, args):
+            pass
         elif name == b'NOOP':
             reply(b'OK NOOP completed')
         elif name == b'LOGOUT':
@@ -620,6 +633,15 @@ def make_tls_context(cert, key, log):
 
 def serve(sock, args, log, ctx):
     conn = Conn(sock, log, ctx)
+    if args.mode_file:
+        try:
+            with open(args.mode_file) as f:
+                mode = f.read().strip()
+            if mode in (IMAP_MODES if args.proto == 'imap' else SMTP_MODES):
+                args.mode = mode
+        except OSError:
+            pass
+        log.event('mode %s' % args.mode)
     slow = args.mode in ('stall', 'silent')
     sock.settimeout(args.stall_seconds if slow else args.timeout)
     log.event('connected')
@@ -658,6 +680,9 @@ def main():
     p.add_argument('--stall-seconds', type=float, default=300,
                    help='how long stall/silent hold a connection (300 s)')
     p.add_argument('--data-dir', help='SMTP: save each DATA payload here')
+    p.add_argument('--mode-file',
+                   help='read the mode from this file at each connection '
+                   '(a test switches a hostile server back to a good one)')
     args = p.parse_args()
     modes = IMAP_MODES if args.proto == 'imap' else SMTP_MODES
     if args.mode not in modes:

@@ -149,25 +149,44 @@ imap_list(struct imap_conn *c, struct imap_mailbox **out, size_t *np,
 	return 0;
 }
 
-static void
-status_fill(struct mailimap_mailbox_data_status *st, struct imap_status *s)
+/*
+ * The STATUS reply st for mailbox name, into s.  0 unless it is about
+ * name and has MESSAGES, UIDNEXT and UIDVALIDITY: `* STATUS "x" ()`
+ * (libetpan leaves st_info_list NULL for "()") or a reply about another
+ * mailbox is no answer, and the folder is then simply SELECTed.
+ */
+static int
+status_fill(struct mailimap_mailbox_data_status *st, const char *name,
+    struct imap_status *s)
 {
 	clistiter				*it;
 	struct mailimap_status_info		*si;
 	struct mailimap_condstore_status_info	*cs;
+	unsigned				 have = 0;
 
+	if (st->st_mailbox == NULL || (strcmp(st->st_mailbox, name) != 0 &&
+	    (strcasecmp(name, "INBOX") != 0 ||
+	    strcasecmp(st->st_mailbox, "INBOX") != 0)))
+		return 0;
+	if (st->st_info_list == NULL)
+		return 0;
 	for (it = clist_begin(st->st_info_list); it != NULL;
 	    it = clist_next(it)) {
 		si = clist_content(it);
+		if (si == NULL)
+			continue;
 		switch (si->st_att) {
 		case MAILIMAP_STATUS_ATT_MESSAGES:
 			s->messages = si->st_value;
+			have |= 1;
 			break;
 		case MAILIMAP_STATUS_ATT_UIDNEXT:
 			s->uidnext = si->st_value;
+			have |= 2;
 			break;
 		case MAILIMAP_STATUS_ATT_UIDVALIDITY:
 			s->uidvalidity = si->st_value;
+			have |= 4;
 			break;
 		case MAILIMAP_STATUS_ATT_UNSEEN:
 			s->unseen = si->st_value;
@@ -182,6 +201,7 @@ status_fill(struct mailimap_mailbox_data_status *st, struct imap_status *s)
 			break;
 		}
 	}
+	return have == 7;
 }
 
 int
@@ -234,10 +254,11 @@ imap_status_many(struct imap_conn *c, char *const *names, size_t n,
 		    resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->
 		    rsp_type == MAILIMAP_RESP_COND_STATE_OK) {
 			ri = c->imap->imap_response_info;
-			if (ri != NULL && ri->rsp_status != NULL) {
-				status_fill(ri->rsp_status, &out[i]);
+			if (ri != NULL && ri->rsp_status != NULL &&
+			    !status_fill(ri->rsp_status, names[i], &out[i]))
+				memset(&out[i], 0, sizeof out[i]);
+			else if (ri != NULL && ri->rsp_status != NULL)
 				out[i].ok = 1;
-			}
 		} else if (resp->rsp_resp_done->rsp_type !=
 		    MAILIMAP_RESP_DONE_TYPE_TAGGED) {
 			mailimap_response_free(resp);
@@ -256,6 +277,8 @@ struct fetch_ctx {
 	void		*ctx;
 	int		 stop;
 	size_t		 count;
+	const uint32_t	*want;		/* the UIDs asked for, ascending; */
+	size_t		 nwant;		/* NULL: any (SELECT's changes) */
 };
 
 static unsigned
@@ -388,8 +411,14 @@ fetch_handler(struct mailimap_msg_att *att, void *arg)
 		}
 	}
 	m.keywords = kw != NULL ? kw : "";
-	/* A FETCH without a UID (unsolicited flags) or UID 0 is ignored. */
-	if (m.uid != 0 && fc->cb(&m, fc->ctx) != 0)
+	/*
+	 * A FETCH without a UID (unsolicited flags), UID 0 or a UID not
+	 * asked for is ignored: stored, it would be a phantom message (the
+	 * next sync picks up what really changed).
+	 */
+	if (m.uid != 0 && (fc->want == NULL || bsearch(&m.uid, fc->want,
+	    fc->nwant, sizeof *fc->want, imap_uid_cmp) != NULL) &&
+	    fc->cb(&m, fc->ctx) != 0)
 		fc->stop = 1;
 	fc->count++;
 	free(kw);
@@ -461,6 +490,8 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n, int what,
 	mailimap_set_progress_callback(c->imap, NULL, fetch_progress, &fc);
 	while (done < n && !fc.stop) {
 		set = uid_set(uids + done, n - done, &used);
+		fc.want = uids + done;
+		fc.nwant = used;
 		ft = fetch_type(c, what, fields);
 		result = NULL;
 		if (changedsince > 0)
