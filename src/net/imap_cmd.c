@@ -813,6 +813,50 @@ imap_store(struct imap_conn *c, const uint32_t *uids, size_t n, int add,
 	return 0;
 }
 
+/*
+ * EXPUNGE without UIDPLUS (no UID EXPUNGE) would also remove messages
+ * another client marked \Deleted but has not expunged yet (SECURITY.md
+ * #42).  So theirs lose \Deleted for the moment of the EXPUNGE and get
+ * it back after, also when the EXPUNGE failed.
+ */
+static int
+expunge_plain(struct imap_conn *c, const uint32_t *uids, size_t n,
+    char **errp)
+{
+	uint32_t	*del = NULL, *others, *mine;
+	size_t		 ndel = 0, nothers = 0, i;
+	int		 r, ret = 0;
+
+	if (uid_search(c, NULL, mailimap_search_key_new(
+	    MAILIMAP_SEARCH_KEY_DELETED, NULL, NULL, NULL, NULL, NULL, NULL,
+	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL,
+	    NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL),
+	    "UID SEARCH DELETED", &del, &ndel, errp) == -1)
+		return -1;
+	mine = xcalloc(n + 1, sizeof *mine);
+	memcpy(mine, uids, n * sizeof *mine);
+	qsort(mine, n, sizeof *mine, imap_uid_cmp);
+	others = xcalloc(ndel + 1, sizeof *others);
+	for (i = 0; i < ndel; i++)
+		if (bsearch(&del[i], mine, n, sizeof *mine,
+		    imap_uid_cmp) == NULL)
+			others[nothers++] = del[i];
+	free(mine);
+	free(del);
+	if (nothers > 0 && imap_store(c, others, nothers, 0, FLAG_DELETED,
+	    errp) == -1) {
+		free(others);
+		return -1;
+	}
+	if ((r = mailimap_expunge(c->imap)) != MAILIMAP_NO_ERROR)
+		ret = imap_fail(c, r, "EXPUNGE", errp);
+	if (nothers > 0 && !c->dead && imap_store(c, others, nothers, 1,
+	    FLAG_DELETED, ret == -1 ? NULL : errp) == -1)
+		ret = -1;
+	free(others);
+	return ret;
+}
+
 int
 imap_expunge(struct imap_conn *c, const uint32_t *uids, size_t n,
     char **errp)
@@ -823,11 +867,11 @@ imap_expunge(struct imap_conn *c, const uint32_t *uids, size_t n,
 
 	if (imap_store(c, uids, n, 1, FLAG_DELETED, errp) == -1)
 		return -1;
+	if (!imap_has(c, "UIDPLUS"))
+		return expunge_plain(c, uids, n, errp);
 	while (done < n) {
 		set = uid_set(uids + done, n - done, &used);
-		/* Without UIDPLUS, EXPUNGE would also remove others' \Deleted. */
-		r = imap_has(c, "UIDPLUS") ? mailimap_uid_expunge(c->imap, set) :
-		    mailimap_expunge(c->imap);
+		r = mailimap_uid_expunge(c->imap, set);
 		mailimap_set_free(set);
 		if (r != MAILIMAP_NO_ERROR)
 			return imap_fail(c, r, "UID EXPUNGE", errp);
@@ -927,4 +971,60 @@ imap_has_msgid(struct imap_conn *c, const char *mailbox, const char *msgid,
 	found = clist_count(res) > 0;
 	mailimap_search_result_free(res);
 	return found;
+}
+
+/* ---- a copy already there ---- */
+
+struct copy_ctx {
+	const char	*data;
+	size_t		 len;
+	int		 found;
+};
+
+/* Same bytes, a CR anywhere aside (CRLF and LF copies are the same). */
+static int
+same_bytes(const struct imap_msg *m, void *arg)
+{
+	struct copy_ctx	*cc = arg;
+	size_t		 i = 0, j = 0;
+
+	if (m->body == NULL)
+		return 0;
+	for (;;) {
+		while (i < m->body_len && m->body[i] == '\r')
+			i++;
+		while (j < cc->len && cc->data[j] == '\r')
+			j++;
+		if (i == m->body_len || j == cc->len)
+			break;
+		if (m->body[i++] != cc->data[j++])
+			return 0;
+	}
+	if (i == m->body_len && j == cc->len) {
+		cc->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+imap_has_copy(struct imap_conn *c, const char *msgid, const char *data,
+    size_t len, char **errp)
+{
+	struct copy_ctx	 cc;
+	uint32_t	*uids = NULL;
+	size_t		 n = 0;
+	int		 r;
+
+	if (uid_search(c, NULL, mailimap_search_key_new_header(
+	    xstrdup("Message-ID"), xstrdup(msgid)), "UID SEARCH HEADER",
+	    &uids, &n, errp) == -1)
+		return -1;
+	memset(&cc, 0, sizeof cc);
+	cc.data = data;
+	cc.len = len;
+	r = n == 0 ? 0 : imap_fetch(c, uids, n, IMAP_FETCH_BODY, NULL, 0,
+	    same_bytes, &cc, errp);
+	free(uids);
+	return r == -1 ? -1 : cc.found;
 }
