@@ -8,7 +8,7 @@ fakeserver.py (one connection at a time, single-threaded).
 Modes (fakeserver.py --mode, or --mode-file read at each connection):
   mailbox        the good server
   status-empty   STATUS of Lists answers `* STATUS "Lists" ()`, and
-                 every STATUS gets an extra `* STATUS "x" ()`
+                 every STATUS reply is followed by `* STATUS "x" ()`
   seq-comma      `* VANISHED (EARLIER) 7,` / `* VANISHED 7,` in SELECT
                  and NOOP (a sequence set ending in ',')
   body-lines     every FETCH reply carries an unasked BODYSTRUCTURE
@@ -166,9 +166,10 @@ class MailboxSession:
         msgs = self.boxes.get(box)
         if msgs is None:
             return b''
+        # After the folder's own reply: libetpan keeps the last STATUS.
         extra = b'* STATUS "x" ()\r\n' if self.mode == 'status-empty' else b''
         if self.mode == 'status-empty' and box == b'Lists':
-            return extra + b'* STATUS "Lists" ()\r\n'
+            return b'* STATUS "Lists" ()\r\n' + extra
         want = b' '.join(args[1:]).upper()
         vals = {b'MESSAGES': len(msgs),
                 b'UIDNEXT': (msgs[-1].uid if msgs else 0) + 1,
@@ -176,7 +177,7 @@ class MailboxSession:
                 b'UNSEEN': sum(1 for m in msgs if b'\\Seen' not in m.flags),
                 b'HIGHESTMODSEQ': self.hms(box), b'RECENT': 0}
         items = [b'%s %d' % (k, v) for k, v in vals.items() if k in want]
-        return extra + b'* STATUS "%s" (%s)\r\n' % (box, b' '.join(items))
+        return b'* STATUS "%s" (%s)\r\n' % (box, b' '.join(items)) + extra
 
     def select(self, tag, name, args):
         box = bytes(args[0])
