@@ -476,12 +476,30 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n, int what,
 	struct mailimap_fetch_type	*ft;
 	struct mailimap_set		*set;
 	clist				*result;
-	size_t				 done = 0, used;
+	uint32_t			*sorted = NULL;
+	size_t				 done = 0, used, i;
 	int				 r = MAILIMAP_NO_ERROR;
 
+	/*
+	 * Ascending, so that a FETCH of a UID not asked for is known
+	 * (bsearch) and uid_set makes ranges; every caller sorts already.
+	 */
+	for (i = 1; i < n; i++)
+		if (uids[i - 1] >= uids[i])
+			break;
+	if (i < n) {
+		sorted = xcalloc(n, sizeof *sorted);
+		memcpy(sorted, uids, n * sizeof *sorted);
+		qsort(sorted, n, sizeof *sorted, imap_uid_cmp);
+		uids = sorted;
+	}
 	/* The header sync moves the most bytes: the lean reader. */
-	if (what == IMAP_FETCH_HEADERS && changedsince == 0 && fields != NULL)
-		return imap_fetch_headers(c, uids, n, fields, cb, ctx, errp);
+	if (what == IMAP_FETCH_HEADERS && changedsince == 0 &&
+	    fields != NULL) {
+		r = imap_fetch_headers(c, uids, n, fields, cb, ctx, errp);
+		free(sorted);
+		return r;
+	}
 	memset(&fc, 0, sizeof fc);
 	fc.cb = cb;
 	fc.ctx = ctx;
@@ -509,6 +527,7 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n, int what,
 	}
 	mailimap_set_msg_att_handler(c->imap, NULL, NULL);
 	mailimap_set_progress_callback(c->imap, NULL, NULL, NULL);
+	free(sorted);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "UID FETCH", errp);
 	return 0;
