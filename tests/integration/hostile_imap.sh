@@ -19,7 +19,7 @@ echo mailbox >"$MODE_FILE"
 pf="$T_DIR/fake.port"
 FAKE_LOG="$T_DIR/fake.log"
 rm -f "$pf" "$FAKE_LOG"
-python3 "$SRCDIR/tests/fakeserver.py" --proto imap --mode mailbox \
+python3 "$SRCDIR/tests/fakeserver.py" --threads --proto imap --mode mailbox \
     --mode-file "$MODE_FILE" --port-file "$pf" --transcript "$FAKE_LOG" \
     --cert "$TERN_TLS_DIR/server.pem" --key "$TERN_TLS_DIR/server.key" \
     </dev/null >"$T_DIR/fake.out" 2>&1 &
@@ -192,6 +192,53 @@ hostile expunge-0 '* 0 EXPUNGE'
 hostile expunge-high 'an EXPUNGE above EXISTS'
 hostile fetch-unasked 'a FETCH for a UID not asked for' ok
 hostile uid-0 'UID 0 in FETCH and SEARCH' ok
+
+# watch MODE: SECURITY.md #29 under tern sync --watch, whose push
+# session IDLEs on INBOX; the fake sends MODE's untagged data at every
+# IDLE.  tern stays up, does not loop on the server (one INBOX sync a
+# second at most), stops cleanly on SIGTERM, and its store stays right.
+watch() {
+	mode=$1
+	acct=$(printf 'w_%s' "$mode" | tr -- '-' '_')
+	config "$acct"
+	echo "$mode" >"$MODE_FILE"
+	before=$(grep -c 'EVENT: command ' "$FAKE_LOG")
+	"$TERN" sync --watch "$acct" </dev/null >"$T_DIR/watch.out" 2>&1 &
+	wpid=$!
+	sleep 5
+	if kill -0 "$wpid" 2>/dev/null; then
+		pass "$mode (sync --watch): tern keeps running under IDLE"
+	else
+		fail "$mode (sync --watch): tern keeps running under IDLE" "$(cat "$T_DIR/watch.out")"
+	fi
+	kill -TERM "$wpid" 2>/dev/null
+	i=0
+	while kill -0 "$wpid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 "$wpid" 2>/dev/null; then
+		kill -KILL "$wpid"
+		fail "$mode (sync --watch): SIGTERM stops it within 10 s"
+	else
+		wait "$wpid"
+		RC=$?
+		OUT=$(cat "$T_DIR/watch.out")
+		check_exit "$mode (sync --watch)"
+	fi
+	# One INBOX sync a second is about 5 commands; the busy loop this
+	# found was over 1,000 IDLEs a second.
+	cmds=$(( $(grep -c 'EVENT: command ' "$FAKE_LOG") - before ))
+	idles=$(awk -v n="$before" '/EVENT: command /{c++} c > n && / IDLE$/{i++} END{print i+0}' "$FAKE_LOG")
+	if [ "$idles" -ge 1 ] && [ "$cmds" -le 200 ]; then
+		pass "$mode (sync --watch): IDLE, but no busy loop ($cmds commands, $idles IDLEs in 5 s)"
+	else
+		fail "$mode (sync --watch): IDLE, but no busy loop ($cmds commands, $idles IDLEs in 5 s)" "$(tail -n 20 "$FAKE_LOG")"
+	fi
+	r=$(store_is "$acct" 0)
+	[ -z "$r" ] && pass "$mode (sync --watch): no phantom or duplicate message" ||
+	    fail "$mode (sync --watch): no phantom or duplicate message" "$r"
+	echo mailbox >"$MODE_FILE"
+}
+watch expunge-0
+watch expunge-high
 
 fake_stop
 finish
