@@ -315,6 +315,13 @@ int	 imap_append(struct imap_conn *, const char *mailbox, unsigned flags,
  * + UID SEARCH HEADER: the selected folder changes), 0 if not, -1.
  * The duplicate check before a repeated APPEND to Sent.
  */
+/*
+ * 1 if the selected folder holds a message with Message-ID msgid and
+ * the same bytes as data (line endings aside), 0 if not, -1.  The check
+ * before a replayed APPEND (a draft): an earlier run's may have landed.
+ */
+int	 imap_has_copy(struct imap_conn *, const char *msgid, const char *data,
+	    size_t len, char **errp);
 int	 imap_has_msgid(struct imap_conn *, const char *mailbox,
 	    const char *msgid, char **errp);
 /* qsort comparator for uint32_t. */

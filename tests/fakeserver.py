@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """fakeserver.py - a scripted, broken or hostile IMAP/SMTP server for tern's
 security tests (SECURITY.md tests 1-9, 11, 13: STARTTLS injection/stripping,
-PREAUTH, bad greetings, certificate checks, LOGIN quoting, hostile text).
+PREAUTH, bad greetings, certificate checks, LOGIN quoting, hostile text),
+and, after LOGIN, a tiny mailbox that is good or that sends one of the
+odd responses of SECURITY.md #29 (the modes of tests/fakemailbox.py).
 
 Listens on 127.0.0.1 (kernel-chosen port, written atomically to --port-file)
-and serves one connection at a time until SIGTERM, or one with --once.  The
+and serves one connection at a time until SIGTERM, or one with --once,
+or each in a thread of its own with --threads.  The
 --transcript gets one raw line per entry, written at once:
   C: <line>   client input after TLS, CRLF/LF stripped (literals as on wire)
   S: <line>   server output (logged just before it is sent)
@@ -24,13 +27,17 @@ import signal
 import socket
 import ssl
 import sys
+import threading
+
+from fakemailbox import CAPS_EXTRA, MAILBOX_MODES, MailboxSession
 
 LINE_MAX = 1 << 20          # longest client line we buffer
 LITERAL_MAX = 16 << 20      # largest IMAP literal we accept
 
 IMAP_MODES = ('starttls', 'implicit', 'starttls-inject', 'no-starttls',
               'starttls-no', 'starttls-bad', 'preauth', 'bad-greeting', 'bye',
-              'alert', 'pretls-untagged', 'stall', 'silent', 'oauth')
+              'alert', 'pretls-untagged', 'stall', 'silent',
+              'oauth') + MAILBOX_MODES
 SMTP_MODES = ('starttls', 'implicit', 'greeting-inject', 'starttls-inject',
               'no-starttls', 'starttls-454', 'auth-fail-escape',
               'bad-greeting', 'stall', 'silent', 'oauth', 'data-drop',
@@ -267,8 +274,13 @@ class Imap:
         self.c, self.mode = conn, mode
         self.tls = mode == 'implicit'
         self.authed = False
+        # Modes that serve a mailbox after LOGIN (fakemailbox.py).
+        self.box = MailboxSession(conn, mode) if mode in MAILBOX_MODES \
+            else None
 
     def caps(self):
+        if self.mode in MAILBOX_MODES:
+            return (CAPS_TLS if self.tls else CAPS_PRE) + CAPS_EXTRA
         if self.mode == 'oauth':
             return (CAPS_TLS if self.tls else CAPS_PRE) + \
                 b' AUTH=XOAUTH2 AUTH=OAUTHBEARER'
@@ -334,6 +346,9 @@ class Imap:
         if name == b'CAPABILITY':
             c.send(b'* CAPABILITY %s\r\n' % self.caps())
             reply(b'OK CAPABILITY completed')
+        elif self.box is not None and self.authed and \
+                self.box.handle(tag, name, args):
+            pass
         elif name == b'NOOP':
             reply(b'OK NOOP completed')
         elif name == b'LOGOUT':
@@ -366,7 +381,10 @@ class Imap:
             c.send(b'* 0 EXISTS\r\n* OK [UIDVALIDITY 1] UIDs valid\r\n')
             reply(b'OK %s completed' % name)
         elif name == b'IDLE':
-            c.send(b'+ idling\r\n')
+            # A hostile mailbox mode's untagged data comes during IDLE,
+            # where a real server reports an expunge.
+            c.send(b'+ idling\r\n' +
+                   (self.box.inject('noop') if self.box else b''))
             while c.readline().upper() != b'DONE':
                 pass
             reply(b'OK IDLE terminated')
@@ -620,14 +638,24 @@ def make_tls_context(cert, key, log):
 
 def serve(sock, args, log, ctx):
     conn = Conn(sock, log, ctx)
-    slow = args.mode in ('stall', 'silent')
+    mode = args.mode
+    if args.mode_file:
+        try:
+            with open(args.mode_file) as f:
+                m = f.read().strip()
+            if m in (IMAP_MODES if args.proto == 'imap' else SMTP_MODES):
+                mode = m
+        except OSError:
+            pass
+        log.event('mode %s' % mode)
+    slow = mode in ('stall', 'silent')
     sock.settimeout(args.stall_seconds if slow else args.timeout)
     log.event('connected')
     try:
         if args.proto == 'imap':
-            Imap(conn, args.mode).run()
+            Imap(conn, mode).run()
         else:
-            Smtp(conn, args.mode, args.data_dir).run()
+            Smtp(conn, mode, args.data_dir).run()
     except EOFError:
         pass                                    # client closed
     except socket.timeout:
@@ -658,6 +686,12 @@ def main():
     p.add_argument('--stall-seconds', type=float, default=300,
                    help='how long stall/silent hold a connection (300 s)')
     p.add_argument('--data-dir', help='SMTP: save each DATA payload here')
+    p.add_argument('--threads', action='store_true',
+                   help='serve connections at the same time (a client with '
+                   'a second session, e.g. for IDLE)')
+    p.add_argument('--mode-file',
+                   help='read the mode from this file at each connection '
+                   '(a test switches a hostile server back to a good one)')
     args = p.parse_args()
     modes = IMAP_MODES if args.proto == 'imap' else SMTP_MODES
     if args.mode not in modes:
@@ -682,6 +716,10 @@ def main():
     try:
         while True:
             sock, _ = srv.accept()
+            if args.threads:
+                threading.Thread(target=serve, args=(sock, args, log, ctx),
+                                 daemon=True).start()
+                continue
             serve(sock, args, log, ctx)
             if args.once:
                 break

@@ -17,9 +17,17 @@ MOVE, STORE, IDLE's DONE).  Later connections pass through.  A
 connection that ends before its cut point is not counted.  One line
 per cut goes to the log: "cut N s2c|c2s BYTES".  SIGUSR1 cuts every
 live connection at once (one waiting in IDLE, say).
+
+--strip-uidplus (tests/integration/no_uidplus.sh, SECURITY.md #42): a
+server without UIDPLUS.  The server's plaintext IMAP lines that list
+capabilities (* CAPABILITY, and [CAPABILITY ...] codes) lose the word
+UIDPLUS, so the client takes its no-UIDPLUS paths.  Plaintext only
+(tern with tls = none on loopback): TLS would pass through untouched.
+Literals (message bytes) are passed as they are.
 """
 import argparse
 import random
+import re
 import signal
 import socket
 import sys
@@ -34,12 +42,54 @@ def log(a, text):
         f.write(text + '\n')
 
 
+LITERAL_RE = re.compile(rb'\{(\d+)\+?\}\r?\n\Z')
+CAPA_RE = re.compile(rb'^(\* CAPABILITY |[^ ]+ OK \[CAPABILITY |\* OK \[CAPABILITY |'
+                     rb'\* PREAUTH \[CAPABILITY )', re.I)
+
+
+class Stripper:
+    """Removes UIDPLUS from capability lines of a server->client stream,
+    line by line; literal bytes pass through unchanged."""
+
+    def __init__(self):
+        self.buf = b''
+        self.lit = 0        # literal bytes still to pass through
+
+    def feed(self, data):
+        self.buf += data
+        out = b''
+        while self.buf:
+            if self.lit:
+                take = self.buf[:self.lit]
+                self.buf = self.buf[len(take):]
+                self.lit -= len(take)
+                out += take
+                continue
+            nl = self.buf.find(b'\n')
+            if nl < 0:
+                break
+            line, self.buf = self.buf[:nl + 1], self.buf[nl + 1:]
+            if CAPA_RE.match(line):
+                line = re.sub(rb' UIDPLUS(?=[ \]\r\n])', b'', line, flags=re.I)
+            m = LITERAL_RE.search(line)
+            if m:
+                self.lit = int(m.group(1))
+            out += line
+        return out
+
+
 def pump(src, dst, conn, direction):
+    strip = Stripper() if conn['args'].strip_uidplus and \
+        direction == 's2c' else None
     try:
         while True:
             data = src.recv(65536)
             if not data:
                 break
+            if strip is not None:
+                data = strip.feed(data)
+                if not data:
+                    continue
             with lock:
                 limit = conn['cut_at'] if conn['dir'] == direction else None
                 sent = conn['sent'][direction]
@@ -129,6 +179,8 @@ def main():
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--max-bytes', type=int, default=400000)
     p.add_argument('--log', default='/dev/null')
+    p.add_argument('--strip-uidplus', action='store_true',
+                   help='remove UIDPLUS from the server\'s capabilities')
     a = p.parse_args()
     rng = random.Random(a.seed)
     state['budget'] = a.cuts

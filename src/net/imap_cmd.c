@@ -159,25 +159,44 @@ imap_list(struct imap_conn *c, struct imap_mailbox **out, size_t *np,
 	return 0;
 }
 
-static void
-status_fill(struct mailimap_mailbox_data_status *st, struct imap_status *s)
+/*
+ * The STATUS reply st for mailbox name, into s.  0 unless it is about
+ * name and has MESSAGES, UIDNEXT and UIDVALIDITY: `* STATUS "x" ()`
+ * (libetpan leaves st_info_list NULL for "()") or a reply about another
+ * mailbox is no answer, and the folder is then simply SELECTed.
+ */
+static int
+status_fill(struct mailimap_mailbox_data_status *st, const char *name,
+    struct imap_status *s)
 {
 	clistiter				*it;
 	struct mailimap_status_info		*si;
 	struct mailimap_condstore_status_info	*cs;
+	unsigned				 have = 0;
 
+	if (st->st_mailbox == NULL || (strcmp(st->st_mailbox, name) != 0 &&
+	    (strcasecmp(name, "INBOX") != 0 ||
+	    strcasecmp(st->st_mailbox, "INBOX") != 0)))
+		return 0;
+	if (st->st_info_list == NULL)
+		return 0;
 	for (it = clist_begin(st->st_info_list); it != NULL;
 	    it = clist_next(it)) {
 		si = clist_content(it);
+		if (si == NULL)
+			continue;
 		switch (si->st_att) {
 		case MAILIMAP_STATUS_ATT_MESSAGES:
 			s->messages = si->st_value;
+			have |= 1;
 			break;
 		case MAILIMAP_STATUS_ATT_UIDNEXT:
 			s->uidnext = si->st_value;
+			have |= 2;
 			break;
 		case MAILIMAP_STATUS_ATT_UIDVALIDITY:
 			s->uidvalidity = si->st_value;
+			have |= 4;
 			break;
 		case MAILIMAP_STATUS_ATT_UNSEEN:
 			s->unseen = si->st_value;
@@ -192,6 +211,7 @@ status_fill(struct mailimap_mailbox_data_status *st, struct imap_status *s)
 			break;
 		}
 	}
+	return have == 7;
 }
 
 int
@@ -244,10 +264,11 @@ imap_status_many(struct imap_conn *c, char *const *names, size_t n,
 		    resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->
 		    rsp_type == MAILIMAP_RESP_COND_STATE_OK) {
 			ri = c->imap->imap_response_info;
-			if (ri != NULL && ri->rsp_status != NULL) {
-				status_fill(ri->rsp_status, &out[i]);
+			if (ri != NULL && ri->rsp_status != NULL &&
+			    !status_fill(ri->rsp_status, names[i], &out[i]))
+				memset(&out[i], 0, sizeof out[i]);
+			else if (ri != NULL && ri->rsp_status != NULL)
 				out[i].ok = 1;
-			}
 		} else if (resp->rsp_resp_done->rsp_type !=
 		    MAILIMAP_RESP_DONE_TYPE_TAGGED) {
 			mailimap_response_free(resp);
@@ -266,6 +287,8 @@ struct fetch_ctx {
 	void		*ctx;
 	int		 stop;
 	size_t		 count;
+	const uint32_t	*want;		/* the UIDs asked for, ascending; */
+	size_t		 nwant;		/* NULL: any (SELECT's changes) */
 };
 
 static unsigned
@@ -398,8 +421,14 @@ fetch_handler(struct mailimap_msg_att *att, void *arg)
 		}
 	}
 	m.keywords = kw != NULL ? kw : "";
-	/* A FETCH without a UID (unsolicited flags) or UID 0 is ignored. */
-	if (m.uid != 0 && fc->cb(&m, fc->ctx) != 0)
+	/*
+	 * A FETCH without a UID (unsolicited flags), UID 0 or a UID not
+	 * asked for is ignored: stored, it would be a phantom message (the
+	 * next sync picks up what really changed).
+	 */
+	if (m.uid != 0 && (fc->want == NULL || bsearch(&m.uid, fc->want,
+	    fc->nwant, sizeof *fc->want, imap_uid_cmp) != NULL) &&
+	    fc->cb(&m, fc->ctx) != 0)
 		fc->stop = 1;
 	fc->count++;
 	free(kw);
@@ -457,12 +486,30 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n, int what,
 	struct mailimap_fetch_type	*ft;
 	struct mailimap_set		*set;
 	clist				*result;
-	size_t				 done = 0, used;
+	uint32_t			*sorted = NULL;
+	size_t				 done = 0, used, i;
 	int				 r = MAILIMAP_NO_ERROR;
 
+	/*
+	 * Ascending, so that a FETCH of a UID not asked for is known
+	 * (bsearch) and uid_set makes ranges; every caller sorts already.
+	 */
+	for (i = 1; i < n; i++)
+		if (uids[i - 1] >= uids[i])
+			break;
+	if (i < n) {
+		sorted = xcalloc(n, sizeof *sorted);
+		memcpy(sorted, uids, n * sizeof *sorted);
+		qsort(sorted, n, sizeof *sorted, imap_uid_cmp);
+		uids = sorted;
+	}
 	/* The header sync moves the most bytes: the lean reader. */
-	if (what == IMAP_FETCH_HEADERS && changedsince == 0 && fields != NULL)
-		return imap_fetch_headers(c, uids, n, fields, cb, ctx, errp);
+	if (what == IMAP_FETCH_HEADERS && changedsince == 0 &&
+	    fields != NULL) {
+		r = imap_fetch_headers(c, uids, n, fields, cb, ctx, errp);
+		free(sorted);
+		return r;
+	}
 	memset(&fc, 0, sizeof fc);
 	fc.cb = cb;
 	fc.ctx = ctx;
@@ -471,6 +518,8 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n, int what,
 	mailimap_set_progress_callback(c->imap, NULL, fetch_progress, &fc);
 	while (done < n && !fc.stop) {
 		set = uid_set(uids + done, n - done, &used);
+		fc.want = uids + done;
+		fc.nwant = used;
 		ft = fetch_type(c, what, fields);
 		result = NULL;
 		if (changedsince > 0)
@@ -488,6 +537,7 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n, int what,
 	}
 	mailimap_set_msg_att_handler(c->imap, NULL, NULL);
 	mailimap_set_progress_callback(c->imap, NULL, NULL, NULL);
+	free(sorted);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "UID FETCH", errp);
 	return 0;
@@ -792,6 +842,50 @@ imap_store(struct imap_conn *c, const uint32_t *uids, size_t n, int add,
 	return 0;
 }
 
+/*
+ * EXPUNGE without UIDPLUS (no UID EXPUNGE) would also remove messages
+ * another client marked \Deleted but has not expunged yet (SECURITY.md
+ * #42).  So theirs lose \Deleted for the moment of the EXPUNGE and get
+ * it back after, also when the EXPUNGE failed.
+ */
+static int
+expunge_plain(struct imap_conn *c, const uint32_t *uids, size_t n,
+    char **errp)
+{
+	uint32_t	*del = NULL, *others, *mine;
+	size_t		 ndel = 0, nothers = 0, i;
+	int		 r, ret = 0;
+
+	if (uid_search(c, NULL, mailimap_search_key_new(
+	    MAILIMAP_SEARCH_KEY_DELETED, NULL, NULL, NULL, NULL, NULL, NULL,
+	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL,
+	    NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL),
+	    "UID SEARCH DELETED", &del, &ndel, errp) == -1)
+		return -1;
+	mine = xcalloc(n + 1, sizeof *mine);
+	memcpy(mine, uids, n * sizeof *mine);
+	qsort(mine, n, sizeof *mine, imap_uid_cmp);
+	others = xcalloc(ndel + 1, sizeof *others);
+	for (i = 0; i < ndel; i++)
+		if (bsearch(&del[i], mine, n, sizeof *mine,
+		    imap_uid_cmp) == NULL)
+			others[nothers++] = del[i];
+	free(mine);
+	free(del);
+	if (nothers > 0 && imap_store(c, others, nothers, 0, FLAG_DELETED,
+	    errp) == -1) {
+		free(others);
+		return -1;
+	}
+	if ((r = mailimap_expunge(c->imap)) != MAILIMAP_NO_ERROR)
+		ret = imap_fail(c, r, "EXPUNGE", errp);
+	if (nothers > 0 && !c->dead && imap_store(c, others, nothers, 1,
+	    FLAG_DELETED, ret == -1 ? NULL : errp) == -1)
+		ret = -1;
+	free(others);
+	return ret;
+}
+
 int
 imap_expunge(struct imap_conn *c, const uint32_t *uids, size_t n,
     char **errp)
@@ -802,11 +896,11 @@ imap_expunge(struct imap_conn *c, const uint32_t *uids, size_t n,
 
 	if (imap_store(c, uids, n, 1, FLAG_DELETED, errp) == -1)
 		return -1;
+	if (!imap_has(c, "UIDPLUS"))
+		return expunge_plain(c, uids, n, errp);
 	while (done < n) {
 		set = uid_set(uids + done, n - done, &used);
-		/* Without UIDPLUS, EXPUNGE would also remove others' \Deleted. */
-		r = imap_has(c, "UIDPLUS") ? mailimap_uid_expunge(c->imap, set) :
-		    mailimap_expunge(c->imap);
+		r = mailimap_uid_expunge(c->imap, set);
 		mailimap_set_free(set);
 		if (r != MAILIMAP_NO_ERROR)
 			return imap_fail(c, r, "UID EXPUNGE", errp);

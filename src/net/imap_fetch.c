@@ -876,9 +876,13 @@ imap_fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
 				/*
 				 * Only what was asked: an unsolicited FETCH
 				 * (flags of another message) has no header
-				 * and must not blank a row.
+				 * and must not blank a row, and a UID not
+				 * asked for would be a phantom message.
 				 */
 				if (!stop && res.msg.uid != 0 && res.has_header &&
+				    (uids == NULL || bsearch(&res.msg.uid,
+				    uids + done, used, sizeof *uids,
+				    imap_uid_cmp) != NULL) &&
 				    cb(&res.msg, ctx) != 0)
 					stop = 1;
 				break;

@@ -39,6 +39,7 @@
 						   is noticed by its DONE */
 #define PUSH_POLL		5		/* seconds, a server without IDLE */
 #define PUSH_BACKOFF_MAX	60
+#define PUSH_SYNC_GAP		1000	/* ms at least between INBOX syncs */
 #define PUSH_RETRY_MS		300		/* a store busy with a big pass */
 #define PUSH_RETRIES		20
 #define PUSH_ARGV_MAX		64
@@ -418,6 +419,7 @@ push_thread(void *arg)
 	struct store		*st;
 	struct imap_conn	*c;
 	char			*dir, *err = NULL;
+	int64_t			 last = 0, gap;
 	int			 backoff = 1, idle, need, r;
 
 	dir = config_data_dir(e->acct->name);
@@ -455,6 +457,19 @@ push_thread(void *arg)
 		    e->acct->name, idle ? "IDLE" : "polling");
 		need = 1;
 		while (!e->stop) {
+			/*
+			 * A server that reports a change at every IDLE (an
+			 * EXPUNGE of nothing, say: SECURITY.md #29) gets one
+			 * INBOX sync a second, not a busy loop.
+			 */
+			gap = PUSH_SYNC_GAP - (clock_us() - last) / 1000;
+			if (need && last != 0 && gap > 0) {
+				push_sleep(e, (int)gap);
+				if (e->stop)
+					break;
+			}
+			if (need)
+				last = clock_us();
 			if (need && push_sync_inbox(e, &s) == -1 && c->dead)
 				break;
 			if (idle) {

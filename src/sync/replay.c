@@ -146,8 +146,18 @@ flush_run(struct sync_ctx *s, struct pending *run, size_t n,
 				r = -1;
 				break;
 			}
-			r = imap_append(s->imap, folder, run[i].set, data, len,
-			    &uid, &err);
+			/*
+			 * An earlier run's APPEND may have landed (no UIDPLUS
+			 * or not, the reply can be lost): the same draft is
+			 * there already (SECURITY.md #42).
+			 */
+			r = *run[i].message_id == '\0' ? 0 : imap_has_copy(
+			    s->imap, run[i].message_id, data, len, &err);
+			if (r == 0)
+				r = imap_append(s->imap, folder, run[i].set,
+				    data, len, &uid, &err);
+			else if (r == 1)
+				r = 0;
 			free(data);
 		}
 		break;
