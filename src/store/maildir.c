@@ -584,3 +584,43 @@ maildir_clean_tmp(const char *dir, int max_age)
 	closedir(d);
 	return count;
 }
+
+/*
+ * Renames dir/file (under cur/ or new/) to cur/<base> carrying flags
+ * (other MUAs' letters kept).  Not durable until maildir_sync().
+ */
+char *
+maildir_rename(const char *dir, const char *file, const char *base,
+    unsigned flags, char **errp)
+{
+	char	*name, *from, *to, *rel;
+
+	if (!valid_file(file) || !valid_base(base)) {
+		seterr(errp, "invalid message file name");
+		return NULL;
+	}
+	name = maildir_name(base, strlen(base), flags & FLAG_ALL, file + 4);
+	from = xasprintf("%s/%s", dir, file);
+	to = xasprintf("%s/cur/%s", dir, name);
+	rel = xasprintf("cur/%s", name);
+	free(name);
+	if (strcmp(from, to) != 0 && rename(from, to) == -1) {
+		seterr(errp, "cannot rename %s to %s: %s", from, to,
+		    strerror(errno));
+		free(rel);
+		rel = NULL;
+	}
+	free(from);
+	free(to);
+	return rel;
+}
+
+/* Makes renames in dir's cur/ and new/ durable. */
+int
+maildir_sync(const char *dir, char **errp)
+{
+	if (sync_dir(dir, "cur", errp) == -1 ||
+	    sync_dir(dir, "new", errp) == -1)
+		return -1;
+	return 0;
+}

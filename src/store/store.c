@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pthread.h>
@@ -674,17 +675,22 @@ store_defer_run(struct store *s)
 
 /* ---- opening ---- */
 
-/* The error for an index SQLite cannot read; the file is left alone. */
+/*
+ * The error for an index SQLite cannot read.  The locking opener moves
+ * such a file aside and builds a new index (store_open()); any other
+ * leaves it alone.
+ */
 static int
 store_bad(struct store *s, char **errp)
 {
 	int	 code = sqlite3_errcode(s->db) & 0xff;
 
-	if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+	if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+		s->bad = 1;
 		seterr(errp, "%s: not a valid tern index (%s); it was left as "
 		    "it is: move it away and tern builds a new one from the "
 		    "server", s->path, sqlite3_errmsg(s->db));
-	else
+	} else
 		seterr(errp, "%s: %s", s->path, sqlite3_errmsg(s->db));
 	return -1;
 }
@@ -717,6 +723,7 @@ store_foreign(struct store *s, char **errp)
 	if (store_int(s, "SELECT COUNT(*) FROM sqlite_master", &n) == -1)
 		return store_bad(s, errp);
 	if (n > 0) {
+		s->bad = 2;
 		seterr(errp, "%s: not a tern index (it has tables but no "
 		    "schema version); it was left as it is", s->path);
 		return -1;
@@ -765,6 +772,7 @@ check:
 	    &n) == -1)
 		return store_bad(s, errp);
 	if (n != 3) {
+		s->bad = 2;
 		seterr(errp, "%s: damaged tern index (tables are missing); it "
 		    "was left as it is: move it away and tern builds a new "
 		    "one from the server", s->path);
@@ -823,6 +831,105 @@ store_setup(struct store *s, char **errp)
 }
 
 /*
+ * 1 if the index file at path is shorter than its own header says (a
+ * truncated copy or a torn restore): SQLite would open it and fail
+ * only on the first read of a missing page, in the middle of a sync.
+ */
+static int
+store_truncated(const char *path)
+{
+	unsigned char	 h[100];
+	struct stat	 sb;
+	uint32_t	 pagesize, npages, counter, valid;
+	int		 fd, r = 0;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size >= (off_t)sizeof h &&
+	    pread(fd, h, sizeof h, 0) == (ssize_t)sizeof h &&
+	    memcmp(h, "SQLite format 3", 16) == 0) {
+		pagesize = (uint32_t)h[16] << 8 | h[17];
+		if (pagesize == 1)
+			pagesize = 65536;
+		counter = (uint32_t)h[24] << 24 | (uint32_t)h[25] << 16 |
+		    (uint32_t)h[26] << 8 | h[27];
+		npages = (uint32_t)h[28] << 24 | (uint32_t)h[29] << 16 |
+		    (uint32_t)h[30] << 8 | h[31];
+		valid = (uint32_t)h[92] << 24 | (uint32_t)h[93] << 16 |
+		    (uint32_t)h[94] << 8 | h[95];
+		if (pagesize >= 512 && (sb.st_size % pagesize != 0 ||
+		    (npages > 0 && counter == valid &&
+		    (uint64_t)sb.st_size < (uint64_t)npages * pagesize)))
+			r = 1;
+	}
+	close(fd);
+	return r;
+}
+
+/*
+ * Moves a damaged index (and its -wal, -shm, -journal) aside to
+ * <path>.corrupt-<UTC time>, never deleting it, and says so: the new
+ * index is built from the server and the Maildir cache.  Queued
+ * changes lived in the old one; how many is read from it if it can be.
+ */
+static int
+store_quarantine(struct store *s, const char *why, char **errp)
+{
+	static const char *const sfx[] = { "-wal", "-shm", "-journal" };
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	char		 stamp[32], *aside, *from, *to, *lost;
+	int64_t		 npend = -1;
+	size_t		 i;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	aside = xasprintf("%s.corrupt-%s", s->path, stamp);
+	if (rename(s->path, aside) == -1) {
+		seterr(errp, "%s: %s; cannot move it to %s: %s", s->path, why,
+		    aside, strerror(errno));
+		free(aside);
+		return -1;
+	}
+	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		from = xasprintf("%s%s", s->path, sfx[i]);
+		to = xasprintf("%s%s", aside, sfx[i]);
+		if (rename(from, to) == -1 && errno != ENOENT)
+			log_msg(LOG_WARN, "store %s: cannot move %s to %s: %s",
+			    s->account, from, to, strerror(errno));
+		free(from);
+		free(to);
+	}
+	/* Read only, on the moved copy: it is never written again. */
+	if (sqlite3_open_v2(aside, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOFOLLOW, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM pending", -1, &st,
+	    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		npend = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (npend == 0)
+		lost = xstrdup("it held no queued changes");
+	else if (npend > 0)
+		lost = xasprintf("%lld changes queued offline could not be "
+		    "carried over (they are in the moved file)",
+		    (long long)npend);
+	else
+		lost = xstrdup("changes queued offline, if any, could not be "
+		    "recovered");
+	log_msg(LOG_ERROR, "store %s: the index %s was damaged (%s); moved it "
+	    "to %s and building a new one from the server and the cached "
+	    "mail; nothing is deleted on the server; %s", s->account, s->path,
+	    why, aside, lost);
+	free(lost);
+	free(aside);
+	return 0;
+}
+
+/*
  * Before SQLite's first use in the process: no memory statistics, which
  * otherwise take a global mutex on every allocation of every thread.
  */
@@ -839,8 +946,8 @@ store_open(const char *account, const char *dir, int lock, char **errp)
 {
 	struct store	*s;
 	struct stat	 sb;
-	char		*mail;
-	int		 fd, rc;
+	char		*mail, *why;
+	int		 fd, rc, retried = 0;
 
 	if (account == NULL || dir == NULL || *dir == '\0') {
 		seterr(errp, "store: no account or directory");
@@ -872,6 +979,20 @@ store_open(const char *account, const char *dir, int lock, char **errp)
 	 * while the main thread has it open) would let a third process
 	 * think it was the last one and delete the WAL under us.
 	 */
+	/*
+	 * Only the locking opener (the one tern process of the account,
+	 * before its threads open the index) repairs: it moves a damaged
+	 * index aside and starts a new one (SECURITY.md #39).
+	 */
+	if (lock && store_truncated(s->path) &&
+	    store_quarantine(s, "truncated", errp) == -1)
+		goto fail;
+again:
+	if (lstat(s->path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size == 0 && lock)
+		log_msg(LOG_WARN, "store %s: the index %s is empty; building "
+		    "a new one from the server and the cached mail",
+		    s->account, s->path);
 	if (lstat(s->path, &sb) == -1) {
 		fd = open(s->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0600);
@@ -889,8 +1010,25 @@ store_open(const char *account, const char *dir, int lock, char **errp)
 		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	if (store_setup(s, errp) == -1)
-		goto fail;
+	if (store_setup(s, errp) == -1) {
+		if (!lock || !s->bad || retried)
+			goto fail;
+		why = xstrdup(s->bad == 2 ? "tables missing or not tern's" :
+		    sqlite3_errmsg(s->db));
+		sqlite3_close_v2(s->db);
+		s->db = NULL;
+		s->bad = 0;
+		retried = 1;
+		if (errp != NULL) {
+			free(*errp);
+			*errp = NULL;
+		}
+		rc = store_quarantine(s, why, errp);
+		free(why);
+		if (rc == -1)
+			goto fail;
+		goto again;
+	}
 	return s;
 fail:
 	store_close(s);

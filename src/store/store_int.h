@@ -62,6 +62,7 @@ struct store {
 	size_t			 fts_nq;	/* still lacks: store_fts.c */
 	size_t			 fts_qcap;
 	int			 fts_defer;	/* bulk: headers by catch-up */
+	int			 bad;		/* the file is not a usable index */
 };
 
 /* ---- store.c: statements ---- */
