@@ -687,9 +687,9 @@ store_bad(struct store *s, char **errp)
 
 	if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
 		s->bad = 1;
-		seterr(errp, "%s: not a valid tern index (%s); it was left as "
-		    "it is: move it away and tern builds a new one from the "
-		    "server", s->path, sqlite3_errmsg(s->db));
+		seterr(errp, "%s: not a valid tern index (%s); the next tern "
+		    "sync or terminal UI moves it aside and builds a new one "
+		    "from the server", s->path, sqlite3_errmsg(s->db));
 	} else
 		seterr(errp, "%s: %s", s->path, sqlite3_errmsg(s->db));
 	return -1;
@@ -773,9 +773,9 @@ check:
 		return store_bad(s, errp);
 	if (n != 3) {
 		s->bad = 2;
-		seterr(errp, "%s: damaged tern index (tables are missing); it "
-		    "was left as it is: move it away and tern builds a new "
-		    "one from the server", s->path);
+		seterr(errp, "%s: damaged tern index (tables are missing); "
+		    "the next tern sync or terminal UI moves it aside and "
+		    "builds a new one from the server", s->path);
 		return -1;
 	}
 	return 0;

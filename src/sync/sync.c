@@ -224,7 +224,12 @@ put_body(const struct imap_msg *m, void *arg)
 		    fs->s->acct->name, fs->f->display, m->uid, err);
 		free(err);
 		fs->failed = 1;
-		return 1;
+		/*
+		 * One bad entry in the cache (a directory where the file
+		 * goes, #45) must not keep the folder's other bodies out:
+		 * the prefetch goes on, and the row stays uncached.
+		 */
+		return fs->skip_bad ? 0 : 1;
 	}
 	return 0;
 }
@@ -316,6 +321,7 @@ sync_prefetch_bodies(struct sync_ctx *s, struct store_folder *f, char **errp)
 	memset(&fs, 0, sizeof fs);
 	fs.s = s;
 	fs.f = f;
+	fs.skip_bad = 1;
 	r = nwant == 0 ? 0 : imap_fetch(s->imap, want, nwant, IMAP_FETCH_BODY,
 	    NULL, 0, put_body, &fs, errp);
 	free(want);

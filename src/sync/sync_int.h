@@ -22,6 +22,7 @@ struct fetch_state {
 	int			 failed;
 	uint64_t		 maxmodseq;
 	uint64_t		 unseen;	/* fetched without \Seen */
+	int			 skip_bad;	/* a body that cannot be cached: next */
 };
 
 /* Writes one fetched message into fs->f, in batched transactions. */

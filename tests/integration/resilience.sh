@@ -20,7 +20,7 @@ M="$DATA/mail"
 trap tui_stop EXIT
 trap 'exit 1' INT TERM HUP
 
-rm -rf "$TERN_MAIL_HOME2/bob/Maildir"
+rm -rf "$TERN_MAIL_HOME2/bob/Maildir" "$DATA"
 doveadm -c "$TERN_DOVECOT2_CONF" kick bob >/dev/null 2>&1
 for i in 1 2 3 4 5 6; do $CTL append INBOX "inbox $i" --days-ago "$i"; done
 $CTL create Res
