@@ -22,10 +22,21 @@ trap 'exit 1' INT TERM HUP
 
 rm -rf "$TERN_MAIL_HOME2/bob/Maildir" "$DATA"
 doveadm -c "$TERN_DOVECOT2_CONF" kick bob >/dev/null 2>&1
-for i in 1 2 3 4 5 6; do $CTL append INBOX "inbox $i" --days-ago "$i"; done
-$CTL create Res
-for i in 1 2 3 4; do $CTL append Res "res $i" --days-ago "$i"; done
-$CTL flag Res 2 '+\Flagged'
+# One IMAP session for the whole setup (imapctl.py's messages).
+python3 - "$SRCDIR/tests" "$TERN_IMAPS2_PORT" <<'EOF'
+import imaplib, sys, time
+sys.path.insert(0, sys.argv[1])
+import imapctl
+class A: port = int(sys.argv[2]); user = 'bob'; password_env = 'TERN_BOB_PW'
+m = imapctl.connect(A)
+m.create('Res')
+for box, n in (('INBOX', 6), ('Res', 4)):
+    for i in range(1, n + 1):
+        when = imaplib.Time2Internaldate(time.time() - i * 86400)
+        m.append(box, '(\\Flagged)' if box == 'Res' and i == 2 else None, when,
+                 imapctl.make_message('%s %d' % (box.lower(), i), 'r%d.%s@example.com' % (i, box), i))
+m.logout()
+EOF
 
 printf '[general]\nlog_file = %s\n\n' "$T_DIR/tern.log" >"$CFG"
 account r "imaps://bob@localhost:$TERN_IMAPS2_PORT" "" "ca_file = $TERN_CA" \
@@ -34,12 +45,16 @@ account r "imaps://bob@localhost:$TERN_IMAPS2_PORT" "" "ca_file = $TERN_CA" \
 q() { sqlite3 "$DB" "$1" 2>&1; }
 # inodes DIR: the sorted inode numbers of DIR's cached files.
 inodes() { find "$1/cur" "$1/new" -type f -exec stat -c %i {} + 2>/dev/null | sort -n | tr '\n' ' '; }
-# server: the server's state (every folder, UID, flags, Message-ID).
-server() { $CTL state; }
+# server: the server's state (every folder, UID, flags, Message-ID),
+# read by doveadm (a new IMAP login per check would double the time).
+server() {
+	doveadm -c "$TERN_DOVECOT2_CONF" fetch -u bob 'mailbox uid flags hdr.message-id' ALL |
+	    sed 's/\\Recent//'
+}
 # same_server DESC FILE: the server state equals the one saved in FILE.
 same_server() {
 	server >"$T_DIR/now.json"
-	if cmp -s "$2" "$T_DIR/now.json"; then pass "$1"
+	if grep -q '^hdr.message-id: <' "$2" && cmp -s "$2" "$T_DIR/now.json"; then pass "$1"
 	else fail "$1" "$(diff "$2" "$T_DIR/now.json" | head -20)"; fi
 }
 # mirror DESC: tern's store equals the server (every folder, UID, flag).
@@ -252,7 +267,7 @@ tui_keys q
 tui_check "SECURITY.md #45: the TUI quits normally (no crash)" 10 "EXIT=0"
 tui_stop
 # Reading marks messages \Seen; every message must still be there.
-msgids() { python3 -c 'import json,sys; s=json.load(sys.stdin); print(sorted((f, m["message_id"]) for f in s for m in s[f].values()))'; }
+msgids() { grep -E '^(mailbox|uid|hdr)'; }
 a=$(msgids <"$T_DIR/s2.json") b=$(server | msgids)
 [ -n "$a" ] && [ "$a" = "$b" ] && pass "SECURITY.md #45: every message is still on the server" ||
     fail "SECURITY.md #45: every message is still on the server" "$a
