@@ -171,6 +171,44 @@ eq "SECURITY.md #36: the old name is gone from the store" \
 same_server "SECURITY.md #36: rename: nothing on the server changed" "$T_DIR/s1.json"
 mirror "SECURITY.md #36: rename: tern mirrors the server"
 
+# Lost rows on a QRESYNC server (Dovecot A, carol: no other script uses
+# her mailbox there): STATUS says nothing changed, QRESYNC would only
+# ask for UIDs from UIDNEXT on; the rows must come back all the same.
+rm -rf "$TERN_MAIL_HOME/carol/Maildir"
+doveadm -c "$TERN_DOVECOT_CONF" kick carol >/dev/null 2>&1
+python3 - "$SRCDIR/tests" "$TERN_IMAPS_PORT" <<'EOF'
+import imaplib, sys, time
+sys.path.insert(0, sys.argv[1])
+import imapctl
+class A: port = int(sys.argv[2]); user = 'carol'; password_env = 'TERN_CAROL_PW'
+m = imapctl.connect(A)
+for i in range(1, 4):
+    m.append('INBOX', None, imaplib.Time2Internaldate(time.time() - i * 86400),
+             imapctl.make_message('q %d' % i, 'q%d@example.com' % i, i))
+m.logout()
+EOF
+# q syncs everything (sync_days = 0), w the default window.
+account q "imaps://carol@localhost:$TERN_IMAPS_PORT" "" "ca_file = $TERN_CA" \
+    "password_command = printenv TERN_CAROL_PW" "sync_days = 0"
+account w "imaps://carol@localhost:$TERN_IMAPS_PORT" "" "ca_file = $TERN_CA" \
+    "password_command = printenv TERN_CAROL_PW"
+rm -rf "$XDG_DATA_HOME/tern/q" "$XDG_DATA_HOME/tern/w"
+qrows() { sqlite3 "$XDG_DATA_HOME/tern/$1/index.sqlite" "SELECT COUNT(*) FROM messages m
+    JOIN folders f ON f.id = m.folder_id WHERE f.name = 'INBOX'"; }
+run_tern sync q w
+eq "SECURITY.md #36 (QRESYNC): the first sync has carol's 3 messages" "$(qrows q)|$(qrows w)" "3|3"
+sqlite3 "$XDG_DATA_HOME/tern/q/index.sqlite" "DELETE FROM messages WHERE subject = 'q 2'"
+run_tern sync q
+expect "SECURITY.md #36 (QRESYNC): a sync after one row was lost succeeds" 0
+eq "SECURITY.md #36 (QRESYNC): the lost row comes back though STATUS is unchanged" "$(qrows q)" 3
+for a in q w; do sqlite3 "$XDG_DATA_HOME/tern/$a/index.sqlite" "DELETE FROM messages"; done
+run_tern sync q w
+eq "SECURITY.md #36 (QRESYNC): every lost row comes back (with and without a day window)" \
+    "$(qrows q)|$(qrows w)" "3|3"
+n=$(doveadm -c "$TERN_DOVECOT_CONF" search -u carol mailbox INBOX ALL | wc -l)
+eq "SECURITY.md #36 (QRESYNC): nothing was deleted on the server" "$n" 3
+sed -i '/^\[account q\]/,$d' "$CFG"  # q and w: r alone from here
+
 # ---- #39: a damaged index ----
 # damage KIND: damages the index the way KIND says, tern stopped.
 damage() {
