@@ -7,6 +7,8 @@
  * read a screenful at a time, so a 100,000-message folder costs the UI
  * under a megabyte and the first frame one indexed query.
  */
+#include <sys/stat.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,6 +301,7 @@ char *
 store_msg_path(struct store *s, const struct store_msg *m)
 {
 	struct store_folder	 f;
+	struct stat		 sb;
 	char			*dir, *name, *path = NULL;
 
 	if (!m->cached || m->file == NULL || *m->file == '\0' ||
@@ -315,5 +318,16 @@ store_msg_path(struct store *s, const struct store_msg *m)
 		free(name);
 	}
 	free(dir);
+	/*
+	 * Not a regular file (a directory put in its place, #45): as if
+	 * not cached, so the body is fetched again instead of every
+	 * reader failing on it.
+	 */
+	if (path != NULL && (lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode))) {
+		log_msg(LOG_WARN, "store %s: %s is not a regular file",
+		    s->account, path);
+		free(path);
+		path = NULL;
+	}
 	return path;
 }
