@@ -9,6 +9,9 @@
  * tern's own state: a message leaves the store only when the server's
  * UID SEARCH of the window (or a VANISHED) no longer has it, and the
  * day window is a fetch filter, never a deletion on the server.
+ * When a folder's rows are rebuilt (a UIDVALIDITY change, rows or a
+ * whole index lost), the bodies already in its cache are given back to
+ * the new rows (store_adopt.c), never downloaded again.
  * Order is important in sync_folder(): SELECT, then replay the queued
  * operations, then read the server's state, so that a queued change
  * wins over an older server value and is never undone by the pull.
@@ -18,13 +21,14 @@
  * session and store connection: sync_ctx.inbox_lock keeps them from
  * syncing or replaying it at the same time.
  */
+#include <sys/stat.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <sys/stat.h>
 
 #include "mail.h"
 #include "net.h"
@@ -860,7 +864,7 @@ cache_dir_gone(struct sync_ctx *s, const struct store_folder *f)
 	char		*dir = store_folder_dir(s->store, f);
 	int		 gone;
 
-	if (dir == NULL || f->path[0] == '/') {
+	if (dir == NULL || f->path == NULL || f->path[0] == '/') {
 		free(dir);
 		return 0;
 	}
