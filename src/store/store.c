@@ -841,8 +841,19 @@ store_truncated(const char *path)
 	unsigned char	 h[100];
 	struct stat	 sb;
 	uint32_t	 pagesize, npages, counter, valid;
+	char		*wal;
 	int		 fd, r = 0;
 
+	/*
+	 * With frames in the -wal, a checkpoint cut short by a crash can
+	 * leave the file shorter than its new header says, and SQLite's
+	 * recovery completes it: only a file without a WAL is judged.
+	 */
+	wal = xasprintf("%s-wal", path);
+	r = stat(wal, &sb) == 0 && sb.st_size > 0;
+	free(wal);
+	if (r)
+		return 0;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return 0;
 	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
