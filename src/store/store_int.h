@@ -65,6 +65,13 @@ struct store {
 	int			 bad;		/* the file is not a usable index */
 };
 
+/* ---- store_repair.c: a damaged index ---- */
+
+/* 1 if the index at path (without WAL frames) is shorter than it says. */
+int		 store_truncated(const char *path);
+/* Moves s->path and its -wal, -shm, -journal aside, logged; 0 or -1. */
+int		 store_quarantine(struct store *, const char *why, char **errp);
+
 /* ---- store.c: statements ---- */
 
 /* Logs a failed SQL step (what: the statement or action) and keeps its text. */
