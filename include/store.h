@@ -55,6 +55,11 @@ char	*maildir_set_flags(const char *dir, const char *file, unsigned flags,
 unsigned maildir_flags(const char *file);
 /* Removes files in dir/tmp older than max_age seconds; count removed. */
 int	 maildir_clean_tmp(const char *dir, int max_age);
+/* Renames file to cur/<base> with flags; durable after maildir_sync(). */
+char	*maildir_rename(const char *dir, const char *file, const char *base,
+	    unsigned flags, char **errp);
+/* fsync()s dir's cur/ and new/. */
+int	 maildir_sync(const char *dir, char **errp);
 
 /* ---- lock.c: one tern process per account. ---- */
 
@@ -193,6 +198,25 @@ int		 store_msg_server_flags(struct store *, int64_t folder,
 int		 store_msg_remove(struct store *, int64_t folder, uint32_t uid);
 /* Removes every message of folder with internaldate < before. */
 int		 store_msg_prune(struct store *, int64_t folder, int64_t before);
+/*
+ * store_adopt.c: a folder's rebuild (UIDVALIDITY change, lost state or
+ * index) reuses the bodies already in its cache.  store_msg_forget_rows
+ * drops the folder's rows but leaves their files, for
+ * store_adopt_files to give back to the new rows (by tern name within
+ * the same UIDVALIDITY, else by Message-ID and size); files matching
+ * no row are left in place, never deleted.  The tags of the old rows
+ * are carried over by Message-ID with store_msg_tagged/store_msg_retag.
+ */
+int		 store_msg_forget_rows(struct store *, int64_t folder);
+int		 store_adopt_files(struct store *, int64_t folder,
+		    int *adopted, int *left);
+int		 store_msg_tagged(struct store *, int64_t folder, char ***ids,
+		    size_t *n);
+int		 store_msg_retag(struct store *, int64_t folder,
+		    char *const *ids, size_t n);
+/* 1 if folder's cache directory is gone: its rows are marked uncached. */
+int		 store_msg_files_lost(struct store *, int64_t folder);
+int		 store_msg_any_cached(struct store *, int64_t folder);
 /* The cached UIDs of folder in ascending order. */
 int		 store_msg_uids(struct store *, int64_t folder,
 		    struct store_uid **, size_t *);

@@ -416,19 +416,47 @@ END_TEST
  * lets the first 4 KiB through, then write() fails with EFBIG.
  */
 /* Something that is not a message file stands where the new one goes. */
-START_TEST(test_fail_target_dir)
+/*
+ * A directory where the message goes (a hostile or broken cache,
+ * SECURITY.md #45) no longer blocks the write: it is moved to tmp/ with
+ * what it holds (never deleted) and the message is written.
+ */
+START_TEST(test_target_dir_set_aside)
 {
-	char	*err = NULL, *rel;
+	char	*err = NULL, *rel, *back;
+	size_t	 n;
 
 	put("cur/old:2,S", "old");
 	put("cur/other:2,S", "other");
 	ck_assert_int_eq(mkdir2("cur/old:2,F"), 0);
 	put("cur/old:2,F/x", "x");
 	rel = maildir_write(md, "old", FLAG_FLAGGED, "new", 3, &err);
+	ck_assert_msg(rel != NULL, "%s", err != NULL ? err : "");
+	ck_assert_str_eq(rel, "cur/old:2,F");
+	back = slurp("cur/old:2,F", &n);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(memcmp(back, "new", 3) == 0);
+	free(back);
+	ck_assert(!is_file("cur/old:2,S"));
+	ck_assert_int_eq(count("cur"), 2);
+	ck_assert_int_eq(count("tmp"), 1);	/* the directory, kept */
+	free(rel);
+}
+END_TEST
+
+/* Step 2's rename fails (cur/ is not a directory): nothing is left. */
+START_TEST(test_fail_cur_is_file)
+{
+	char	*cur = xasprintf("%s/cur", md), *err = NULL, *rel;
+
+	ck_assert_int_eq(rmdir(cur), 0);
+	put("cur", "");
+	rel = maildir_write(md, "old", FLAG_FLAGGED, "new", 3, &err);
 	check_failed(rel, err, "cannot rename");
 	ck_assert_int_eq(count("tmp"), 0);
-	ck_assert_int_eq(count("cur"), 3);
 	free(err);
+	free(cur);
 }
 END_TEST
 
@@ -766,7 +794,8 @@ suite(void)
 	tcase_add_test(tc, test_fail_tmp_is_file);
 	tcase_add_test(tc, test_fail_tmp_dangling);
 	tcase_add_test(tc, test_fail_rename);
-	tcase_add_test(tc, test_fail_target_dir);
+	tcase_add_test(tc, test_target_dir_set_aside);
+	tcase_add_test(tc, test_fail_cur_is_file);
 	tcase_add_test(tc, test_fail_mid_write);
 	tcase_add_test(tc, test_set_flags);
 	tcase_add_test(tc, test_set_flags_moved);

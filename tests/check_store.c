@@ -6,6 +6,7 @@
  * queue and the crash journal (SECURITY.md tests 30, 32, 34, 36, 38-40).
  * Every test works in a fresh mkdtemp directory.
  */
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -491,6 +492,177 @@ START_TEST(test_damaged_index_refused)
 	free(after);
 	free(err);
 	free(path);
+}
+END_TEST
+
+/*
+ * SECURITY.md #39: the locking opener (tern sync, the terminal UI) moves
+ * a damaged index aside to index.sqlite.corrupt-TIME, byte for byte, and
+ * starts a new one; a truncation SQLite itself would not notice until a
+ * missing page is read (cut at a page boundary) is caught too.
+ */
+enum damage2 { D2_GARBAGE, D2_TRUNC_100, D2_TRUNC_PAGES, D2_FOREIGN,
+    D2_NO_TABLES };
+
+/* The name of the moved-aside index in sdir, or NULL. */
+static char *
+corrupt_copy(void)
+{
+	struct dirent	*de;
+	DIR		*d = opendir(sdir);
+	char		*found = NULL;
+	size_t		 n;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (strncmp(de->d_name, "index.sqlite.corrupt-", 21) == 0 &&
+		    strcmp(de->d_name + n - 4, "-wal") != 0 &&
+		    strcmp(de->d_name + n - 4, "-shm") != 0 && found == NULL)
+			found = xasprintf("%s/%s", sdir, de->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+START_TEST(test_damaged_index_moved_aside)
+{
+	struct store	*s;
+	sqlite3		*db;
+	char		*path, *err = NULL, *before, *after, *aside, junk[8192];
+	size_t		 i, blen, alen;
+	int64_t		 f;
+	struct stat	 sb;
+
+	path = index_path();
+	if (_i == D2_GARBAGE) {
+		ck_assert_int_eq(mkdir(sdir, 0700), 0);
+		for (i = 0; i < sizeof junk; i++)
+			junk[i] = (char)(i * 7 + 3);
+		spew(path, junk, sizeof junk);
+	} else if (_i == D2_FOREIGN) {
+		ck_assert_int_eq(mkdir(sdir, 0700), 0);
+		ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE t(x)", NULL,
+		    NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+	} else {
+		s = open_store();
+		f = add_folder(s, "INBOX");
+		for (i = 1; i <= 300; i++)
+			add_msg(s, f, (uint32_t)i, 0, (int64_t)i,
+			    "<m@example.com>");
+		if (_i == D2_NO_TABLES)
+			ck_assert_int_eq(sqlite3_exec(store_db(s), "DROP TABLE "
+			    "pending", NULL, NULL, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_exec(store_db(s), "PRAGMA "
+		    "wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), SQLITE_OK);
+		store_close(s);
+		ck_assert_int_eq(stat(path, &sb), 0);
+		if (_i == D2_TRUNC_100)
+			ck_assert_int_eq(truncate(path, 100), 0);
+		else if (_i == D2_TRUNC_PAGES) {
+			ck_assert_int_gt(sb.st_size, 3 * 4096);
+			ck_assert_int_eq(truncate(path, sb.st_size / 2 -
+			    sb.st_size / 2 % 4096), 0);
+		}
+	}
+	before = slurp(path, &blen);
+	ck_assert_ptr_nonnull(before);
+
+	s = store_open("acct", sdir, 1, &err);
+	ck_assert_msg(s != NULL, "%s", err != NULL ? err : "");
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 5);
+	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM messages"), 0);
+	/* The new index works. */
+	add_folder(s, "INBOX");
+	store_close(s);
+
+	aside = corrupt_copy();
+	ck_assert_msg(aside != NULL, "the damaged index was not kept");
+	after = slurp(aside, &alen);
+	ck_assert_ptr_nonnull(after);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert_mem_eq(after, before, blen);
+	free(before);
+	free(after);
+	free(aside);
+	free(path);
+}
+END_TEST
+
+/*
+ * SECURITY.md #33 #36: rows rebuilt under a new UIDVALIDITY get their
+ * bodies back from the cache (by Message-ID and size), renamed to the
+ * new UID; a file matching no row stays; tags follow the Message-ID.
+ */
+START_TEST(test_rebuild_adopts_files)
+{
+	struct store	*s;
+	struct store_msg m;
+	char		*dir, *file, *err = NULL, **tags = NULL, *stray;
+	const char	*body1 = "Message-ID: <a@x>\n\none\n";
+	const char	*body2 = "Message-ID: <b@x>\n\ntwo\n";
+	struct stat	 sb1, sb2;
+	size_t		 ntags = 0;
+	int64_t		 f;
+	int		 adopted, left;
+
+	s = open_store();
+	f = add_folder(s, "INBOX");
+	ck_assert_int_eq(store_folder_synced(s, f, 100, 3, 0, 2, 0), 0);
+	add_msg(s, f, 1, 0, 10, "a@x");
+	add_msg(s, f, 2, 0, 20, "b@x");
+	/* Both bodies are 23 bytes: RFC822.SIZE is the file's size. */
+	ck_assert_uint_eq(strlen(body1), 23);
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "UPDATE messages SET "
+	    "size = 23 WHERE uid IN (1, 2); UPDATE messages SET tagged = 1 "
+	    "WHERE uid = 2", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_msg_body(s, f, 1, body1, strlen(body1), &err),
+	    0);
+	ck_assert_int_eq(store_msg_body(s, f, 2, body2, strlen(body2), &err),
+	    0);
+	dir = xasprintf("%s/mail/INBOX", sdir);
+	file = msg_file(s, f, 1);
+	ck_assert_int_eq(stat(file, &sb1), 0);
+	free(file);
+	stray = xasprintf("%s/cur/stray:2,", dir);
+	spew(stray, "Message-ID: <zzz@x>\n\nx\n", 23);
+
+	/* The server renumbered the folder: same mail, new UIDs. */
+	ck_assert_int_eq(store_msg_tagged(s, f, &tags, &ntags), 0);
+	ck_assert_uint_eq(ntags, 1);
+	ck_assert_int_eq(store_msg_forget_rows(s, f), 0);
+	ck_assert_int_eq(store_folder_synced(s, f, 200, 0, 0, 0, 0), 0);
+	add_msg(s, f, 7, 0, 10, "a@x");
+	add_msg(s, f, 8, 0, 20, "b@x");
+	ck_assert_int_eq(sqlite3_exec(store_db(s), "UPDATE messages SET "
+	    "size = 23", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_adopt_files(s, f, &adopted, &left), 0);
+	ck_assert_int_eq(adopted, 2);
+	ck_assert_int_eq(left, 1);
+	ck_assert_int_eq(store_msg_retag(s, f, tags, ntags), 0);
+
+	ck_assert_int_eq(store_msg_get(s, f, 7, &m), 0);
+	ck_assert(m.cached);
+	ck_assert_str_eq(m.file, "cur/10.200_7.tern,U=7:2,");
+	store_msg_clear(&m);
+	file = msg_file(s, f, 7);
+	ck_assert_int_eq(stat(file, &sb2), 0);
+	ck_assert_uint_eq(sb1.st_ino, sb2.st_ino);	/* not written again */
+	free(file);
+	ck_assert_int_eq(sql_int(s, "SELECT tagged FROM messages WHERE "
+	    "uid = 8"), 1);
+	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM messages"), 2);
+	ck_assert_int_eq(stat(stray, &sb2), 0);		/* never deleted */
+	/* Nothing left to adopt: a second run changes nothing. */
+	ck_assert_int_eq(store_adopt_files(s, f, &adopted, &left), 0);
+	ck_assert_int_eq(adopted, 0);
+	free(tags[0]);
+	free(tags);
+	free(stray);
+	free(dir);
+	store_close(s);
 }
 END_TEST
 
@@ -1524,6 +1696,9 @@ suite(void)
 	tcase_add_test(tc, test_upgrade_from_v1);
 	tcase_add_loop_test(tc, test_damaged_index_refused, 0,
 	    sizeof damage_tab / sizeof damage_tab[0]);
+	tcase_add_loop_test(tc, test_damaged_index_moved_aside, D2_GARBAGE,
+	    D2_NO_TABLES + 1);
+	tcase_add_test(tc, test_rebuild_adopts_files);
 	tcase_add_test(tc, test_empty_index_created);
 	tcase_add_test(tc, test_lock_other_process);
 	tcase_add_test(tc, test_second_connection_keeps_wal_visible);

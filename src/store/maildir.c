@@ -282,6 +282,8 @@ fail:
 	return NULL;
 }
 
+static int	set_aside(const char *, const char *);
+
 /*
  * Existing files of base in cur/ and new/ (names relative to dir, NULL
  * terminated; caller frees).  Probing every combination of the letters
@@ -315,7 +317,10 @@ find_copies(const char *dir, const char *base)
 				    letters);
 			}
 			path = xasprintf("%s/%s", dir, rel);
-			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+				(void)set_aside(dir, path);
+			else if (lstat(path, &st) == 0 &&
+			    S_ISREG(st.st_mode)) {
 				found = xrealloc(found, (nfound + 2) *
 				    sizeof *found);
 				found[nfound++] = rel;
@@ -337,6 +342,29 @@ free_list(char **list)
 	for (i = 0; list[i] != NULL; i++)
 		free(list[i]);
 	free(list);
+}
+
+/*
+ * A directory where a message file goes (a hostile or broken cache,
+ * SECURITY.md #45) would keep that message out of the cache for good:
+ * it is moved to tmp/ (never deleted) and the write goes on.
+ */
+static int
+set_aside(const char *dir, const char *target)
+{
+	const char	*name = strrchr(target, '/');
+	char		*to;
+	int		 r;
+
+	to = xasprintf("%s/tmp/%s.not-a-message.%ld", dir,
+	    name != NULL ? name + 1 : target, (long)time(NULL));
+	if ((r = rename(target, to)) == 0)
+		log_msg(LOG_WARN, "%s is a directory, not a message: moved "
+		    "to %s", target, to);
+	else
+		errno = EISDIR;
+	free(to);
+	return r;
 }
 
 /*
@@ -388,7 +416,8 @@ maildir_write(const char *dir, const char *base, unsigned flags,
 	}
 
 	/* Step 2: the new content replaces it atomically. */
-	if (rename(tmp, target) == -1) {
+	if (rename(tmp, target) == -1 && (errno != EISDIR ||
+	    set_aside(dir, target) == -1 || rename(tmp, target) == -1)) {
 		saved = errno;
 		seterr(errp, "cannot rename %s to %s: %s", tmp, target,
 		    strerror(saved));
@@ -583,4 +612,44 @@ maildir_clean_tmp(const char *dir, int max_age)
 	}
 	closedir(d);
 	return count;
+}
+
+/*
+ * Renames dir/file (under cur/ or new/) to cur/<base> carrying flags
+ * (other MUAs' letters kept).  Not durable until maildir_sync().
+ */
+char *
+maildir_rename(const char *dir, const char *file, const char *base,
+    unsigned flags, char **errp)
+{
+	char	*name, *from, *to, *rel;
+
+	if (!valid_file(file) || !valid_base(base)) {
+		seterr(errp, "invalid message file name");
+		return NULL;
+	}
+	name = maildir_name(base, strlen(base), flags & FLAG_ALL, file + 4);
+	from = xasprintf("%s/%s", dir, file);
+	to = xasprintf("%s/cur/%s", dir, name);
+	rel = xasprintf("cur/%s", name);
+	free(name);
+	if (strcmp(from, to) != 0 && rename(from, to) == -1) {
+		seterr(errp, "cannot rename %s to %s: %s", from, to,
+		    strerror(errno));
+		free(rel);
+		rel = NULL;
+	}
+	free(from);
+	free(to);
+	return rel;
+}
+
+/* Makes renames in dir's cur/ and new/ durable. */
+int
+maildir_sync(const char *dir, char **errp)
+{
+	if (sync_dir(dir, "cur", errp) == -1 ||
+	    sync_dir(dir, "new", errp) == -1)
+		return -1;
+	return 0;
 }

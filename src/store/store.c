@@ -674,17 +674,22 @@ store_defer_run(struct store *s)
 
 /* ---- opening ---- */
 
-/* The error for an index SQLite cannot read; the file is left alone. */
+/*
+ * The error for an index SQLite cannot read.  The locking opener moves
+ * such a file aside and builds a new index (store_open()); any other
+ * leaves it alone.
+ */
 static int
 store_bad(struct store *s, char **errp)
 {
 	int	 code = sqlite3_errcode(s->db) & 0xff;
 
-	if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-		seterr(errp, "%s: not a valid tern index (%s); it was left as "
-		    "it is: move it away and tern builds a new one from the "
-		    "server", s->path, sqlite3_errmsg(s->db));
-	else
+	if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+		s->bad = 1;
+		seterr(errp, "%s: not a valid tern index (%s); the next tern "
+		    "sync or terminal UI moves it aside and builds a new one "
+		    "from the server", s->path, sqlite3_errmsg(s->db));
+	} else
 		seterr(errp, "%s: %s", s->path, sqlite3_errmsg(s->db));
 	return -1;
 }
@@ -717,6 +722,7 @@ store_foreign(struct store *s, char **errp)
 	if (store_int(s, "SELECT COUNT(*) FROM sqlite_master", &n) == -1)
 		return store_bad(s, errp);
 	if (n > 0) {
+		s->bad = 2;
 		seterr(errp, "%s: not a tern index (it has tables but no "
 		    "schema version); it was left as it is", s->path);
 		return -1;
@@ -765,9 +771,10 @@ check:
 	    &n) == -1)
 		return store_bad(s, errp);
 	if (n != 3) {
-		seterr(errp, "%s: damaged tern index (tables are missing); it "
-		    "was left as it is: move it away and tern builds a new "
-		    "one from the server", s->path);
+		s->bad = 2;
+		seterr(errp, "%s: damaged tern index (tables are missing); "
+		    "the next tern sync or terminal UI moves it aside and "
+		    "builds a new one from the server", s->path);
 		return -1;
 	}
 	return 0;
@@ -839,8 +846,8 @@ store_open(const char *account, const char *dir, int lock, char **errp)
 {
 	struct store	*s;
 	struct stat	 sb;
-	char		*mail;
-	int		 fd, rc;
+	char		*mail, *why;
+	int		 fd, rc, retried = 0;
 
 	if (account == NULL || dir == NULL || *dir == '\0') {
 		seterr(errp, "store: no account or directory");
@@ -872,6 +879,20 @@ store_open(const char *account, const char *dir, int lock, char **errp)
 	 * while the main thread has it open) would let a third process
 	 * think it was the last one and delete the WAL under us.
 	 */
+	/*
+	 * Only the locking opener (the one tern process of the account,
+	 * before its threads open the index) repairs: it moves a damaged
+	 * index aside and starts a new one (SECURITY.md #39).
+	 */
+	if (lock && store_truncated(s->path) &&
+	    store_quarantine(s, "truncated", errp) == -1)
+		goto fail;
+again:
+	if (lstat(s->path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size == 0 && lock)
+		log_msg(LOG_WARN, "store %s: the index %s is empty; building "
+		    "a new one from the server and the cached mail",
+		    s->account, s->path);
 	if (lstat(s->path, &sb) == -1) {
 		fd = open(s->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0600);
@@ -889,8 +910,25 @@ store_open(const char *account, const char *dir, int lock, char **errp)
 		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	if (store_setup(s, errp) == -1)
-		goto fail;
+	if (store_setup(s, errp) == -1) {
+		if (!lock || !s->bad || retried)
+			goto fail;
+		why = xstrdup(s->bad == 2 ? "tables missing or not tern's" :
+		    sqlite3_errmsg(s->db));
+		sqlite3_close_v2(s->db);
+		s->db = NULL;
+		s->bad = 0;
+		retried = 1;
+		if (errp != NULL) {
+			free(*errp);
+			*errp = NULL;
+		}
+		rc = store_quarantine(s, why, errp);
+		free(why);
+		if (rc == -1)
+			goto fail;
+		goto again;
+	}
 	return s;
 fail:
 	store_close(s);

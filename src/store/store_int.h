@@ -62,7 +62,15 @@ struct store {
 	size_t			 fts_nq;	/* still lacks: store_fts.c */
 	size_t			 fts_qcap;
 	int			 fts_defer;	/* bulk: headers by catch-up */
+	int			 bad;		/* the file is not a usable index */
 };
+
+/* ---- store_repair.c: a damaged index ---- */
+
+/* 1 if the index at path (without WAL frames) is shorter than it says. */
+int		 store_truncated(const char *path);
+/* Moves s->path and its -wal, -shm, -journal aside, logged; 0 or -1. */
+int		 store_quarantine(struct store *, const char *why, char **errp);
 
 /* ---- store.c: statements ---- */
 

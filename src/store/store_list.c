@@ -16,6 +16,8 @@
  * is a good part of it (list_scan).  All give the same ids in the same
  * order (tests/query_paths.h).
  */
+#include <sys/stat.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -372,6 +374,7 @@ char *
 store_msg_path(struct store *s, const struct store_msg *m)
 {
 	struct store_folder	 f;
+	struct stat		 sb;
 	char			*dir, *name, *path = NULL;
 
 	if (!m->cached || m->file == NULL || *m->file == '\0' ||
@@ -388,5 +391,16 @@ store_msg_path(struct store *s, const struct store_msg *m)
 		free(name);
 	}
 	free(dir);
+	/*
+	 * Not a regular file (a directory put in its place, #45): as if
+	 * not cached, so the body is fetched again instead of every
+	 * reader failing on it.
+	 */
+	if (path != NULL && (lstat(path, &sb) == -1 || !S_ISREG(sb.st_mode))) {
+		log_msg(LOG_WARN, "store %s: %s is not a regular file",
+		    s->account, path);
+		free(path);
+		path = NULL;
+	}
 	return path;
 }

@@ -9,6 +9,9 @@
  * tern's own state: a message leaves the store only when the server's
  * UID SEARCH of the window (or a VANISHED) no longer has it, and the
  * day window is a fetch filter, never a deletion on the server.
+ * When a folder's rows are rebuilt (a UIDVALIDITY change, rows or a
+ * whole index lost), the bodies already in its cache are given back to
+ * the new rows (store_adopt.c), never downloaded again.
  * Order is important in sync_folder(): SELECT, then replay the queued
  * operations, then read the server's state, so that a queued change
  * wins over an older server value and is never undone by the pull.
@@ -18,6 +21,8 @@
  * session and store connection: sync_ctx.inbox_lock keeps them from
  * syncing or replaying it at the same time.
  */
+#include <sys/stat.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,7 +228,12 @@ put_body(const struct imap_msg *m, void *arg)
 		    fs->s->acct->name, fs->f->display, m->uid, err);
 		free(err);
 		fs->failed = 1;
-		return 1;
+		/*
+		 * One bad entry in the cache (a directory where the file
+		 * goes, #45) must not keep the folder's other bodies out:
+		 * the prefetch goes on, and the row stays uncached.
+		 */
+		return fs->skip_bad ? 0 : 1;
 	}
 	return 0;
 }
@@ -241,6 +251,26 @@ clean_tmp(struct sync_ctx *s, const struct store_folder *f)
 		log_msg(LOG_INFO, "%s: %s: removed %d stale files from tmp/",
 		    s->acct->name, f->display, n);
 	free(dir);
+}
+
+/*
+ * After a rebuild or lost rows: the bodies still in the folder's cache
+ * go back to the new rows (no download), and so do the tags.
+ */
+int
+sync_reuse(struct sync_ctx *s, struct store_folder *f, char *const *tags,
+    size_t ntags)
+{
+	int	 adopted, left;
+
+	if (store_adopt_files(s->store, f->id, &adopted, &left) == -1 ||
+	    store_msg_retag(s->store, f->id, tags, ntags) == -1)
+		return -1;
+	if (adopted > 0 || left > 0)
+		log_msg(LOG_INFO, "%s: %s: %d cached bodies reused, %d cached "
+		    "files match no message on the server", s->acct->name,
+		    f->display, adopted, left);
+	return 0;
 }
 
 /* uids in a (sorted) that are not in b (sorted). */
@@ -295,6 +325,7 @@ sync_prefetch_bodies(struct sync_ctx *s, struct store_folder *f, char **errp)
 	memset(&fs, 0, sizeof fs);
 	fs.s = s;
 	fs.f = f;
+	fs.skip_bad = 1;
 	r = nwant == 0 ? 0 : imap_fetch(s->imap, want, nwant, IMAP_FETCH_BODY,
 	    NULL, 0, put_body, &fs, errp);
 	free(want);
@@ -419,6 +450,9 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 				    s->acct->sync_days);
 	uint64_t		 hms;
 	int			 ret = -1, rebuilt = 0, fetch_all = 0;
+	int			 lost = 0;
+	char			**tags = NULL;
+	size_t			 ntags = 0;
 
 	memset(&ch, 0, sizeof ch);
 	memset(&sel, 0, sizeof sel);
@@ -438,7 +472,13 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 			log_msg(LOG_WARN, "%s: %s: UIDVALIDITY changed (%u -> "
 			    "%u); rebuilding its cache", s->acct->name,
 			    f->display, f->uidvalidity, sel.uidvalidity);
-		if (store_msg_prune(s->store, f->id, INT64_MAX) == -1)
+		/*
+		 * The rows go, their files stay: a body the new rows have
+		 * by Message-ID is reused, not downloaded again (#33), and
+		 * the local tags follow their Message-IDs.
+		 */
+		if (store_msg_tagged(s->store, f->id, &tags, &ntags) == -1 ||
+		    store_msg_forget_rows(s->store, f->id) == -1)
 			goto store_err;
 		changes_free(&ch);
 		f->highestmodseq = 0;
@@ -472,6 +512,18 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 	localu = uid_array(local, nlocal);
 	if (hidden_uids(s, f, sel.uidvalidity, &hidden, &nhidden) == -1)
 		goto store_err;
+	/*
+	 * Fewer rows than the server had at the last sync (of the whole
+	 * folder), or none at all: the folder's rows were lost (#36).
+	 * Every UID is compared, not only those from UIDNEXT on, and the
+	 * bodies still in the cache are reused.
+	 */
+	lost = !rebuilt && f->messages > 0 && (nlocal == 0 ||
+	    (f->window == 0 && nlocal + nhidden < f->messages));
+	if (lost)
+		log_msg(LOG_WARN, "%s: %s: %zu messages in the index, %u on "
+		    "the server at the last sync; comparing every UID",
+		    s->acct->name, f->display, nlocal, f->messages);
 	if (rebuilt && nlocal == 0 && win == 0 && nhidden == 0) {
 		/*
 		 * A first sync of the whole folder: UID FETCH 1:* below
@@ -480,7 +532,7 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 		 */
 		fetch_all = 1;
 	} else if (sel.qresync && !rebuilt && f->uidnext > 0 &&
-	    f->window == win) {
+	    f->window == win && !lost) {
 		/*
 		 * QRESYNC said what vanished; only UIDs from the last
 		 * UIDNEXT on can be new.  No full UID list is needed.
@@ -559,8 +611,12 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 			goto store_err;
 		sync_progress(s, f, fs.done, fetch_all ? fs.done : nfresh);
 		/* New mail is what arrives after the folder's first sync. */
-		if (!rebuilt && sync_is_inbox(f->name))
+		if (!rebuilt && !lost && sync_is_inbox(f->name))
 			s->nnew += fs.unseen;
+		/* Also after a rebuild that was interrupted (no UIDNEXT). */
+		if ((rebuilt || lost || f->uidnext == 0) &&
+		    sync_reuse(s, f, tags, ntags) == -1)
+			goto store_err;
 	}
 
 	/* Narrowed window: forget what is older, locally only. */
@@ -574,6 +630,9 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 	if (rebuilt && replay(s, f, sel.uidvalidity, errp) == -1)
 		goto out;
 
+	/* The cache directory was removed: bodies are fetched again. */
+	if (store_msg_files_lost(s->store, f->id) == -1)
+		goto store_err;
 	if (sync_prefetch_bodies(s, f, errp) == -1)
 		goto out;
 	clean_tmp(s, f);
@@ -610,6 +669,9 @@ out:
 	free(fresh);
 	free(keep);
 	free(hidden);
+	for (i = 0; i < ntags; i++)
+		free(tags[i]);
+	free(tags);
 	return ret;
 }
 
@@ -794,6 +856,23 @@ replay_all(struct sync_ctx *s, char **errp)
 	return r;
 }
 
+/* 1 if f's cache directory is missing while some row has a body. */
+static int
+cache_dir_gone(struct sync_ctx *s, const struct store_folder *f)
+{
+	struct stat	 sb;
+	char		*dir = store_folder_dir(s->store, f);
+	int		 gone;
+
+	if (dir == NULL || f->path == NULL || f->path[0] == '/') {
+		free(dir);
+		return 0;
+	}
+	gone = stat(dir, &sb) == -1 && store_msg_any_cached(s->store, f->id);
+	free(dir);
+	return gone;
+}
+
 /* 1 if the folder's server state says there is nothing to do. */
 static int
 unchanged(struct sync_ctx *s, const struct store_folder *f,
@@ -803,6 +882,13 @@ unchanged(struct sync_ctx *s, const struct store_folder *f,
 		return 0;
 	if (f->uidvalidity != st->uidvalidity || f->uidnext != st->uidnext ||
 	    f->messages != st->messages || f->window != win)
+		return 0;
+	/* Its cache directory was removed while rows have bodies in it. */
+	if (f->total > 0 && cache_dir_gone(s, f))
+		return 0;
+	/* The folder's rows were lost: the server's state did not say so. */
+	if (f->messages > 0 && f->total >= 0 && (f->total == 0 ||
+	    (f->window == 0 && f->total < f->messages)))
 		return 0;
 	/* Without CONDSTORE a flag change is invisible to STATUS. */
 	if (!imap_has(s->imap, "CONDSTORE"))

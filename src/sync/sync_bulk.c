@@ -166,6 +166,9 @@ bulk_end(struct bulk *b, int ok)
 	    b->fs.maxmodseq;
 	if (sl->total > 0)
 		sync_progress(s, &sl->f, b->fs.done, b->fs.done);
+	/* A lost index or folder state: the cache's bodies are reused. */
+	if (sync_reuse(s, &sl->f, NULL, 0) == -1)
+		return 1;
 	sl->ok = 1;
 	/* With bodies to cache, the folder is complete after them. */
 	return s->acct->body_days > 0 ? 0 : bulk_record(b, sl);

@@ -22,6 +22,7 @@ struct fetch_state {
 	int			 failed;
 	uint64_t		 maxmodseq;
 	uint64_t		 unseen;	/* fetched without \Seen */
+	int			 skip_bad;	/* a body that cannot be cached: next */
 };
 
 /* Writes one fetched message into fs->f, in batched transactions. */
@@ -33,6 +34,9 @@ void	 sync_post_changed(struct sync_ctx *, int64_t folder_id);
 /* Caches the bodies of the last body_days days not cached yet. */
 int	 sync_prefetch_bodies(struct sync_ctx *, struct store_folder *,
 	    char **errp);
+/* After a rebuild: cached bodies and tags back to the new rows. */
+int	 sync_reuse(struct sync_ctx *, struct store_folder *,
+	    char *const *tags, size_t ntags);
 /* The start of the day window (midnight UTC); 0: everything. */
 int64_t	 sync_window_start(int64_t now, int days);
 
