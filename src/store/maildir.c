@@ -317,9 +317,10 @@ find_copies(const char *dir, const char *base)
 				    letters);
 			}
 			path = xasprintf("%s/%s", dir, rel);
-			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 				(void)set_aside(dir, path);
-			else if (lstat(path, &st) == 0 &&
+				free(rel);
+			} else if (lstat(path, &st) == 0 &&
 			    S_ISREG(st.st_mode)) {
 				found = xrealloc(found, (nfound + 2) *
 				    sizeof *found);
