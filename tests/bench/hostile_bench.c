@@ -183,7 +183,7 @@ static const struct {
 	{ "a 10 MB header line (#24)", header_line },
 	{ "a 100 MB body with no newline (#24)", body_line },
 	{ "100,000 To: headers (#24)", to_headers },
-	{ "invalid UTF-8, NULs, an unknown charset (#26), 3 MB", bad_text },
+	{ "invalid UTF-8, NULs, an unknown charset (#26)", bad_text },
 	{ "truncated and broken base64, QP, uuencode (#25)", broken_encodings },
 };
 
