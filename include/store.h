@@ -221,6 +221,11 @@ int		 store_msg_any_cached(struct store *, int64_t folder);
 int		 store_msg_uids(struct store *, int64_t folder,
 		    struct store_uid **, size_t *);
 void		 store_uids_free(struct store_uid *, size_t);
+/* Only the UIDs: folder's, and those without a body since a date. */
+int		 store_msg_uid_set(struct store *, int64_t folder, uint32_t **,
+		    size_t *);
+int		 store_msg_uncached(struct store *, int64_t folder,
+		    int64_t since, uint32_t **, size_t *);
 /* One message; 0 found, 1 not found, -1 error. */
 int		 store_msg_get(struct store *, int64_t folder, uint32_t uid,
 		    struct store_msg *out);

@@ -336,26 +336,6 @@ END_TEST
 
 /* ---- whole sessions against a hostile peer ---- */
 
-static struct account	gacct;
-
-static struct imap_conn *
-session(struct peer *p)
-{
-	struct imap_conn	*c;
-	char			*err = NULL;
-
-	memset(&gacct, 0, sizeof gacct);
-	gacct.name = "t";
-	gacct.imap.host = "127.0.0.1";
-	gacct.imap.port = p->port;
-	gacct.imap.tls = TLS_PLAIN;
-	gacct.timeout = 10;
-	c = imap_connect(&gacct, &err);
-	ck_assert_msg(c != NULL, "connect: %s", err ? err : "?");
-	ck_assert_int_eq(c->preauth, 1);
-	return c;
-}
-
 static double
 now(void)
 {
@@ -418,7 +398,7 @@ START_TEST(test_session_nested)
 	p.lens[0] = len + 11;
 	free(s);
 	peer_start(&p, GREETING, 0);
-	c = session(&p);
+	c = peer_session(&p);
 	t0 = now();
 	ck_assert_int_eq(imap_select(c, "INBOX", 0, 0, &sel, on_msg, NULL,
 	    &err), -1);
@@ -457,7 +437,7 @@ huge_literal(const char *reply, const char *want)
 	peer_reply(&p, 0, SELECTED);
 	peer_reply(&p, 1, reply);
 	peer_start(&p, GREETING, 3);
-	c = session(&p);
+	c = peer_session(&p);
 	ck_assert_int_eq(imap_select(c, "INBOX", 0, 0, &sel, on_msg, NULL,
 	    &err), 0);
 	ck_assert_int_eq(sel.exists, 3);
@@ -498,7 +478,7 @@ START_TEST(test_session_empty_alert)
 	memset(&p, 0, sizeof p);
 	peer_reply(&p, 0, "1 NO [ALERT]\r\n");
 	peer_start(&p, GREETING, 0);
-	c = session(&p);
+	c = peer_session(&p);
 	ck_assert_int_eq(imap_select(c, "INBOX", 0, 0, &sel, on_msg, NULL,
 	    &err), -1);
 	ck_assert_msg(strstr(err, "SELECT: the server sent an [ALERT] with "
@@ -578,7 +558,7 @@ START_TEST(test_session_legit)
 	    "3 OK done\r\n");
 	peer_reply(&p, 3, "* 1 EXPUNGE\r\n4 OK [ALERT] stored\r\n");
 	peer_start(&p, GREETING, 0);
-	c = session(&p);
+	c = peer_session(&p);
 	ck_assert_int_eq(imap_select(c, "INBOX", 0, 0, &sel, on_msg, &got,
 	    &err), 0);
 	ck_assert_int_eq(sel.uidvalidity, 7);
@@ -625,7 +605,7 @@ START_TEST(test_session_lean_reader_disagreement)
 	p.lens[0] = strlen(p.replies[0]);
 	free(s);
 	peer_start(&p, GREETING, 0);
-	c = session(&p);
+	c = peer_session(&p);
 	ck_assert_int_eq(imap_fetch(c, &uid, 1, IMAP_FETCH_HEADERS, fields, 0,
 	    on_msg, NULL, &err), -1);
 	ck_assert_msg(strstr(err, "UID FETCH: the server sent an untagged "
@@ -767,7 +747,7 @@ START_TEST(test_push_idle_literal)
 	    "+ idling\r\n");
 	peer_reply(&p, 1, "1 OK done\r\n");
 	peer_start(&p, GREETING, 0);
-	c = session(&p);
+	c = peer_session(&p);
 	ck_assert_int_eq(push_idle(NULL, c, 1, busy_now), -1);
 	ck_assert_int_eq(c->dead, 1);
 	imap_close(c);
@@ -777,7 +757,7 @@ START_TEST(test_push_idle_literal)
 	peer_reply(&p, 0, "* 4 EXISTS\r\n+ idling\r\n");
 	peer_reply(&p, 1, "1 OK done\r\n");
 	peer_start(&p, GREETING, 0);
-	c = session(&p);
+	c = peer_session(&p);
 	ck_assert_int_eq(push_idle(NULL, c, 1, busy_now), 1);
 	ck_assert_int_eq(c->dead, 0);
 	imap_close(c);

@@ -313,6 +313,62 @@ START_TEST(test_smtp_ehlo_tab)
 }
 END_TEST
 
+/*
+ * libetpan 1.9.4 keeps the quotes of a quoted mailbox name in a STATUS
+ * reply (st_mailbox is "\"Old mail\"", not "Old mail"), so a folder
+ * whose name needs quoting never matched its own STATUS and was
+ * SELECTed on every resync.  imap_status_many() takes the quoted form
+ * for the name it asked about, and still refuses a reply about another
+ * mailbox.
+ */
+START_TEST(test_status_quoted_names)
+{
+	static char *const names[] = { "Old mail", "\"q\"", "INBOX",
+	    "Taxes" };
+	struct peer				 p;
+	struct imap_conn			*c;
+	struct imap_status			 st[4];
+	struct mailimap_status_att_list		*atts;
+	struct mailimap_mailbox_data_status	*ds = NULL;
+	char					*err = NULL;
+
+	memset(&p, 0, sizeof p);
+	peer_reply(&p, 0, "* STATUS \"Old mail\" (MESSAGES 1047 UIDNEXT 1048 "
+	    "UIDVALIDITY 7 UNSEEN 3)\r\n1 OK done\r\n");
+	peer_reply(&p, 1, "* STATUS \"\\\"q\\\"\" (MESSAGES 2 UIDNEXT 3 "
+	    "UIDVALIDITY 8 UNSEEN 0)\r\n2 OK done\r\n");
+	peer_reply(&p, 2, "* STATUS \"inbox\" (MESSAGES 5 UIDNEXT 6 "
+	    "UIDVALIDITY 9 UNSEEN 1)\r\n3 OK done\r\n* STATUS \"Taxes 2\" "
+	    "(MESSAGES 9 UIDNEXT 10 UIDVALIDITY 10 UNSEEN 0)\r\n4 OK done\r\n");
+	peer_reply(&p, 3, "* STATUS \"Old mail\" (MESSAGES 1)\r\n5 OK done\r\n");
+	peer_start(&p, "* PREAUTH [CAPABILITY IMAP4rev1] ready\r\n", 0);
+	c = peer_session(&p);
+	ck_assert_int_eq(imap_status_many(c, names, 4, st, &err), 0);
+	ck_assert_int_eq(st[0].ok, 1);
+	ck_assert_uint_eq(st[0].messages, 1047);
+	ck_assert_uint_eq(st[0].uidnext, 1048);
+	ck_assert_uint_eq(st[0].uidvalidity, 7);
+	ck_assert_int_eq(st[1].ok, 1);
+	ck_assert_uint_eq(st[1].uidvalidity, 8);
+	ck_assert_int_eq(st[2].ok, 1);
+	ck_assert_uint_eq(st[2].uidvalidity, 9);
+	/* About "Taxes 2", not "Taxes": no answer. */
+	ck_assert_int_eq(st[3].ok, 0);
+
+	/* The pin: libetpan's own STATUS keeps the quotes. */
+	atts = mailimap_status_att_list_new_empty();
+	mailimap_status_att_list_add(atts, MAILIMAP_STATUS_ATT_MESSAGES);
+	ck_assert_int_eq(mailimap_status(c->imap, "Old mail", atts, &ds),
+	    MAILIMAP_NO_ERROR);
+	ck_assert_ptr_nonnull(ds);
+	ck_assert_str_eq(ds->st_mailbox, "\"Old mail\"");
+	mailimap_mailbox_data_status_free(ds);
+	mailimap_status_att_list_free(atts);
+	imap_close(c);
+	peer_stop(&p);
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -322,6 +378,7 @@ suite(void)
 	tls_init();
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_eof_is_error);
+	tcase_add_test(tc, test_status_quoted_names);
 	tcase_add_test(tc, test_truncated_literal);
 	tcase_add_test(tc, test_empty_capability_list);
 	tcase_add_test(tc, test_capability_without_data);

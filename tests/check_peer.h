@@ -4,7 +4,8 @@
  * thread of the test on 127.0.0.1 that sends a greeting, then one
  * reply after each line it reads, then keeps the connection open for
  * a while.  Set the replies (peer_reply()) before peer_start().  The
- * including file has <pthread.h>, the socket headers and check.h.
+ * including file has <pthread.h>, the socket headers, check.h and
+ * net.h.  peer_session() is an IMAP session with the peer (PREAUTH).
  */
 #ifndef TERN_CHECK_PEER_H
 #define TERN_CHECK_PEER_H
@@ -94,6 +95,27 @@ peer_stop(struct peer *p)
 	close(p->lfd);
 	for (i = 0; i < PEER_REPLIES; i++)
 		free(p->replies[i]);
+}
+
+/* The account of the last peer_session(); tests may read it. */
+static struct account	gacct;
+
+static struct imap_conn *
+peer_session(struct peer *p)
+{
+	struct imap_conn	*c;
+	char			*err = NULL;
+
+	memset(&gacct, 0, sizeof gacct);
+	gacct.name = "t";
+	gacct.imap.host = "127.0.0.1";
+	gacct.imap.port = p->port;
+	gacct.imap.tls = TLS_PLAIN;
+	gacct.timeout = 10;
+	c = imap_connect(&gacct, &err);
+	ck_assert_msg(c != NULL, "connect: %s", err ? err : "?");
+	ck_assert_int_eq(c->preauth, 1);
+	return c;
 }
 
 #endif

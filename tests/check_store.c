@@ -268,7 +268,7 @@ START_TEST(test_open_creates_schema)
 	char		*path, *err = NULL;
 
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 5);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 6);
 	/* folders, messages, pending; msg_fts and its 4 shadow tables;
 	 * server_hits */
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master "
@@ -291,7 +291,7 @@ START_TEST(test_open_creates_schema)
 	s = store_open("acct", sdir, 0, &err);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_null(err);
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 5);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 6);
 	{
 		sqlite3_stmt	*st;
 
@@ -362,8 +362,9 @@ START_TEST(test_upgrade_from_v1)
 
 	s = open_store();
 	fid = add_folder(s, "INBOX");
-	/* Make it a version 1 index again: without the v2-v5 additions. */
+	/* Make it a version 1 index again: without the v2-v6 additions. */
 	ck_assert_int_eq(sqlite3_exec(store_db(s), "DROP TABLE server_hits;"
+	    " DROP INDEX messages_cached;"
 	    " DROP INDEX messages_by_flags;"
 	    " DROP INDEX messages_unread; DROP INDEX messages_unindexed;"
 	    " DROP TABLE msg_fts; ALTER TABLE messages DROP COLUMN tagged;"
@@ -372,11 +373,13 @@ START_TEST(test_upgrade_from_v1)
 	    " PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	store_close(s);
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 5);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 6);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
 	    "name = 'messages_by_flags'"), 1);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
 	    "name = 'messages_unread'"), 1);
+	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+	    "name = 'messages_cached'"), 1);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
 	    "name = 'server_hits'"), 1);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM folders"), 1);
@@ -399,7 +402,7 @@ START_TEST(test_newer_version_refused)
 	ck_assert_ptr_null(store_open("acct", sdir, 0, &err));
 	path = index_path();
 	want = xasprintf("%s: schema version 99 is newer than this tern "
-	    "understands (5); upgrade tern", path);
+	    "understands (6); upgrade tern", path);
 	ck_assert_str_eq(err, want);
 	free(err);
 	free(want);
@@ -572,7 +575,7 @@ START_TEST(test_damaged_index_moved_aside)
 
 	s = store_open("acct", sdir, 1, &err);
 	ck_assert_msg(s != NULL, "%s", err != NULL ? err : "");
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 5);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 6);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM messages"), 0);
 	/* The new index works. */
 	add_folder(s, "INBOX");
@@ -675,7 +678,7 @@ START_TEST(test_empty_index_created)
 	ck_assert_int_eq(mkdir(sdir, 0700), 0);
 	spew(path, "", 0);
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 5);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 6);
 	store_close(s);
 	free(path);
 }
@@ -1682,6 +1685,85 @@ START_TEST(test_pending_survives_crash)
 }
 END_TEST
 
+/*
+ * store_msg_any_cached() runs for every folder without a cache
+ * directory at every resync: it answers from messages_cached, the
+ * index of cached rows only, never by reading the folder's rows.
+ */
+START_TEST(test_any_cached)
+{
+	struct store	*s;
+	sqlite3_stmt	*st;
+	int64_t		 a, b;
+	uint32_t	 n;
+	char		 plan[256] = "";
+
+	s = open_store();
+	a = add_folder(s, "INBOX");
+	b = add_folder(s, "Other");
+	for (n = 1; n <= 50; n++) {
+		add_msg(s, a, n, 0, (int64_t)n, "<m@x>");
+		add_msg(s, b, n, 0, (int64_t)n, "<m@x>");
+	}
+	ck_assert_int_eq(store_msg_any_cached(s, a), 0);
+	ck_assert_int_eq(store_msg_any_cached(s, b), 0);
+	add_body(s, a, 50, "fifty\n");
+	ck_assert_int_eq(store_msg_any_cached(s, a), 1);
+	ck_assert_int_eq(store_msg_any_cached(s, b), 0);
+	ck_assert_int_eq(sqlite3_prepare_v2(store_db(s), "EXPLAIN QUERY PLAN "
+	    "SELECT 1 FROM messages WHERE folder_id = ?1 AND cached <> 0 "
+	    "LIMIT 1", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(plan + strlen(plan), sizeof plan - strlen(plan),
+		    "%s;", (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	ck_assert_msg(strstr(plan, "INDEX messages_cached") !=
+	    NULL, "plan: %s", plan);
+	store_close(s);
+}
+END_TEST
+
+/* What a resync and the body prefetch read: UIDs only, in order. */
+START_TEST(test_uid_set_and_uncached)
+{
+	struct store	*s;
+	int64_t		 a, b;
+	uint32_t	*u;
+	size_t		 n;
+
+	s = open_store();
+	a = add_folder(s, "INBOX");
+	b = add_folder(s, "Other");
+	add_msg(s, a, 30, 0, 300, "<c@x>");
+	add_msg(s, a, 10, 0, 100, "<a@x>");
+	add_msg(s, a, 20, 0, 200, "<b@x>");
+	add_msg(s, b, 5, 0, 500, "<d@x>");
+	ck_assert_int_eq(store_msg_uid_set(s, a, &u, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(u[0], 10);
+	ck_assert_uint_eq(u[1], 20);
+	ck_assert_uint_eq(u[2], 30);
+	free(u);
+	add_body(s, a, 30, "thirty\n");
+	/* Without a body and internal date >= 200: only 20. */
+	ck_assert_int_eq(store_msg_uncached(s, a, 200, &u, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(u[0], 20);
+	free(u);
+	ck_assert_int_eq(store_msg_uncached(s, a, 0, &u, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(u[0], 10);
+	ck_assert_uint_eq(u[1], 20);
+	free(u);
+	/* An empty folder: an empty list, not NULL. */
+	ck_assert_int_eq(store_msg_uid_set(s, 9999, &u, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_nonnull(u);
+	free(u);
+	store_close(s);
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -1730,6 +1812,8 @@ suite(void)
 	tcase_add_test(tc, test_pending_in_transaction);
 	tcase_add_test(tc, test_pending_durable);
 	tcase_add_test(tc, test_pending_survives_crash);
+	tcase_add_test(tc, test_any_cached);
+	tcase_add_test(tc, test_uid_set_and_uncached);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -160,6 +160,36 @@ imap_list(struct imap_conn *c, struct imap_mailbox **out, size_t *np,
 }
 
 /*
+ * 1 if mb, the mailbox of a STATUS reply, names name.  libetpan keeps
+ * the quotes of a quoted name there ("\"Old mail\"", check_net pins
+ * it), so the quoted form is name too; INBOX is any case.
+ */
+static int
+status_is_about(const char *mb, const char *name)
+{
+	char	*u = NULL, *o;
+	size_t	 n = strlen(mb);
+	int	 r;
+
+	if (n >= 2 && mb[0] == '"' && mb[n - 1] == '"') {
+		u = o = xmalloc(n);
+		for (mb++, n -= 2; n > 0; mb++, n--) {
+			if (*mb == '\\' && n > 1) {
+				mb++;
+				n--;
+			}
+			*o++ = *mb;
+		}
+		*o = '\0';
+		mb = u;
+	}
+	r = strcmp(mb, name) == 0 || (strcasecmp(name, "INBOX") == 0 &&
+	    strcasecmp(mb, "INBOX") == 0);
+	free(u);
+	return r;
+}
+
+/*
  * The STATUS reply st for mailbox name, into s.  0 unless it is about
  * name and has MESSAGES, UIDNEXT and UIDVALIDITY: `* STATUS "x" ()`
  * (libetpan leaves st_info_list NULL for "()") or a reply about another
@@ -174,9 +204,7 @@ status_fill(struct mailimap_mailbox_data_status *st, const char *name,
 	struct mailimap_condstore_status_info	*cs;
 	unsigned				 have = 0;
 
-	if (st->st_mailbox == NULL || (strcmp(st->st_mailbox, name) != 0 &&
-	    (strcasecmp(name, "INBOX") != 0 ||
-	    strcasecmp(st->st_mailbox, "INBOX") != 0)))
+	if (st->st_mailbox == NULL || !status_is_about(st->st_mailbox, name))
 		return 0;
 	if (st->st_info_list == NULL)
 		return 0;

@@ -70,3 +70,6 @@ CREATE INDEX messages_unindexed ON messages(id) WHERE cached <> 0 AND (indexed &
 -- version 5: what the server's SEARCH found for server: queries
 -- (src/store/store_hits.c); a result stays until its text is searched again
 CREATE TABLE server_hits(term TEXT NOT NULL, folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE, uid INTEGER NOT NULL, PRIMARY KEY(term, folder_id, uid)) WITHOUT ROWID;
+-- version 6: whether a folder has any cached body, asked at each resync of a
+-- folder whose cache directory is missing; only cached rows are in it
+CREATE INDEX messages_cached ON messages(folder_id) WHERE cached <> 0;

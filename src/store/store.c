@@ -148,8 +148,15 @@ static const struct store_step {
 	    "UPDATE messages SET indexed = 1;\n" },
 	/* What the server's SEARCH found for server: queries (store_hits.c). */
 	{ 5, STORE_SCHEMA_V5 },
+	/*
+	 * Whether a folder has any cached body (store_msg_any_cached(),
+	 * asked of every folder whose cache directory is missing at each
+	 * resync): only cached rows are in it.
+	 */
+	{ 6, "CREATE INDEX messages_cached ON messages(folder_id) "
+	    "WHERE cached <> 0;\n" },
 };
-#define STORE_VERSION	5
+#define STORE_VERSION	6
 #define STORE_NSTEPS	(sizeof store_steps / sizeof store_steps[0])
 
 /* The SQL below names operations by number. */
@@ -222,6 +229,12 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_MSG_UIDS] =
 	    "SELECT uid, flags, keywords, internaldate FROM messages "
 	    "WHERE folder_id = ?1 ORDER BY uid",
+	/* From the (folder_id, uid) index alone: no row is read. */
+	[ST_MSG_UID_SET] =
+	    "SELECT uid FROM messages WHERE folder_id = ?1 ORDER BY uid",
+	[ST_MSG_UNCACHED] =
+	    "SELECT uid FROM messages WHERE folder_id = ?1 AND "
+	    "internaldate >= ?2 AND cached = 0 ORDER BY uid",
 	[ST_PENDING_OF] =
 	    "SELECT p.op, p.set_flags, p.clear_flags FROM pending p "
 	    "LEFT JOIN folders f ON f.id = p.folder_id "

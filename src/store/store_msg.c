@@ -431,6 +431,68 @@ store_msg_uids(struct store *s, int64_t folder, struct store_uid **out,
 	return 0;
 }
 
+/* The first column of st's rows as UIDs, into *out (never NULL). */
+static int
+store_uid_rows(struct store *s, sqlite3_stmt *st, uint32_t **out,
+    size_t *np)
+{
+	uint32_t	*u = NULL;
+	size_t		 n = 0, cap = 0;
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			u = xrealloc(u, cap * sizeof *u);
+		}
+		u[n++] = (uint32_t)sqlite3_column_int64(st, 0);
+	}
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, "listing UIDs");
+		free(u);
+		return -1;
+	}
+	*out = u != NULL ? u : xcalloc(1, sizeof *u);
+	*np = n;
+	return 0;
+}
+
+/*
+ * Folder's UIDs in ascending order, read from the (folder_id, uid)
+ * index only: a resync compares them with the server's without
+ * reading a single message row.
+ */
+int
+store_msg_uid_set(struct store *s, int64_t folder, uint32_t **out,
+    size_t *np)
+{
+	sqlite3_stmt	*st;
+
+	*out = NULL;
+	*np = 0;
+	if ((st = store_stmt(s, ST_MSG_UID_SET)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	return store_uid_rows(s, st, out, np);
+}
+
+/* The UIDs of folder's rows without a body, internal date >= since. */
+int
+store_msg_uncached(struct store *s, int64_t folder, int64_t since,
+    uint32_t **out, size_t *np)
+{
+	sqlite3_stmt	*st;
+
+	*out = NULL;
+	*np = 0;
+	if ((st = store_stmt(s, ST_MSG_UNCACHED)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	sqlite3_bind_int64(st, 2, since);
+	return store_uid_rows(s, st, out, np);
+}
+
 /*
  * The file is named "<internaldate>.<uidvalidity>_<uid>.tern,U=<uid>"
  * plus the ":2," flags: unique in its folder, stable for the row (so

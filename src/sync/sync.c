@@ -296,32 +296,18 @@ uid_minus(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
 int
 sync_prefetch_bodies(struct sync_ctx *s, struct store_folder *f, char **errp)
 {
-	struct store_uid	*local = NULL;
-	struct store_msg	 m;
 	struct fetch_state	 fs;
 	uint32_t		*want;
-	size_t			 nlocal = 0, nwant = 0, i;
-	int64_t			 since;
+	size_t			 nwant = 0;
 	int			 r;
 
 	if (s->acct->body_days <= 0)
 		return 0;
-	since = sync_window_start(s->now, s->acct->body_days);
-	if (store_msg_uids(s->store, f->id, &local, &nlocal) == -1) {
+	if (store_msg_uncached(s->store, f->id, sync_window_start(s->now,
+	    s->acct->body_days), &want, &nwant) == -1) {
 		seterr(errp, "store: %s", store_error(s->store));
 		return -1;
 	}
-	want = xcalloc(nlocal + 1, sizeof *want);
-	for (i = 0; i < nlocal; i++) {
-		if (local[i].internaldate < since)
-			continue;
-		if (store_msg_get(s->store, f->id, local[i].uid, &m) != 0)
-			continue;
-		if (!m.cached)
-			want[nwant++] = local[i].uid;
-		store_msg_clear(&m);
-	}
-	store_uids_free(local, nlocal);
 	memset(&fs, 0, sizeof fs);
 	fs.s = s;
 	fs.f = f;
@@ -373,17 +359,6 @@ hidden_uids(struct sync_ctx *s, const struct store_folder *f,
 	qsort(*out, k, sizeof **out, imap_uid_cmp);
 	*nout = k;
 	return 0;
-}
-
-static uint32_t *
-uid_array(const struct store_uid *u, size_t n)
-{
-	uint32_t	*a = xcalloc(n + 1, sizeof *a);
-	size_t		 i;
-
-	for (i = 0; i < n; i++)
-		a[i] = u[i].uid;
-	return a;
 }
 
 /*
@@ -438,7 +413,6 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 {
 	struct imap_sel		 sel;
 	struct changes		 ch;
-	struct store_uid	*local = NULL;
 	struct fetch_state	 fs;
 	struct header_fetch	 hf;
 	uint32_t		*server = NULL, *localu = NULL, *gone = NULL;
@@ -507,9 +481,8 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 	 */
 	if (store_set_durable(s->store, 0) == -1)
 		goto store_err;
-	if (store_msg_uids(s->store, f->id, &local, &nlocal) == -1)
+	if (store_msg_uid_set(s->store, f->id, &localu, &nlocal) == -1)
 		goto store_err;
-	localu = uid_array(local, nlocal);
 	if (hidden_uids(s, f, sel.uidvalidity, &hidden, &nhidden) == -1)
 		goto store_err;
 	/*
@@ -662,7 +635,6 @@ out:
 	(void)store_set_durable(s->store, 1);
 	changes_free(&ch);
 	imap_sel_clear(&sel);
-	store_uids_free(local, nlocal);
 	free(server);
 	free(localu);
 	free(gone);
@@ -779,7 +751,8 @@ sync_folder_list(struct sync_ctx *s, struct imap_mailbox **mbp, size_t *np,
 		}
 	if (store_commit(s->store) == -1)
 		goto store_err;
-	if (store_folders(s->store, &fl, &nf) == -1)
+	/* Only the names are needed: no folder's messages are counted. */
+	if (store_folders_unread(s->store, &fl, &nf) == -1)
 		goto store_err;
 	for (i = 0; i < nf; i++) {
 		found = 0;

@@ -57,6 +57,8 @@ for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMA
 	ctl create Lists
 	ctl append Lists "list 1"
 	ctl append Lists "list 2" --flags '\Flagged'
+	ctl create 'Old mail'				# a name sent quoted
+	ctl append 'Old mail' "kept 1" --days-ago 2
 
 	sync_ok "$A" "$A: the first sync succeeds"
 	case $A in
@@ -88,6 +90,15 @@ for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMA
 	# Nothing changed: the resync is a no-op and still equal.
 	sync_ok "$A" "$A: a resync with no changes succeeds"
 	same "$P" "$A" "$A: a resync with no changes keeps the store equal"
+	# With CONDSTORE, STATUS says so: no folder is opened, also none
+	# whose name the server quotes ("Old mail").  Without, every one is.
+	run_tern -vvv sync "$A"
+	n=$(printf '%s\n' "$OUT" | grep -c 'imap C: [0-9]* SELECT')
+	case $A in plain) want=$(ctl state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') ;; *) want=0 ;; esac
+	[ "$RC" = 0 ] && [ "$n" = "$want" ] &&
+	    pass "$A: a resync with no changes SELECTs $want folders" ||
+	    fail "$A: a resync with no changes SELECTs $want folders" "exit $RC, $n SELECTs:
+$(printf '%s\n' "$OUT" | grep 'imap C: [0-9]* SELECT')"
 
 	# tern mark goes through the pending-operation path to the server.
 	run_tern mark -a "$A" --read 'subject:"inbox 4"'
