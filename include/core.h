@@ -46,6 +46,14 @@ void	 strbuf_str(struct strbuf *, const char *);
  */
 char	*read_file_max(const char *path, size_t max, size_t *lenp,
 	    char **errp);
+/*
+ * At most the first max bytes of path (NUL-terminated; their number in
+ * *lenp, the file's size in *sizep unless NULL), or NULL if path is not
+ * a regular file (a symbolic link, a directory, a FIFO) or cannot be
+ * opened.  For files tern wrote itself but anyone may have replaced.
+ */
+char	*read_file_head(const char *path, size_t max, size_t *lenp,
+	    int64_t *sizep);
 void	 seterr(char **errp, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Overwrites and frees a secret; NULL is a no-op. */

@@ -1,12 +1,17 @@
 /*
  * check_util.c - unit tests for src/core/util.c and src/net/sasl.c:
  * base64, loopback detection, suggestions, and the SASL payloads that
- * carry the user's credentials (table-driven where the inputs are data).
+ * carry the user's credentials (table-driven where the inputs are data),
+ * and read_file_head(), which reads only regular files.
  * Covers SECURITY.md #11 (CR or LF in a credential is refused).
  */
+#include <sys/stat.h>
+
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "net.h"
 #include "check_main.h"
@@ -104,6 +109,53 @@ START_TEST(test_secret_free_null)
 }
 END_TEST
 
+/*
+ * A cache file someone replaced: only a regular file is read, at most
+ * max bytes of it, and a FIFO does not block the open.
+ */
+START_TEST(test_read_file_head)
+{
+	char	 dir[] = "/tmp/check_util.XXXXXX", *p, *q, *buf;
+	size_t	 n;
+	int64_t	 size = -1;
+	FILE	*fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	p = xasprintf("%s/file", dir);
+	fp = fopen(p, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("Message-ID: <a@b>\n\nbody\n", fp);
+	fclose(fp);
+	buf = read_file_head(p, 11, &n, &size);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(n, 11);
+	ck_assert_str_eq(buf, "Message-ID:");
+	ck_assert_int_eq(size, 24);
+	free(buf);
+	buf = read_file_head(p, 1000, &n, NULL);
+	ck_assert_uint_eq(n, 24);
+	free(buf);
+
+	q = xasprintf("%s/link", dir);
+	ck_assert_int_eq(symlink(p, q), 0);
+	ck_assert_ptr_null(read_file_head(q, 100, &n, NULL));
+	unlink(q);
+	free(q);
+	q = xasprintf("%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(q, 0600), 0);
+	ck_assert_ptr_null(read_file_head(q, 100, &n, NULL));
+	unlink(q);
+	free(q);
+	ck_assert_ptr_null(read_file_head(dir, 100, &n, NULL));
+	q = xasprintf("%s/none", dir);
+	ck_assert_ptr_null(read_file_head(q, 100, &n, NULL));
+	free(q);
+	unlink(p);
+	free(p);
+	rmdir(dir);
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -120,6 +172,7 @@ suite(void)
 	tcase_add_loop_test(tc, test_sasl_check, 0,
 	    sizeof check_tab / sizeof check_tab[0]);
 	tcase_add_test(tc, test_secret_free_null);
+	tcase_add_test(tc, test_read_file_head);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -78,6 +78,15 @@ account() {
 
 new_config() { printf '[general]\ntheme = default\n\n' >"$CFG"; }
 
+# wait_port FILE: waits up to 10 s for a helper started in the
+# background (fakeserver.py, faultproxy.py) to write its port to FILE;
+# sets PORT, empty if it never did.
+wait_port() {
+	_wi=0
+	while [ ! -s "$1" ] && [ $_wi -lt 200 ]; do sleep 0.05; _wi=$((_wi + 1)); done
+	PORT=$(cat "$1" 2>/dev/null)
+}
+
 # fake_start PROTO MODE [CERTNAME]: starts tests/fakeserver.py; sets
 # FAKE_PORT and FAKE_LOG (its transcript).
 fake_start() {
@@ -91,9 +100,8 @@ fake_start() {
 	    </dev/null >"$T_DIR/fake.out" 2>&1 &
 	FAKE_PID=$!
 	T_FAKE_PIDS="$T_FAKE_PIDS $FAKE_PID"
-	i=0
-	while [ ! -s "$pf" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	FAKE_PORT=$(cat "$pf" 2>/dev/null)
+	wait_port "$pf"
+	FAKE_PORT=$PORT
 	[ -n "$FAKE_PORT" ] || { cat "$T_DIR/fake.out"; return 1; }
 	touch "$FAKE_LOG"
 }

@@ -145,6 +145,41 @@ read_file_max(const char *path, size_t max, size_t *lenp, char **errp)
 	return buf;
 }
 
+char *
+read_file_head(const char *path, size_t max, size_t *lenp, int64_t *sizep)
+{
+	struct stat	 sb;
+	char		*buf;
+	size_t		 n = 0, want;
+	ssize_t		 got;
+	int		 fd;
+
+	/* O_NONBLOCK: a FIFO put in the file's place cannot block open. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return NULL;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return NULL;
+	}
+	if (sizep != NULL)
+		*sizep = (int64_t)sb.st_size;
+	want = (uintmax_t)sb.st_size < max ? (size_t)sb.st_size : max;
+	buf = xmalloc(want + 1);
+	while (n < want) {
+		got = read(fd, buf + n, want - n);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*lenp = n;
+	return buf;
+}
+
 void
 seterr(char **errp, const char *fmt, ...)
 {

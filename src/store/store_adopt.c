@@ -116,35 +116,14 @@ static char *
 adopt_msgid(const char *dir, const char *rel, int64_t *sizep)
 {
 	struct header_fields	 h;
-	struct stat		 sb;
 	char			*path = xasprintf("%s/%s", dir, rel), *buf;
 	char			*id = NULL;
-	size_t			 want, n = 0;
-	ssize_t			 got;
-	int			 fd;
+	size_t			 n;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	buf = read_file_head(path, ADOPT_HEADER_MAX, &n, sizep);
 	free(path);
-	if (fd == -1)
+	if (buf == NULL)
 		return NULL;
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return NULL;
-	}
-	*sizep = (int64_t)sb.st_size;
-	want = (size_t)sb.st_size < ADOPT_HEADER_MAX ? (size_t)sb.st_size :
-	    ADOPT_HEADER_MAX;
-	buf = xmalloc(want + 1);
-	while (n < want) {
-		got = read(fd, buf + n, want - n);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	buf[n] = '\0';
 	memset(&h, 0, sizeof h);
 	header_parse(buf, n, &h);
 	if (h.message_id != NULL && *h.message_id != '\0')

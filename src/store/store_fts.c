@@ -279,39 +279,6 @@ store_fts_index(struct store *s, int64_t id, const char *msg, size_t len)
 	return r;
 }
 
-/* The first FTS_FILE_MAX bytes of path; NULL if unreadable. */
-static char *
-fts_read(const char *path, size_t *lenp)
-{
-	struct stat	 sb;
-	char		*buf;
-	size_t		 n = 0, want;
-	ssize_t		 got;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return NULL;
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return NULL;
-	}
-	want = (size_t)sb.st_size < FTS_FILE_MAX ? (size_t)sb.st_size :
-	    FTS_FILE_MAX;
-	buf = xmalloc(want + 1);
-	while (n < want) {
-		got = read(fd, buf + n, want - n);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*lenp = n;
-	return buf;
-}
-
 /* Indexes the cached body of row id from its file. */
 static int
 fts_catch_one(struct store *s, int64_t id)
@@ -325,7 +292,7 @@ fts_catch_one(struct store *s, int64_t id)
 		return 0;		/* gone meanwhile */
 	path = store_msg_path(s, &m);
 	if (path != NULL)
-		buf = fts_read(path, &len);
+		buf = read_file_head(path, FTS_FILE_MAX, &len, NULL);
 	if (buf == NULL) {
 		/* Marked done anyway: a missing file is not retried forever. */
 		log_msg(LOG_WARN, "store %s: cannot index the body of UID %u: "

@@ -34,9 +34,8 @@ proxy() {
 	    --port-file "$T_DIR/proxy.port" --cuts "$1" --seed "$2" \
 	    --max-bytes "$3" --log "$T_DIR/cuts.log" &
 	PROXY_PID=$!
-	i=0
-	while [ ! -s "$T_DIR/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	PROXY_PORT=$(cat "$T_DIR/proxy.port")
+	wait_port "$T_DIR/proxy.port"
+	PROXY_PORT=$PORT
 }
 # config PORT [extra lines]: account f on 127.0.0.1:PORT (Dovecot C or the proxy).
 config() {

@@ -25,9 +25,8 @@ python3 "$SRCDIR/tests/fakeserver.py" --threads --proto imap --mode mailbox \
     </dev/null >"$T_DIR/fake.out" 2>&1 &
 FAKE_PID=$!
 T_FAKE_PIDS="$FAKE_PID"
-i=0
-while [ ! -s "$pf" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-FAKE_PORT=$(cat "$pf" 2>/dev/null)
+wait_port "$pf"
+FAKE_PORT=$PORT
 if [ -z "$FAKE_PORT" ]; then
 	fail "the scripted server starts" "$(cat "$T_DIR/fake.out")"
 	finish

@@ -18,9 +18,8 @@ python3 "$SRCDIR/tests/faultproxy.py" --target-port "$TERN_IMAP_PORT" \
     </dev/null >"$T_DIR/proxy.out" 2>&1 &
 PROXY_PID=$!
 T_FAKE_PIDS="$PROXY_PID"
-i=0
-while [ ! -s "$T_DIR/proxy.port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-PROXY_PORT=$(cat "$T_DIR/proxy.port" 2>/dev/null)
+wait_port "$T_DIR/proxy.port"
+PROXY_PORT=$PORT
 if [ -z "$PROXY_PORT" ]; then
 	fail "the proxy starts" "$(cat "$T_DIR/proxy.out")"
 	finish
