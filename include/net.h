@@ -211,8 +211,15 @@ const char	*imap_guard_reason(struct imap_conn *);
 void		 imap_close(struct imap_conn *);
 /* s as an IMAP quoted string (s holds no CR or LF); caller frees. */
 char		*imap_quote(const char *s);
+/*
+ * For the imap_*.c files: the failed command what's error in *errp,
+ * the session marked dead after a stream, parse or protocol error (r)
+ * or a refusal by the guard; -1.
+ */
+int		 imap_fail(struct imap_conn *, int r, const char *what,
+		    char **errp);
 
-/* ---- imap_cmd.c: the commands sync needs. ---- */
+/* ---- imap_list.c and imap_cmd.c: the commands sync needs. ---- */
 
 #define IMAP_FETCH_FLAGS	0x00	/* UID FLAGS (MODSEQ) are always fetched */
 #define IMAP_FETCH_HEADERS	0x01	/* + INTERNALDATE RFC822.SIZE header fields */

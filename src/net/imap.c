@@ -374,6 +374,31 @@ lost:
  * them were refused before, and the mailbox names imap_cmd.c quotes
  * are 7-bit modified UTF-7.
  */
+/*
+ * Marks the session unusable after a stream or parse error; a refusal
+ * by the guard in front of libetpan (imap_guard.c) says what it was.
+ */
+int
+imap_fail(struct imap_conn *c, int r, const char *what, char **errp)
+{
+	const char	*text = c->imap->imap_response;
+
+	if (imap_guard_reason(c) != NULL) {
+		c->dead = 1;
+		seterr(errp, "%s: %s; connection dropped", what,
+		    imap_guard_reason(c));
+	} else if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
+	    r == MAILIMAP_ERROR_PROTOCOL) {
+		c->dead = 1;
+		seterr(errp, "%s: %s", what, r == MAILIMAP_ERROR_PARSE ?
+		    "unparseable server response; reconnecting" :
+		    r == MAILIMAP_ERROR_STREAM ? "connection lost or timed out" :
+		    "protocol error");
+	} else
+		seterr(errp, "%s failed: %s", what, text ? text : "");
+	return -1;
+}
+
 char *
 imap_quote(const char *s)
 {
