@@ -138,6 +138,7 @@ const char	*store_account(struct store *);
 struct sqlite3	*store_db(struct store *);
 /* The last SQLite error text of this connection (borrowed). */
 const char	*store_error(struct store *);
+const char	*store_notice(const struct store *);
 int		 store_begin(struct store *);	/* BEGIN IMMEDIATE */
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);

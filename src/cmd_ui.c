@@ -51,6 +51,9 @@ cmd_ui(struct config *cfg)
 			err = NULL;
 			continue;
 		}
+		/* A damaged index was moved aside: said until a worse note. */
+		if (store_notice(locks[i]) != NULL)
+			notes[i] = xstrdup(store_notice(locks[i]));
 		/*
 		 * NULL without an error: no stored password, so the engine
 		 * asks through the UI.  A failing password_command or
@@ -60,6 +63,7 @@ cmd_ui(struct config *cfg)
 		if (a->type == ACCOUNT_IMAP &&
 		    (secret = auth_secret_or_ask(a, &err)) == NULL &&
 		    err != NULL) {
+			free(notes[i]);
 			notes[i] = err;
 			err = NULL;
 			continue;
@@ -67,6 +71,7 @@ cmd_ui(struct config *cfg)
 		engines[i] = engine_start(a, secret, ENGINE_INTERACTIVE, &err);
 		secret_free(secret);
 		if (engines[i] == NULL) {
+			free(notes[i]);
 			notes[i] = err;
 			err = NULL;
 		}

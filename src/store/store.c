@@ -976,6 +976,7 @@ store_close(struct store *s)
 	free(s->account);
 	free(s->dir);
 	free(s->path);
+	free(s->notice);
 	free(s);
 }
 
@@ -1001,6 +1002,16 @@ store_db(struct store *s)
  * The rollback after a failure succeeds and so resets SQLite's error
  * text: then the text kept at the failure is the one that explains it.
  */
+/*
+ * What opening the store did that its user must hear of even without a
+ * log file (the index was damaged and moved aside), or NULL.
+ */
+const char *
+store_notice(const struct store *s)
+{
+	return s != NULL ? s->notice : NULL;
+}
+
 const char *
 store_error(struct store *s)
 {

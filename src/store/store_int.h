@@ -65,6 +65,7 @@ struct store {
 	size_t			 fts_qcap;
 	int			 fts_defer;	/* bulk: headers by catch-up */
 	int			 bad;		/* the file is not a usable index */
+	char			*notice;	/* see store_notice() */
 };
 
 /* ---- store_repair.c: a damaged index ---- */

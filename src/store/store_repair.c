@@ -124,6 +124,10 @@ store_quarantine(struct store *s, const char *why, char **errp)
 	    "to %s and building a new one from the server and the cached "
 	    "mail; nothing is deleted on the server; %s", s->account, s->path,
 	    why, aside, lost);
+	free(s->notice);
+	s->notice = xasprintf("the index was damaged (%s) and is rebuilt from "
+	    "the server; nothing is deleted there; the old one is %s; %s", why,
+	    aside, lost);
 	free(lost);
 	free(aside);
 	return 0;

@@ -250,6 +250,17 @@ for kind in garbage truncated torn empty wal journal; do
 	    "$(inodes "$M/INBOX")" "$ino"
 	same_server "SECURITY.md #39: $kind: nothing on the server changed" "$T_DIR/s2.json"
 done
+# The terminal UI says so too, without a log file, on its status line.
+rm -f "$DATA"/index.sqlite.corrupt-*
+damage garbage
+sed -i '/^log_file = /d' "$CFG"
+tui_start 150 30 "env TERM=xterm-256color '$TERN'; echo EXIT=\$?; sleep 30"
+tui_check "SECURITY.md #39: the TUI tells the user the damaged index was moved aside and is rebuilt" \
+    15 'r: the index was damaged \(.*\) and is rebuilt from the server'
+tui_check "SECURITY.md #39: the TUI rebuilds the index from the server" 15 'inbox 6'
+tui_keys q
+tui_wait 10 'EXIT=0' || fail "SECURITY.md #39: the TUI exits after a rebuild" "$(tui_screen)"
+sed -i "s|^\[general\]\$|[general]\\nlog_file = $T_DIR/tern.log|" "$CFG"
 run_tern sync r
 mirror "SECURITY.md #39: after every kind of damage tern mirrors the server"
 
