@@ -54,6 +54,8 @@ char	*read_file_max(const char *path, size_t max, size_t *lenp,
  */
 char	*read_file_head(const char *path, size_t max, size_t *lenp,
 	    int64_t *sizep);
+/* Up to want bytes from fd, NUL-terminated, until EOF or an error. */
+char	*read_fd(int fd, size_t want, size_t *lenp);
 void	 seterr(char **errp, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Overwrites and frees a secret; NULL is a no-op. */

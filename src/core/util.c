@@ -150,8 +150,7 @@ read_file_head(const char *path, size_t max, size_t *lenp, int64_t *sizep)
 {
 	struct stat	 sb;
 	char		*buf;
-	size_t		 n = 0, want;
-	ssize_t		 got;
+	size_t		 want;
 	int		 fd;
 
 	/* O_NONBLOCK: a FIFO put in the file's place cannot block open. */
@@ -165,7 +164,18 @@ read_file_head(const char *path, size_t max, size_t *lenp, int64_t *sizep)
 	if (sizep != NULL)
 		*sizep = (int64_t)sb.st_size;
 	want = (uintmax_t)sb.st_size < max ? (size_t)sb.st_size : max;
-	buf = xmalloc(want + 1);
+	buf = read_fd(fd, want, lenp);
+	close(fd);
+	return buf;
+}
+
+char *
+read_fd(int fd, size_t want, size_t *lenp)
+{
+	char	*buf = xmalloc(want + 1);
+	size_t	 n = 0;
+	ssize_t	 got;
+
 	while (n < want) {
 		got = read(fd, buf + n, want - n);
 		if (got == -1 && errno == EINTR)
@@ -174,7 +184,6 @@ read_file_head(const char *path, size_t max, size_t *lenp, int64_t *sizep)
 			break;
 		n += (size_t)got;
 	}
-	close(fd);
 	buf[n] = '\0';
 	*lenp = n;
 	return buf;

@@ -108,8 +108,7 @@ trust_read(const char *path)
 {
 	struct stat	 st;
 	char		*buf;
-	ssize_t		 n;
-	size_t		 len = 0;
+	size_t		 len;
 	int		 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
@@ -126,17 +125,8 @@ trust_read(const char *path)
 		close(fd);
 		return NULL;
 	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
+	buf = read_fd(fd, (size_t)st.st_size, &len);
 	close(fd);
-	buf[len] = '\0';
 	return buf;
 }
 
