@@ -25,7 +25,7 @@
 
 #define PIPE_BATCH	256	/* rows per batch */
 /*
- * Batches queued at most: 8 KiB rows, about 4 MB.  A commit or a WAL
+ * Batches queued at most: 8,192 rows, about 4 MB.  A commit or a WAL
  * checkpoint stalls the writer for a while; with 8 batches the reader,
  * and so the server, stopped too (first sync of 100,000 messages:
  * 2.57 s with 8, 2.36 s with 32, the same with 64).
