@@ -1001,7 +1001,7 @@ START_TEST(test_msg_roundtrip)
 	struct store		*s;
 	struct store_msg	 m, g;
 	struct store_folder	 f;
-	int64_t			 fid;
+	int64_t			 fid, id;
 	char			*file;
 
 	s = open_store();
@@ -1026,6 +1026,7 @@ START_TEST(test_msg_roundtrip)
 
 	ck_assert_int_eq(store_msg_get(s, fid, 42, &g), 0);
 	ck_assert_int_gt(g.id, 0);
+	id = g.id;
 	ck_assert_int_eq(g.folder_id, fid);
 	ck_assert_uint_eq(g.uid, 42);
 	ck_assert(g.modseq == UINT64_C(123456789012));
@@ -1058,6 +1059,7 @@ START_TEST(test_msg_roundtrip)
 	m.subject = "changed";
 	ck_assert_int_eq(store_msg_put(s, &m), 0);
 	ck_assert_int_eq(store_msg_get(s, fid, 42, &g), 0);
+	ck_assert_int_eq(g.id, id);		/* the same row, updated */
 	ck_assert_str_eq(g.subject, "changed");
 	ck_assert_str_eq(g.from, "");
 	ck_assert_str_eq(g.keywords, "");

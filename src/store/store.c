@@ -192,12 +192,16 @@ _Static_assert(PENDING_FLAGS == 1 && PENDING_MOVE == 2 &&
 	"(SELECT COUNT(*) FROM messages m WHERE m.folder_id = f.id " \
 	"AND (m.flags & 1) = 0)"
 
+/* A message row's columns and values, for ST_MSG_ADD and ST_MSG_PUT. */
+#define MSG_INSERT \
+	"INTO messages(folder_id, uid, modseq, flags, keywords, " \
+	"internaldate, size, date, from_addr, to_addr, cc_addr, subject, " \
+	"message_id, in_reply_to, refs, indexed) VALUES(?1, ?2, ?3, ?4, " \
+	"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+
 static const char *const store_sql[ST_COUNT] = {
-	[ST_MSG_PUT] =
-	    "INSERT INTO messages(folder_id, uid, modseq, flags, keywords, "
-	    "internaldate, size, date, from_addr, to_addr, cc_addr, subject, "
-	    "message_id, in_reply_to, refs, indexed) VALUES(?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+	[ST_MSG_ADD] = "INSERT OR IGNORE " MSG_INSERT,
+	[ST_MSG_PUT] = "INSERT " MSG_INSERT
 	    "ON CONFLICT(folder_id, uid) DO UPDATE SET "
 	    "modseq = excluded.modseq, flags = excluded.flags, "
 	    "keywords = excluded.keywords, "

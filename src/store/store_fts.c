@@ -20,8 +20,9 @@
  * The msg_fts rowid is the message's id.  messages.indexed says what
  * of a row is in msg_fts (STORE_FTS_* bits), so the cost on the header
  * sync's hot path is one FTS5 insert per new message, made at commit
- * (see store_fts_flush), and no extra UPDATE: ST_MSG_PUT writes a new
- * row with indexed = 5 and returns it, 5 & STORE_FTS_NEW says "insert
+ * (see store_fts_flush), and no extra UPDATE: store_msg_put() writes a
+ * new row with indexed = 5 (ST_MSG_ADD, or ST_MSG_PUT, which returns
+ * it), 5 & STORE_FTS_NEW says "insert
  * it", and the bit is dropped by the next write of the row (it means
  * nothing anywhere else).  A body
  * whose file came from elsewhere (a maildir account's tree, an index

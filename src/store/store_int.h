@@ -16,6 +16,7 @@
 
 /* The statements of the hot paths, prepared once per connection. */
 enum store_st {
+	ST_MSG_ADD,
 	ST_MSG_PUT,
 	ST_MSG_GET,
 	ST_MSG_FLAGS,
@@ -136,10 +137,10 @@ int	 store_msg_row(struct store *, sqlite3_stmt *, struct store_msg *out);
 /* Bits of messages.indexed. */
 #define STORE_FTS_HEADERS	1	/* From To Cc Subject are in msg_fts */
 #define STORE_FTS_BODY		2	/* so is the body's text */
-#define STORE_FTS_NEW		4	/* only as ST_MSG_PUT returns it */
+#define STORE_FTS_NEW		4	/* only in a row just written */
 
 /*
- * After ST_MSG_PUT wrote m as row id and returned indexed: puts the
+ * After store_msg_put() wrote m as row id with indexed: puts the
  * headers into msg_fts if the row is new or they changed.  0 or -1.
  */
 int	 store_fts_put(struct store *, int64_t id, int indexed,

@@ -203,6 +203,29 @@ store_returned_flags(struct store *s, sqlite3_stmt *st, int64_t folder,
 	return r;
 }
 
+/* Binds m's columns to ST_MSG_ADD or ST_MSG_PUT (MSG_INSERT's order). */
+static void
+store_bind_msg(sqlite3_stmt *st, const struct store_msg *m, unsigned flags,
+    int indexed)
+{
+	sqlite3_bind_int64(st, 1, m->folder_id);
+	sqlite3_bind_int64(st, 2, m->uid);
+	sqlite3_bind_int64(st, 3, (int64_t)m->modseq);
+	sqlite3_bind_int(st, 4, (int)flags);
+	store_bind_text(st, 5, m->keywords);
+	sqlite3_bind_int64(st, 6, m->internaldate);
+	sqlite3_bind_int64(st, 7, m->size);
+	sqlite3_bind_int64(st, 8, m->date);
+	store_bind_text(st, 9, m->from);
+	store_bind_text(st, 10, m->to);
+	store_bind_text(st, 11, m->cc);
+	store_bind_text(st, 12, m->subject);
+	store_bind_text(st, 13, m->message_id);
+	store_bind_text(st, 14, m->in_reply_to);
+	store_bind_text(st, 15, m->references);
+	sqlite3_bind_int(st, 16, indexed);
+}
+
 int
 store_msg_put(struct store *s, const struct store_msg *m)
 {
@@ -225,26 +248,30 @@ store_msg_put(struct store *s, const struct store_msg *m)
 		ok = 1;
 		goto done;
 	}
+	/* A new row: headers queued for this commit, or for catch-up. */
+	indexed = s->fts_defer ? 0 : STORE_FTS_HEADERS | STORE_FTS_NEW;
+	/*
+	 * Most rows are new (every row of a first sync): a plain INSERT
+	 * costs less than the upsert and its RETURNING.  A row that is
+	 * there already (or any other conflict) takes ST_MSG_PUT below.
+	 */
+	if ((st = store_stmt(s, ST_MSG_ADD)) == NULL)
+		goto done;
+	store_bind_msg(st, m, flags, indexed);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		store_sqlerr(s, "writing a message");
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		goto done;
+	if (sqlite3_changes(s->db) == 1) {
+		/* No body yet, so no file to rename. */
+		ok = store_fts_put(s, sqlite3_last_insert_rowid(s->db),
+		    indexed, m) == 0;
+		goto done;
+	}
 	if ((st = store_stmt(s, ST_MSG_PUT)) == NULL)
 		goto done;
-	sqlite3_bind_int64(st, 1, m->folder_id);
-	sqlite3_bind_int64(st, 2, m->uid);
-	sqlite3_bind_int64(st, 3, (int64_t)m->modseq);
-	sqlite3_bind_int(st, 4, (int)flags);
-	store_bind_text(st, 5, m->keywords);
-	sqlite3_bind_int64(st, 6, m->internaldate);
-	sqlite3_bind_int64(st, 7, m->size);
-	sqlite3_bind_int64(st, 8, m->date);
-	store_bind_text(st, 9, m->from);
-	store_bind_text(st, 10, m->to);
-	store_bind_text(st, 11, m->cc);
-	store_bind_text(st, 12, m->subject);
-	store_bind_text(st, 13, m->message_id);
-	store_bind_text(st, 14, m->in_reply_to);
-	store_bind_text(st, 15, m->references);
-	/* A new row: headers queued for this commit, or for catch-up. */
-	sqlite3_bind_int(st, 16, s->fts_defer ? 0 :
-	    STORE_FTS_HEADERS | STORE_FTS_NEW);
+	store_bind_msg(st, m, flags, indexed);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		store_sqlerr(s, "writing a message");
