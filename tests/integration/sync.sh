@@ -3,7 +3,9 @@
 # CONDSTORE only, plain), checked by a second IMAP client
 # (tests/imapctl.py) that changes the server behind tern's back and
 # compares every folder, UID and flag inside the day window with
-# `tern search --json`.  Also: tern mark reaches the server (also when
+# `tern search --json`; a resync with no changes SELECTs no folder where
+# CONDSTORE's STATUS says so (also one whose name the server quotes),
+# and every folder where it cannot.  Also: tern mark reaches the server (also when
 # made while the server was down), and a UIDVALIDITY change deletes
 # nothing and keeps queued changes.
 # Covers SECURITY.md #32 #34 #37 #40.
