@@ -1,8 +1,9 @@
 #!/bin/sh
 # Push: a watching engine (tests/itest_push.c, the engine API the UI
 # uses) sees new mail in INBOX within 2 s even while its main
-# connection is busy with the first sync of a 20,000-message folder
-# (INBOX has its own IDLE connection); runs new_mail_command with the
+# connection is busy with the first sync of a 60,000-message folder
+# (INBOX has its own IDLE connection; the folder is that large so that
+# its sync outlasts a delivery, at about 50,000 messages a second); runs new_mail_command with the
 # account and the count; keeps the folder the user opened fresh (a flag
 # change and an expunge by another client within 2 s); and after
 # Dovecot kicks every connection it reconnects and resyncs by itself,
@@ -11,7 +12,7 @@
 # deleted at the end).  Covers SECURITY.md #31 (a disconnect in IDLE).
 . "$TERN_SRCDIR/tests/lib.sh"
 
-BIG=${PUSH_BIG:-20000}
+BIG=${PUSH_BIG:-60000}
 CTL="python3 $SRCDIR/tests/imapctl.py --port $TERN_IMAPS_PORT --user bob --password-env TERN_BOB_PW"
 DOVEADM="doveadm -c $TERN_DOVECOT_CONF"
 printf '[general]\nlog_file = %s\n\n' "$T_DIR/push.log" >"$CFG"
