@@ -53,6 +53,11 @@ char	*maildir_set_flags(const char *dir, const char *file, unsigned flags,
 	    char **errp);
 /* The flags encoded in a file name's ":2," suffix. */
 unsigned maildir_flags(const char *file);
+/*
+ * The file in cur/, then new/, whose base (before ":") is
+ * base[0, baselen): its name relative to dir (caller frees), or NULL.
+ */
+char	*maildir_find_base(const char *dir, const char *base, size_t baselen);
 /* Removes files in dir/tmp older than max_age seconds; count removed. */
 int	 maildir_clean_tmp(const char *dir, int max_age);
 /* Renames file to cur/<base> with flags; durable after maildir_sync(). */

@@ -405,17 +405,14 @@ START_TEST(test_fail_rename)
 	put("cur", "");
 	rel = maildir_write(md, "m", FLAG_SEEN, "new", 3, &err);
 	check_failed(rel, err, "Not a directory");
+	/* Step 2's rename into cur/ is what failed: nothing is left. */
+	ck_assert_ptr_nonnull(strstr(err, "cannot rename"));
 	ck_assert_int_eq(count("tmp"), 0);
 	free(err);
 	free(cur);
 }
 END_TEST
 
-/*
- * A write that fails half-way (as ENOSPC or EIO would): RLIMIT_FSIZE
- * lets the first 4 KiB through, then write() fails with EFBIG.
- */
-/* Something that is not a message file stands where the new one goes. */
 /*
  * A directory where the message goes (a hostile or broken cache,
  * SECURITY.md #45) no longer blocks the write: it is moved to tmp/ with
@@ -445,21 +442,10 @@ START_TEST(test_target_dir_set_aside)
 }
 END_TEST
 
-/* Step 2's rename fails (cur/ is not a directory): nothing is left. */
-START_TEST(test_fail_cur_is_file)
-{
-	char	*cur = xasprintf("%s/cur", md), *err = NULL, *rel;
-
-	ck_assert_int_eq(rmdir(cur), 0);
-	put("cur", "");
-	rel = maildir_write(md, "old", FLAG_FLAGGED, "new", 3, &err);
-	check_failed(rel, err, "cannot rename");
-	ck_assert_int_eq(count("tmp"), 0);
-	free(err);
-	free(cur);
-}
-END_TEST
-
+/*
+ * A write that fails half-way (as ENOSPC or EIO would): RLIMIT_FSIZE
+ * lets the first 4 KiB through, then write() fails with EFBIG.
+ */
 START_TEST(test_fail_mid_write)
 {
 	struct rlimit	 old, lim;
@@ -795,7 +781,6 @@ suite(void)
 	tcase_add_test(tc, test_fail_tmp_dangling);
 	tcase_add_test(tc, test_fail_rename);
 	tcase_add_test(tc, test_target_dir_set_aside);
-	tcase_add_test(tc, test_fail_cur_is_file);
 	tcase_add_test(tc, test_fail_mid_write);
 	tcase_add_test(tc, test_set_flags);
 	tcase_add_test(tc, test_set_flags_moved);

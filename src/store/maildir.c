@@ -317,11 +317,12 @@ find_copies(const char *dir, const char *base)
 				    letters);
 			}
 			path = xasprintf("%s/%s", dir, rel);
-			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (lstat(path, &st) == -1)
+				free(rel);
+			else if (S_ISDIR(st.st_mode)) {
 				(void)set_aside(dir, path);
 				free(rel);
-			} else if (lstat(path, &st) == 0 &&
-			    S_ISREG(st.st_mode)) {
+			} else if (S_ISREG(st.st_mode)) {
 				found = xrealloc(found, (nfound + 2) *
 				    sizeof *found);
 				found[nfound++] = rel;
@@ -468,12 +469,8 @@ out:
 	return result;
 }
 
-/*
- * Looks in cur/ then new/ for a file whose base is base[0..baselen);
- * returns its name relative to dir (caller frees) or NULL.
- */
-static char *
-find_by_base(const char *dir, const char *base, size_t baselen)
+char *
+maildir_find_base(const char *dir, const char *base, size_t baselen)
 {
 	static const char	*const subs[] = { "cur", "new" };
 	struct dirent		*de;
@@ -558,7 +555,7 @@ maildir_set_flags(const char *dir, const char *file, unsigned flags,
 		} else if (saved != ENOENT)
 			seterr(errp, "cannot rename %s to %s: %s", from, to,
 			    strerror(saved));
-		else if ((next = find_by_base(dir, name, baselen)) == NULL)
+		else if ((next = maildir_find_base(dir, name, baselen)) == NULL)
 			seterr(errp, "%s: %s", from, strerror(saved));
 		free(from);
 		free(to);

@@ -528,13 +528,10 @@ store_tx_end(struct store *s, int own, int ok)
 char *
 store_file_find(const char *dir, const char *file)
 {
-	static const char *const subs[] = { "cur", "new" };
 	struct stat	 sb;
-	struct dirent	*de;
-	DIR		*d;
 	const char	*name, *colon;
-	char		*p, *found = NULL;
-	size_t		 blen, i;
+	char		*p;
+	size_t		 blen;
 	int		 r;
 
 	if (!store_file_ok(file)) {
@@ -550,23 +547,7 @@ store_file_find(const char *dir, const char *file)
 	name = file + 4;
 	colon = strchr(name, ':');
 	blen = colon != NULL ? (size_t)(colon - name) : strlen(name);
-	for (i = 0; i < 2 && found == NULL; i++) {
-		p = xasprintf("%s/%s", dir, subs[i]);
-		d = opendir(p);
-		free(p);
-		if (d == NULL)
-			continue;
-		while ((de = readdir(d)) != NULL)
-			if (strncmp(de->d_name, name, blen) == 0 &&
-			    (de->d_name[blen] == ':' ||
-			    de->d_name[blen] == '\0')) {
-				found = xasprintf("%s/%s", subs[i],
-				    de->d_name);
-				break;
-			}
-		closedir(d);
-	}
-	return found;
+	return maildir_find_base(dir, name, blen);
 }
 
 void
