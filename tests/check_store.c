@@ -268,7 +268,7 @@ START_TEST(test_open_creates_schema)
 	char		*path, *err = NULL;
 
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 6);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 7);
 	/* folders, messages, pending; msg_fts and its 4 shadow tables;
 	 * server_hits */
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master "
@@ -291,7 +291,7 @@ START_TEST(test_open_creates_schema)
 	s = store_open("acct", sdir, 0, &err);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_null(err);
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 6);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 7);
 	{
 		sqlite3_stmt	*st;
 
@@ -362,10 +362,11 @@ START_TEST(test_upgrade_from_v1)
 
 	s = open_store();
 	fid = add_folder(s, "INBOX");
-	/* Make it a version 1 index again: without the v2-v6 additions. */
+	/* Make it a version 1 index again: without the v2-v7 changes. */
 	ck_assert_int_eq(sqlite3_exec(store_db(s), "DROP TABLE server_hits;"
 	    " DROP INDEX messages_cached;"
-	    " DROP INDEX messages_by_flags;"
+	    " DROP INDEX messages_by_msgid;"
+	    " CREATE INDEX messages_by_msgid ON messages(message_id);"
 	    " DROP INDEX messages_unread; DROP INDEX messages_unindexed;"
 	    " DROP TABLE msg_fts; ALTER TABLE messages DROP COLUMN tagged;"
 	    " ALTER TABLE messages DROP COLUMN attach;"
@@ -373,9 +374,10 @@ START_TEST(test_upgrade_from_v1)
 	    " PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	store_close(s);
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 6);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 7);
+	/* Version 2 made it, version 7 dropped it again. */
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
-	    "name = 'messages_by_flags'"), 1);
+	    "name = 'messages_by_flags'"), 0);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
 	    "name = 'messages_unread'"), 1);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
@@ -384,6 +386,113 @@ START_TEST(test_upgrade_from_v1)
 	    "name = 'server_hits'"), 1);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM folders"), 1);
 	ck_assert_int_gt(fid, 0);
+	store_close(s);
+}
+END_TEST
+
+/* The plan SQLite makes for sql, its detail lines joined by "; ". */
+static char *
+query_plan(struct store *s, const char *sql)
+{
+	sqlite3_stmt	*st;
+	char		*plan = xstrdup(""), *t;
+
+	t = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+	ck_assert_int_eq(sqlite3_prepare_v2(store_db(s), t, -1, &st, NULL),
+	    SQLITE_OK);
+	free(t);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		t = xasprintf("%s%s%s", plan, *plan ? "; " : "",
+		    (const char *)sqlite3_column_text(st, 3));
+		free(plan);
+		plan = t;
+	}
+	sqlite3_finalize(st);
+	return plan;
+}
+
+/*
+ * Version 7: a version 6 index keeps its rows; Message-IDs are found
+ * through the per-folder index, and the folder counts are read from
+ * indexes alone, without messages_by_flags.
+ */
+START_TEST(test_upgrade_to_v7)
+{
+	struct store		*s;
+	struct store_msg	 m;
+	int64_t			 a, b;
+	char			*plan;
+
+	s = open_store();
+	a = add_folder(s, "INBOX");
+	b = add_folder(s, "Archive");
+	add_msg(s, a, 1, FLAG_SEEN, 100, "one@example.com");
+	add_msg(s, a, 2, 0, 200, "two@example.com");
+	add_msg(s, b, 7, 0, 300, "two@example.com");
+	/* Version 6 again: the account-wide Message-ID index, by_flags. */
+	ck_assert_int_eq(sqlite3_exec(store_db(s),
+	    "DROP INDEX messages_by_msgid;"
+	    " CREATE INDEX messages_by_msgid ON messages(message_id);"
+	    " CREATE INDEX messages_by_flags ON messages(folder_id, flags);"
+	    " PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
+	store_close(s);
+
+	s = open_store();
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 7);
+	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM messages"), 3);
+	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM sqlite_master WHERE "
+	    "name = 'messages_by_flags'"), 0);
+	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM pragma_index_info("
+	    "'messages_by_msgid')"), 2);
+	/* The same id in two folders: each folder finds its own. */
+	ck_assert_int_eq(store_msg_find(s, "INBOX", "two@example.com", &m), 0);
+	ck_assert_uint_eq(m.uid, 2);
+	store_msg_clear(&m);
+	ck_assert_int_eq(store_msg_find(s, "Archive", "two@example.com", &m),
+	    0);
+	ck_assert_uint_eq(m.uid, 7);
+	store_msg_clear(&m);
+	ck_assert_int_eq(store_msg_find(s, "Archive", "one@example.com", &m),
+	    1);
+
+	/* The lookups of replay.c, store_adopt.c and store_msg_find(). */
+	plan = query_plan(s, "SELECT uid FROM messages WHERE folder_id = 1 "
+	    "AND message_id = 'x' ORDER BY +uid DESC LIMIT 1");
+	ck_assert_msg(strstr(plan, "messages_by_msgid (folder_id=? AND "
+	    "message_id=?)") != NULL, "%s", plan);
+	free(plan);
+	plan = query_plan(s, "SELECT uid FROM messages WHERE folder_id = 1 "
+	    "AND message_id = 'x' AND size = 3 AND cached = 0 "
+	    "ORDER BY +uid LIMIT 1");
+	ck_assert_msg(strstr(plan, "messages_by_msgid (folder_id=? AND "
+	    "message_id=?)") != NULL, "%s", plan);
+	free(plan);
+	plan = query_plan(s, "SELECT m.uid FROM messages m JOIN folders f ON "
+	    "f.id = m.folder_id WHERE f.name = 'INBOX' AND m.message_id = 'x' "
+	    "ORDER BY +m.uid DESC LIMIT 1");
+	ck_assert_msg(strstr(plan, "messages_by_msgid (folder_id=? AND "
+	    "message_id=?)") != NULL, "%s", plan);
+	free(plan);
+	/* The folder pane's counts scan no table rows. */
+	plan = query_plan(s, "SELECT (SELECT COUNT(*) FROM messages m WHERE "
+	    "m.folder_id = 1), (SELECT COUNT(*) FROM messages m WHERE "
+	    "m.folder_id = 1 AND (m.flags & 1) = 0)");
+	ck_assert_msg(strstr(plan, "COVERING INDEX") != NULL &&
+	    strstr(plan, "messages_unread") != NULL, "%s", plan);
+	free(plan);
+	{
+		struct store_folder	*fs;
+		size_t			 n, i;
+
+		ck_assert_int_eq(store_folders(s, &fs, &n), 0);
+		for (i = 0; i < n; i++) {
+			if (fs[i].id == a) {
+				ck_assert_int_eq(fs[i].total, 2);
+				ck_assert_int_eq(fs[i].unread, 1);
+			}
+		}
+		store_folders_free(fs, n);
+	}
 	store_close(s);
 }
 END_TEST
@@ -402,7 +511,7 @@ START_TEST(test_newer_version_refused)
 	ck_assert_ptr_null(store_open("acct", sdir, 0, &err));
 	path = index_path();
 	want = xasprintf("%s: schema version 99 is newer than this tern "
-	    "understands (6); upgrade tern", path);
+	    "understands (7); upgrade tern", path);
 	ck_assert_str_eq(err, want);
 	free(err);
 	free(want);
@@ -575,7 +684,7 @@ START_TEST(test_damaged_index_moved_aside)
 
 	s = store_open("acct", sdir, 1, &err);
 	ck_assert_msg(s != NULL, "%s", err != NULL ? err : "");
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 6);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 7);
 	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM messages"), 0);
 	/* The new index works. */
 	add_folder(s, "INBOX");
@@ -678,7 +787,7 @@ START_TEST(test_empty_index_created)
 	ck_assert_int_eq(mkdir(sdir, 0700), 0);
 	spew(path, "", 0);
 	s = open_store();
-	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 6);
+	ck_assert_int_eq(sql_int(s, "PRAGMA user_version"), 7);
 	store_close(s);
 	free(path);
 }
@@ -1778,6 +1887,7 @@ suite(void)
 	tcase_add_test(tc, test_schema_matches_sql_file);
 	tcase_add_test(tc, test_newer_version_refused);
 	tcase_add_test(tc, test_upgrade_from_v1);
+	tcase_add_test(tc, test_upgrade_to_v7);
 	tcase_add_loop_test(tc, test_damaged_index_refused, 0,
 	    sizeof damage_tab / sizeof damage_tab[0]);
 	tcase_add_loop_test(tc, test_damaged_index_moved_aside, D2_GARBAGE,

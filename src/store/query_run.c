@@ -76,9 +76,11 @@ row_counts(sqlite3 *db, struct counts *c, struct store_folder *f)
 	for (i = 0; i < c->n; i++)
 		if (c->f[i].id == f->id)
 			goto found;
-	if (c->st == NULL && sqlite3_prepare_v2(db, "SELECT COUNT(*), "
-	    "COALESCE(SUM((flags & 1) = 0), 0) FROM messages "
-	    "WHERE folder_id = ?1", -1, &c->st, NULL) != SQLITE_OK)
+	/* Each count from an index alone: (folder_id, uid), messages_unread. */
+	if (c->st == NULL && sqlite3_prepare_v2(db, "SELECT (SELECT COUNT(*) "
+	    "FROM messages WHERE folder_id = ?1), (SELECT COUNT(*) FROM "
+	    "messages WHERE folder_id = ?1 AND (flags & 1) = 0)", -1, &c->st,
+	    NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(c->st, 1, f->id);
 	if ((rc = sqlite3_step(c->st)) != SQLITE_ROW) {

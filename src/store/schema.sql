@@ -1,4 +1,4 @@
--- schema.sql - tern's index, version 5 (PRAGMA user_version): the
+-- schema.sql - tern's index, version 7 (PRAGMA user_version): the
 -- readable copy of the upgrade steps in src/store/store.c (version 1,
 -- then each later step at the end); keep them in sync.
 CREATE TABLE folders(
@@ -73,3 +73,10 @@ CREATE TABLE server_hits(term TEXT NOT NULL, folder_id INTEGER NOT NULL REFERENC
 -- version 6: whether a folder has any cached body, asked at each resync of a
 -- folder whose cache directory is missing; only cached rows are in it
 CREATE INDEX messages_cached ON messages(folder_id) WHERE cached <> 0;
+-- version 7: Message-IDs are looked up within one folder, so their index is
+-- per folder (a first sync no longer rewrites one account-wide index at
+-- every commit); the folder counts use the (folder_id, uid) index and
+-- messages_unread, so messages_by_flags goes
+DROP INDEX IF EXISTS messages_by_msgid;
+CREATE INDEX messages_by_msgid ON messages(folder_id, message_id);
+DROP INDEX IF EXISTS messages_by_flags;

@@ -155,8 +155,23 @@ static const struct store_step {
 	 */
 	{ 6, "CREATE INDEX messages_cached ON messages(folder_id) "
 	    "WHERE cached <> 0;\n" },
+	/*
+	 * Every Message-ID lookup names its folder (replay, adoption, the
+	 * re-match after a UIDVALIDITY change), so that index is per
+	 * folder: a first sync adds each folder's ids to a small range of
+	 * it, not all over an index of the whole account, which rewrote
+	 * most of that index's pages at every commit.  And the folder
+	 * counts need no index of their own: the total is read from the
+	 * (folder_id, uid) one, the unread from messages_unread.  With
+	 * both, the store's CPU for 100,000 new rows went from 1.22 s to
+	 * 0.71 s (50 folders of 2,000).
+	 */
+	{ 7, "DROP INDEX IF EXISTS messages_by_msgid;\n"
+	    "CREATE INDEX messages_by_msgid ON messages(folder_id, "
+	    "message_id);\n"
+	    "DROP INDEX IF EXISTS messages_by_flags;\n" },
 };
-#define STORE_VERSION	6
+#define STORE_VERSION	7
 #define STORE_NSTEPS	(sizeof store_steps / sizeof store_steps[0])
 
 /* The SQL below names operations by number. */

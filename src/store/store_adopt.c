@@ -174,9 +174,10 @@ adopt_match(struct store *s, int64_t folder, uint32_t uidv, const char *dir,
 	}
 	if ((id = adopt_msgid(dir, rel, &size)) == NULL)
 		return 0;
+	/* "+uid": found by messages_by_msgid, not a walk of the folder. */
 	st = store_prepare(s, "SELECT uid FROM messages WHERE folder_id = ?1 "
 	    "AND message_id = ?2 AND size = ?3 AND cached = 0 "
-	    "ORDER BY uid LIMIT 1");
+	    "ORDER BY +uid LIMIT 1");
 	if (st == NULL) {
 		free(id);
 		return -1;

@@ -355,9 +355,13 @@ store_msg_find(struct store *s, const char *folder, const char *msgid,
 	memset(out, 0, sizeof *out);
 	if (msgid == NULL || *msgid == '\0')
 		return 1;
+	/*
+	 * "+m.uid": SQLite would rather walk the folder in UID order, the
+	 * ORDER BY for free, than look the id up in messages_by_msgid.
+	 */
 	if ((st = store_prepare(s, "SELECT " MSG_COLS " FROM messages m JOIN "
 	    "folders f ON f.id = m.folder_id WHERE f.name = ?1 AND "
-	    "m.message_id = ?2 ORDER BY m.uid DESC LIMIT 1")) == NULL)
+	    "m.message_id = ?2 ORDER BY +m.uid DESC LIMIT 1")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, msgid, -1, SQLITE_STATIC);

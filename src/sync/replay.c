@@ -30,8 +30,9 @@ find_by_msgid(struct store *st, int64_t folder, const char *msgid)
 
 	if (msgid == NULL || *msgid == '\0')
 		return 0;
+	/* "+uid": found by messages_by_msgid, not a walk of the folder. */
 	if (sqlite3_prepare_v2(store_db(st), "SELECT uid FROM messages WHERE "
-	    "folder_id = ?1 AND message_id = ?2 ORDER BY uid DESC LIMIT 1",
+	    "folder_id = ?1 AND message_id = ?2 ORDER BY +uid DESC LIMIT 1",
 	    -1, &stmt, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_int64(stmt, 1, folder);
