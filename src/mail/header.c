@@ -54,10 +54,15 @@ enum hfield {
 	HF_IN_REPLY_TO, HF_REFERENCES, HF_COUNT
 };
 
-static const char *const hfield_names[HF_COUNT] = {
-	"Date", "From", "To", "Cc", "Subject", "Message-ID", "In-Reply-To",
-	"References"
+#define HF(name)	{ name, sizeof name - 1 }
+static const struct {
+	const char	*name;
+	size_t		 len;
+} hfields[HF_COUNT] = {
+	HF("Date"), HF("From"), HF("To"), HF("Cc"), HF("Subject"),
+	HF("Message-ID"), HF("In-Reply-To"), HF("References")
 };
+#undef HF
 
 /* The first occurrence of a wanted field, pointing into the input. */
 struct hraw {
@@ -73,18 +78,23 @@ struct buf {
 	size_t	 len, cap;
 };
 
+/* Makes room for n more bytes and the NUL: buf_add()'s rare path. */
 static void
+buf_grow(struct buf *b, size_t n)
+{
+	size_t	 cap = b->cap ? b->cap : 64;
+
+	while (b->len + n + 1 > cap)
+		cap *= 2;
+	b->p = xrealloc(b->p, cap);
+	b->cap = cap;
+}
+
+static inline void
 buf_add(struct buf *b, const void *s, size_t n)
 {
-	size_t	 cap;
-
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 64;
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
+	if (b->len + n + 1 > b->cap)
+		buf_grow(b, n);
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
@@ -99,10 +109,13 @@ buf_reset(struct buf *b)
 		b->p[0] = '\0';
 }
 
-static void
+static inline void
 buf_addc(struct buf *b, char c)
 {
-	buf_add(b, &c, 1);
+	if (b->len + 2 > b->cap)
+		buf_grow(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
 }
 
 static void
@@ -213,13 +226,26 @@ raw_to_utf8(const char *s, size_t n)
 	return buf_take(&b);
 }
 
-/* Makes a libetpan result valid UTF-8 (it should be; this is the guard). */
+/*
+ * Makes a result valid UTF-8 (it should be; this is the guard), taking
+ * s over: s itself when it is ASCII without SUB (the usual case), which
+ * utf8_append() would copy unchanged; else a fixed copy, and s is freed.
+ */
 static char *
-utf8_fix(const char *s)
+utf8_own(char *s)
 {
-	struct buf	 b = { 0 };
+	struct buf		 b = { 0 };
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 n;
 
-	utf8_append(&b, s, strlen(s), 0);
+	/* ASCII without SUB is kept as it is (a byte at a time is enough). */
+	for (n = 0; u[n] != '\0' && u[n] < 0x80 && u[n] != 0x1A; n++)
+		;
+	if (u[n] == '\0')
+		return s;
+	n += strlen(s + n);
+	utf8_append(&b, s, n, 0);
+	free(s);
 	return buf_take(&b);
 }
 
@@ -297,24 +323,35 @@ ew_match(const char *s, size_t n, size_t pos, struct ew *w)
 	return 1;
 }
 
+/* The value of a base64 digit, or -1. */
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
 /* Appends the decoded bytes of w; lenient, as libetpan is. */
 static void
 ew_decode(const struct ew *w, struct buf *out)
 {
-	static const char	 b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char		*t = w->text, *p;
+	const char		*t = w->text;
 	unsigned		 acc = 0;
 	size_t			 i, bits = 0;
-	int			 h, l;
+	int			 h, l, v;
 
 	for (i = 0; i < w->textlen; i++) {
 		if (w->b64) {
 			if (t[i] == '=')
 				break;
-			if ((p = strchr(b64, t[i])) == NULL || t[i] == '\0')
+			if ((v = b64val((unsigned char)t[i])) < 0)
 				continue;
-			acc = (acc << 6 | (unsigned)(p - b64)) & 0xFFFFFF;
+			acc = (acc << 6 | (unsigned)v) & 0xFFFFFF;
 			if ((bits += 6) >= 8) {
 				bits -= 8;
 				buf_addc(out, (char)(acc >> bits & 0xFF));
@@ -476,7 +513,7 @@ ew_fast_flush(struct buf *b, struct buf *run, int cs)
  * separated by spaces or tabs, each either plain printable ASCII
  * (without '"' or "=?") or one whole encoded word in UTF-8 or
  * ISO-8859-1.  It gives what the slow path gives (ew_normalize(), then
- * libetpan, then utf8_fix()): adjacent words of one charset decoded as
+ * libetpan, then utf8_own()): adjacent words of one charset decoded as
  * one, no space between encoded words, one space elsewhere; without
  * an iconv_open() per word.  0 (and b untouched) for anything else.
  */
@@ -551,7 +588,7 @@ static char *
 rfc2047_decode(const char *s, size_t n)
 {
 	struct buf	 b = { 0 };
-	char		*norm, *o, *fixed;
+	char		*norm, *o;
 	size_t		 len, pos = 0, lim = 0, i, end;
 	int		 r, have_lim = 0;
 
@@ -566,13 +603,15 @@ rfc2047_decode(const char *s, size_t n)
 		    i + 1 < n && s[i + 1] == '?'))
 			break;
 	if (i == n) {
-		for (i = 0; i < n; i++) {
+		o = xmalloc(n + 1);
+		for (i = 0, len = 0; i < n; i++) {
 			if (!is_wsp((unsigned char)s[i]))
-				buf_addc(&b, s[i]);
-			else if (b.len > 0 && b.p[b.len - 1] != ' ')
-				buf_addc(&b, ' ');
+				o[len++] = s[i];
+			else if (len > 0 && o[len - 1] != ' ')
+				o[len++] = ' ';
 		}
-		return trim(buf_take(&b));
+		o[len] = '\0';
+		return trim(o);
 	}
 	if (rfc2047_fast(s, n, &b))
 		return trim(buf_take(&b));
@@ -616,10 +655,7 @@ rfc2047_decode(const char *s, size_t n)
 		pos = lim;
 	}
 	free(norm);
-	o = buf_take(&b);
-	fixed = utf8_fix(o);
-	free(o);
-	return trim(fixed);
+	return trim(utf8_own(buf_take(&b)));
 }
 
 /* ---- structured fields ---- */
@@ -752,7 +788,7 @@ add_mailbox_list(struct buf *b, const struct mailimf_mailbox_list *l)
  * <local@domain>" of plain printable ASCII, which mailimf would read the
  * same way.  0 if v is anything else; then mailimf parses it.
  */
-static int
+static inline int
 simple_char(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -889,19 +925,18 @@ parse_addresses(const char *v, size_t n, int *truncated)
 	struct mailimf_group		*g;
 	struct buf			 b = { 0 };
 	clistiter			*it;
-	char				*s, *name;
+	char				*name;
 	size_t				 i = 0, before;
 
+	/* An absent field (most Cc) is "" whichever way below it goes. */
+	if (n == 0)
+		return xstrdup("");
 	if (!structured_ok(v, n)) {
 		*truncated = 1;
 		return xstrdup("");
 	}
-	if (simple_addresses(&b, v, n)) {
-		name = buf_take(&b);
-		s = utf8_fix(name);
-		free(name);
-		return s;
-	}
+	if (simple_addresses(&b, v, n))
+		return utf8_own(buf_take(&b));
 	buf_reset(&b);
 	if (mailimf_address_list_parse(v, n, &i, &al) != MAILIMF_NO_ERROR ||
 	    !rest_is_cfws(v, i, n)) {
@@ -932,10 +967,7 @@ parse_addresses(const char *v, size_t n, int *truncated)
 		}
 	}
 	mailimf_address_list_free(al);
-	name = buf_take(&b);
-	s = utf8_fix(name);
-	free(name);
-	return s;
+	return utf8_own(buf_take(&b));
 }
 
 /* Days from 1970-01-01 to y-m-d, proleptic Gregorian (H. Hinnant). */
@@ -1183,10 +1215,13 @@ parse_msg_ids(const char *v, size_t n, int list, int *truncated)
 	struct buf	 b = { 0 };
 	clist		*l = NULL;
 	clistiter	*it;
-	char		*id = NULL, *s;
+	char		*id = NULL;
 	size_t		 i = 0, max = list ? SIZE_MAX : 1;
 	int		 ok;
 
+	/* Absent (In-Reply-To, References of a first message): "". */
+	if (n == 0)
+		return xstrdup("");
 	if (!structured_ok(v, n)) {
 		*truncated = 1;
 		extract_msg_ids(&b, v, n, max);
@@ -1224,10 +1259,7 @@ parse_msg_ids(const char *v, size_t n, int list, int *truncated)
 		free(id);
 	}
 done:
-	s = buf_take(&b);
-	id = utf8_fix(s);
-	free(s);
-	return id;
+	return utf8_own(buf_take(&b));
 }
 
 /* ---- the block ---- */
@@ -1238,8 +1270,8 @@ field_index(const char *name, size_t len)
 	int	 i;
 
 	for (i = 0; i < HF_COUNT; i++)
-		if (strlen(hfield_names[i]) == len &&
-		    strncasecmp(hfield_names[i], name, len) == 0)
+		if (hfields[i].len == len &&
+		    strncasecmp(hfields[i].name, name, len) == 0)
 			return i;
 	return -1;
 }

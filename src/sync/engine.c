@@ -667,7 +667,8 @@ engine_main(void *arg)
 	s.store = st;
 	s.engine = e;
 	s.stop = &e->stop;
-	s.inbox_lock = &e->inbox_lock;
+	/* A one-off pass starts no push thread: INBOX is this thread's. */
+	s.inbox_lock = e->mode == ENGINE_ONCE ? NULL : &e->inbox_lock;
 	s.defer = &e->push_writing;
 	/* A crash mid-send: "sending" is queued, "data" possibly sent. */
 	if (outbox_recover(store_dir(st)) > 0)

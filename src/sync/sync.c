@@ -919,20 +919,30 @@ sync_pass(struct sync_ctx *s, char **errp)
 		seterr(errp, "store: %s", store_error(s->store));
 		goto fail;
 	}
-	/* Folders never synced, back to back first (sync_bulk.c). */
+	/*
+	 * Folders never synced, back to back first (sync_bulk.c), INBOX
+	 * first of them; but not INBOX while a push thread syncs it too
+	 * (sync_ctx.inbox_lock): a one-off `tern sync` has none.
+	 */
 	fresh = xcalloc(nsel + 1, sizeof *fresh);
 	done = xcalloc(nsel + 1, sizeof *done);
 	skip = xcalloc(nsel + 1, sizeof *skip);
 	for (i = 0; i < nsel; i++) {
 		memset(&f, 0, sizeof f);
-		if (sync_is_inbox(names[i]) ||
+		if ((sync_is_inbox(names[i]) && s->inbox_lock != NULL) ||
 		    store_folder_get(s->store, names[i], &f) != 0)
 			continue;
 		has_pending = 0;
 		for (j = 0; j < npend && !has_pending; j++)
 			has_pending = pend[j].folder_id == f.id;
-		if (f.uidvalidity == 0 && f.total == 0 && !has_pending)
-			fresh[nfresh++] = names[i];
+		if (f.uidvalidity == 0 && f.total == 0 && !has_pending) {
+			if (sync_is_inbox(names[i])) {
+				memmove(fresh + 1, fresh, nfresh * sizeof *fresh);
+				fresh[0] = names[i];
+			} else
+				fresh[nfresh] = names[i];
+			nfresh++;
+		}
 		store_folder_clear(&f);
 	}
 	if (sync_bulk(s, fresh, nfresh, win, done, &err) == -1) {
@@ -942,9 +952,10 @@ sync_pass(struct sync_ctx *s, char **errp)
 		err = NULL;
 		failed = 1;
 	}
-	for (i = 0, j = 0; i < nsel && j < nfresh; i++)
-		if (names[i] == fresh[j])
-			skip[i] = done[j++];
+	for (j = 0; j < nfresh; j++)
+		for (i = 0; i < nsel; i++)
+			if (names[i] == fresh[j])
+				skip[i] = done[j];
 	for (i = 0; i < nsel && !s->imap->dead; i++) {
 		if (skip[i])
 			continue;

@@ -10,8 +10,9 @@
  * connection and lends the IMAP session to the reader for the run.
  *
  * Only folders with nothing to reconcile come here: never synced, no
- * row, no queued operation, and not INBOX (which the push thread also
- * syncs).  The order of writes is sync.c's: the folder's UIDVALIDITY
+ * row, no queued operation, and not INBOX while the push thread also
+ * syncs it (a one-off `tern sync` has no push thread: there INBOX
+ * comes first).  The order of writes is sync.c's: the folder's UIDVALIDITY
  * is recorded before its first row, rows are committed in batches, and
  * its UIDNEXT and HIGHESTMODSEQ only once every row is in, so a sync
  * killed part-way leaves a folder the next pass completes the usual

@@ -40,6 +40,8 @@ done
 for conf in "$TERN_DOVECOT_CONF" "$TERN_DOVECOT2_CONF" "$TERN_DOVECOT3_CONF"; do
 	doveadm -c "$conf" kick alice >/dev/null 2>&1
 done
+# And an empty store, so that the first sync is one (also on a rerun).
+rm -rf "$T_DIR/data" && mkdir -p "$T_DIR/data"
 
 new_config
 for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMAPS2_PORT; do
@@ -63,6 +65,11 @@ for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMA
 	ctl append 'Old mail' "kept 1" --days-ago 2
 
 	sync_ok "$A" "$A: the first sync succeeds"
+	# INBOX first, although the server lists Archive before it.
+	first=$(printf '%s\n' "$OUT" | grep -m 1 ' new messages$')
+	[ "$first" = "$A: INBOX: 5 new messages" ] &&
+	    pass "$A: the first sync fetches INBOX first" ||
+	    fail "$A: the first sync fetches INBOX first" "$OUT"
 	case $A in
 	qresync) run_tern check "$A" ; expect "$A: the server offers QRESYNC" 0 ' QRESYNC' ;;
 	condstore) run_tern check "$A" ; expect "$A: the server offers CONDSTORE only" 0 'CONDSTORE no-QRESYNC' ;;
