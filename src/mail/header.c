@@ -668,9 +668,15 @@ rfc2047_decode(const char *s, size_t n)
 static int
 structured_ok(const char *s, size_t n)
 {
-	size_t	 i, depth = 0, paren = 0, colon = 0, semi = 0, comma = 0;
+	static const unsigned char	 special[256] = {
+		['('] = 1, [')'] = 1, [':'] = 1, [';'] = 1, [','] = 1
+	};
+	size_t				 i, depth = 0, paren = 0, colon = 0,
+					 semi = 0, comma = 0;
 
 	for (i = 0; i < n; i++) {
+		if (!special[(unsigned char)s[i]])
+			continue;	/* most bytes: one load */
 		switch (s[i]) {
 		case '(':
 			if (++depth > HEADER_PAREN_DEPTH_MAX ||
