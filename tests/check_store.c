@@ -1200,6 +1200,56 @@ END_TEST
  * DESIGN.md "Flags": a pending local change wins over an older server
  * value, the server's newer value wins once the pending op is gone.
  */
+/*
+ * store_msg_put() inside a transaction, as a sync's batch calls it: a
+ * new row, the same row again (updated), a row a queued move hides (not
+ * written), and a failed put that leaves the batch's other rows alone.
+ */
+START_TEST(test_msg_put_in_batch)
+{
+	struct store		*s;
+	struct store_msg	 m, g;
+	int64_t			 fid;
+
+	s = open_store();
+	fid = add_folder(s, "INBOX");
+	add_msg(s, fid, 9, 0, 100, "nine@example.com");
+	queue(s, fid, 9, PENDING_MOVE, 0, 0, "Archive");
+	ck_assert_int_eq(store_msg_remove(s, fid, 9), 0);
+	queue(s, fid, 5, PENDING_FLAGS, FLAG_FLAGGED, 0, NULL);
+
+	ck_assert_int_eq(store_begin(s), 0);
+	add_msg(s, fid, 1, FLAG_SEEN, 100, "one@example.com");
+	memset(&m, 0, sizeof m);
+	m.folder_id = fid;
+	m.uid = 1;
+	m.flags = 0;
+	m.subject = "changed";
+	m.message_id = "one@example.com";
+	ck_assert_int_eq(store_msg_put(s, &m), 0);	/* there: updated */
+	m.uid = 9;					/* moved away: hidden */
+	ck_assert_int_eq(store_msg_put(s, &m), 0);
+	m.uid = 5;					/* flagged offline */
+	ck_assert_int_eq(store_msg_put(s, &m), 0);
+	m.folder_id = 4242;				/* no such folder */
+	m.uid = 6;
+	ck_assert_int_eq(store_msg_put(s, &m), -1);
+	ck_assert_ptr_nonnull(strstr(store_error(s), "FOREIGN KEY"));
+	ck_assert_int_eq(store_commit(s), 0);
+
+	ck_assert_int_eq(store_msg_get(s, fid, 1, &g), 0);
+	ck_assert_str_eq(g.subject, "changed");
+	ck_assert_uint_eq(g.flags, 0);
+	store_msg_clear(&g);
+	ck_assert_int_eq(store_msg_get(s, fid, 9, &g), 1);
+	ck_assert_int_eq(store_msg_get(s, fid, 5, &g), 0);
+	ck_assert_uint_eq(g.flags, FLAG_FLAGGED);	/* the overlay */
+	store_msg_clear(&g);
+	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM messages"), 2);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_server_flags_overlay)
 {
 	struct store		*s;
@@ -1909,6 +1959,7 @@ suite(void)
 	tc = tcase_create("messages");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_msg_roundtrip);
+	tcase_add_test(tc, test_msg_put_in_batch);
 	tcase_add_test(tc, test_server_flags_overlay);
 	tcase_add_test(tc, test_msg_remove);
 	tcase_add_test(tc, test_msg_prune);

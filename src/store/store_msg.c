@@ -226,18 +226,64 @@ store_bind_msg(sqlite3_stmt *st, const struct store_msg *m, unsigned flags,
 	sqlite3_bind_int(st, 16, indexed);
 }
 
+/*
+ * The row of m if it is new: 1 if it was added (its headers queued for
+ * the search index), 0 if a row is there already, -1 on an error.
+ * Most rows are new (every row of a first sync): a plain INSERT costs
+ * less than the upsert and its RETURNING.
+ */
+static int
+store_msg_add(struct store *s, const struct store_msg *m, unsigned flags,
+    int indexed)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = store_stmt(s, ST_MSG_ADD)) == NULL)
+		return -1;
+	store_bind_msg(st, m, flags, indexed);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		store_sqlerr(s, "writing a message");
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (sqlite3_changes(s->db) != 1)
+		return 0;
+	/* No body yet, so no file to rename. */
+	return store_fts_put(s, sqlite3_last_insert_rowid(s->db), indexed,
+	    m) == 0 ? 1 : -1;
+}
+
 int
 store_msg_put(struct store *s, const struct store_msg *m)
 {
 	sqlite3_stmt	*st;
 	unsigned	 flags;
 	int64_t		 id;
-	int		 own, ok = 0, hidden, rc, indexed;
+	int		 own, ok = 0, hidden, rc, indexed, in_txn;
 
 	if (m == NULL || m->uid == 0) {
 		log_msg(LOG_ERROR, "store %s: a message without a UID",
 		    s->account);
 		return -1;
+	}
+	/* A new row: headers queued for this commit, or for catch-up. */
+	indexed = s->fts_defer ? 0 : STORE_FTS_HEADERS | STORE_FTS_NEW;
+	/*
+	 * Within a transaction (a sync's batch) a new row needs no
+	 * savepoint: the overlay is only read, the INSERT is one statement
+	 * that SQLite undoes itself if it fails, and queueing its headers
+	 * writes nothing.  (100,000 new rows: 13% of the store's CPU.)
+	 * A row that is there already is updated under the savepoint.
+	 */
+	if ((in_txn = !sqlite3_get_autocommit(s->db))) {
+		if (store_overlay(s, m->folder_id, m->uid, m->flags, &flags,
+		    &hidden) == -1)
+			return -1;
+		if (hidden)
+			return 0;
+		if ((rc = store_msg_add(s, m, flags, indexed)) != 0)
+			return rc == 1 ? 0 : -1;
 	}
 	if ((own = store_tx_begin(s)) == -1)
 		return -1;
@@ -248,27 +294,13 @@ store_msg_put(struct store *s, const struct store_msg *m)
 		ok = 1;
 		goto done;
 	}
-	/* A new row: headers queued for this commit, or for catch-up. */
-	indexed = s->fts_defer ? 0 : STORE_FTS_HEADERS | STORE_FTS_NEW;
-	/*
-	 * Most rows are new (every row of a first sync): a plain INSERT
-	 * costs less than the upsert and its RETURNING.  A row that is
-	 * there already (or any other conflict) takes ST_MSG_PUT below.
-	 */
-	if ((st = store_stmt(s, ST_MSG_ADD)) == NULL)
-		goto done;
-	store_bind_msg(st, m, flags, indexed);
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
-		store_sqlerr(s, "writing a message");
-	store_stmt_done(st);
-	if (rc != SQLITE_DONE)
-		goto done;
-	if (sqlite3_changes(s->db) == 1) {
-		/* No body yet, so no file to rename. */
-		ok = store_fts_put(s, sqlite3_last_insert_rowid(s->db),
-		    indexed, m) == 0;
-		goto done;
+	if (!in_txn) {
+		if ((rc = store_msg_add(s, m, flags, indexed)) != 0) {
+			ok = rc == 1;
+			goto done;
+		}
 	}
+	/* There already (or any other conflict): the upsert. */
 	if ((st = store_stmt(s, ST_MSG_PUT)) == NULL)
 		goto done;
 	store_bind_msg(st, m, flags, indexed);
