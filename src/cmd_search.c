@@ -168,10 +168,11 @@ open_store(const struct account *a, int lock)
 }
 
 /*
- * Indexes the cached bodies the full-text index lacks (a maildir
- * account's files, an index upgraded from version 3) before the first
- * search that needs them.  A failure (another process holding the
- * index for long) only means those bodies are not found this time.
+ * Indexes what the full-text index lacks before the first search that
+ * needs it: the headers of rows a `tern sync` wrote (it leaves them to
+ * this), cached bodies (a maildir account's files, an index upgraded
+ * from version 3).  A failure (another process holding the index for
+ * long) only means those messages are not found this time.
  */
 static void
 search_catch_up(struct store *st, const char *account)
@@ -181,10 +182,10 @@ search_catch_up(struct store *st, const char *account)
 	if ((left = store_fts_catch_up(st, 0)) <= 0)
 		return;
 	if (left >= 1000)
-		say("%s: indexing %lld cached bodies for search...", account,
+		say("%s: indexing %lld messages for search...", account,
 		    (long long)left);
 	if (store_fts_catch_up(st, INT64_MAX) != 0)
-		say("%s: not every cached body could be indexed; search "
+		say("%s: not every message could be indexed; search "
 		    "finds the rest once they are", account);
 }
 
