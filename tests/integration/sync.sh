@@ -5,7 +5,8 @@
 # compares every folder, UID and flag inside the day window with
 # `tern search --json`; a resync with no changes SELECTs no folder where
 # CONDSTORE's STATUS says so (also one whose name the server quotes),
-# and every folder where it cannot.  Also: tern mark reaches the server (also when
+# and every folder where it cannot; a first sync fetches INBOX first and
+# asks no STATUS.  Also: tern mark reaches the server (also when
 # made while the server was down), and a UIDVALIDITY change deletes
 # nothing and keeps queued changes.
 # Covers SECURITY.md #32 #34 #37 #40.
@@ -64,12 +65,17 @@ for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMA
 	ctl create 'Old mail'				# a name sent quoted
 	ctl append 'Old mail' "kept 1" --days-ago 2
 
-	sync_ok "$A" "$A: the first sync succeeds"
+	run_tern -vvv sync "$A"
+	expect "$A: the first sync succeeds" 0
 	# INBOX first, although the server lists Archive before it.
 	first=$(printf '%s\n' "$OUT" | grep -m 1 ' new messages$')
 	[ "$first" = "$A: INBOX: 5 new messages" ] &&
 	    pass "$A: the first sync fetches INBOX first" ||
 	    fail "$A: the first sync fetches INBOX first" "$OUT"
+	# Every folder is new: SELECTed anyway, so no STATUS is asked first.
+	n=$(printf '%s\n' "$OUT" | grep -c 'imap C: [0-9]* STATUS')
+	[ "$n" = 0 ] && pass "$A: a first sync sends no STATUS" ||
+	    fail "$A: a first sync sends no STATUS" "$(printf '%s\n' "$OUT" | grep 'imap C: [0-9]* STATUS')"
 	case $A in
 	qresync) run_tern check "$A" ; expect "$A: the server offers QRESYNC" 0 ' QRESYNC' ;;
 	condstore) run_tern check "$A" ; expect "$A: the server offers CONDSTORE only" 0 'CONDSTORE no-QRESYNC' ;;
