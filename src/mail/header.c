@@ -1358,23 +1358,29 @@ split_fields(const char *buf, size_t len, struct hraw *raw, int *truncated)
 static char *
 unfold(const struct hraw *r)
 {
-	char	*tmp, *s;
-	size_t	 i, n = 0;
-	int	 plain = 1;
+	const char	*p, *end, *nl;
+	char		*tmp, *s;
+	size_t		 i, k, n = 0;
+	unsigned char	 hi = 0;
 
+	if (r->len == 0)
+		return xstrdup("");
 	tmp = xmalloc(r->len + 1);
-	for (i = 0; i < r->len; i++) {
-		if (r->val[i] == '\n')
-			continue;
-		if (r->val[i] == '\r' && i + 1 < r->len && r->val[i + 1] == '\n')
-			continue;
-		/* What raw_to_utf8() would change: 8-bit, NUL and SUB. */
-		if ((unsigned char)r->val[i] >= 0x80 || r->val[i] == '\0' ||
-		    r->val[i] == 0x1A)
-			plain = 0;
-		tmp[n++] = r->val[i];
+	/* A line at a time, without its LF and a CR before it. */
+	for (p = r->val, end = r->val + r->len; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		k = (size_t)(nl - p);
+		if (nl < end && k > 0 && p[k - 1] == '\r')
+			k--;
+		memcpy(tmp + n, p, k);
+		n += k;
 	}
-	if (plain) {
+	/* What raw_to_utf8() would change: 8-bit, NUL and SUB. */
+	for (i = 0; i < n; i++)
+		hi |= (unsigned char)tmp[i];
+	if (hi < 0x80 && memchr(tmp, '\0', n) == NULL &&
+	    memchr(tmp, 0x1A, n) == NULL) {
 		/* ASCII (the usual case) is already what it would return. */
 		tmp[n] = '\0';
 		return trim(tmp);
