@@ -236,14 +236,14 @@ utf8_own(char *s)
 {
 	struct buf		 b = { 0 };
 	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 n;
+	size_t			 i, n = strlen(s);
+	unsigned char		 hi = 0;
 
-	/* ASCII without SUB is kept as it is (a byte at a time is enough). */
-	for (n = 0; u[n] != '\0' && u[n] < 0x80 && u[n] != 0x1A; n++)
-		;
-	if (u[n] == '\0')
+	/* ASCII without SUB is kept as it is. */
+	for (i = 0; i < n; i++)
+		hi |= u[i];
+	if (hi < 0x80 && memchr(s, 0x1A, n) == NULL)
 		return s;
-	n += strlen(s + n);
 	utf8_append(&b, s, n, 0);
 	free(s);
 	return buf_take(&b);
@@ -288,6 +288,19 @@ struct ew {
 	size_t		 textlen;
 };
 
+/* 1 if c is one of ()<>@,;:"/[]= (a charset token cannot hold it). */
+static inline int
+ew_special(char c)
+{
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '@': case ',': case ';':
+	case ':': case '"': case '/': case '[': case ']': case '=':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Matches "=?charset?B|Q?text?=" at s[pos], no white space inside. */
 static int
 ew_match(const char *s, size_t n, size_t pos, struct ew *w)
@@ -299,8 +312,7 @@ ew_match(const char *s, size_t n, size_t pos, struct ew *w)
 	/* A token, as libetpan reads it (and no "//" suffixes for iconv). */
 	for (cs = i; i < n && s[i] != '?'; i++)
 		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7F ||
-		    strchr("()<>@,;:\"/[]=", s[i]) != NULL ||
-		    i - cs >= HEADER_CHARSET_MAX)
+		    ew_special(s[i]) || i - cs >= HEADER_CHARSET_MAX)
 			return 0;
 	if (i == cs || i + 3 > n || s[i + 2] != '?' ||
 	    strchr("BbQq", s[i + 1]) == NULL || s[i + 1] == '\0')
