@@ -62,6 +62,8 @@ void	 seterr(char **errp, const char *, ...)
 void	 secret_free(char *);
 /* Base64 (RFC 4648) of len bytes; caller frees. */
 char	*base64_encode(const void *, size_t);
+/* A digit of the base64 alphabet of RFC 4648 ("+/"): its value, or -1. */
+int	 base64_value(int c);
 /* 1 if host is a loopback name or address (localhost, 127/8, ::1). */
 int	 host_is_loopback(const char *);
 /* Seconds since the epoch of a UTC civil time (timegm is not POSIX). */

@@ -32,6 +32,27 @@ START_TEST(test_base64)
 }
 END_TEST
 
+/* Each digit of the encoder's alphabet decodes to its place; no other. */
+START_TEST(test_base64_value)
+{
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	int		 c, n = 0;
+
+	for (c = 0; c < 256; c++) {
+		const char *p = c != 0 ? strchr(digits, c) : NULL;
+
+		ck_assert_int_eq(base64_value(c), p != NULL ?
+		    (int)(p - digits) : -1);
+		n += p != NULL;
+	}
+	ck_assert_int_eq(n, 64);
+	ck_assert_int_eq(base64_value('='), -1);
+	ck_assert_int_eq(base64_value('-'), -1);
+	ck_assert_int_eq(base64_value(','), -1);
+}
+END_TEST
+
 static const struct { const char *host; int loop; } loop_tab[] = {
 	{ "localhost", 1 }, { "LOCALHOST", 1 }, { "127.0.0.1", 1 },
 	{ "127.1.2.3", 1 }, { "::1", 1 }, { "127.0.0.1.evil.com", 0 },
@@ -164,6 +185,7 @@ suite(void)
 
 	tcase_add_loop_test(tc, test_base64, 0,
 	    sizeof b64_tab / sizeof b64_tab[0]);
+	tcase_add_test(tc, test_base64_value);
 	tcase_add_loop_test(tc, test_loopback, 0,
 	    sizeof loop_tab / sizeof loop_tab[0]);
 	tcase_add_test(tc, test_edit_distance);

@@ -211,6 +211,18 @@ secret_free(char *s)
 	free(s);
 }
 
+int
+base64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
 char *
 base64_encode(const void *data, size_t len)
 {

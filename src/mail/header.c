@@ -335,19 +335,6 @@ ew_match(const char *s, size_t n, size_t pos, struct ew *w)
 	return 1;
 }
 
-/* The value of a base64 digit, or -1. */
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /* Appends the decoded bytes of w; lenient, as libetpan is. */
 static void
 ew_decode(const struct ew *w, struct buf *out)
@@ -361,7 +348,7 @@ ew_decode(const struct ew *w, struct buf *out)
 		if (w->b64) {
 			if (t[i] == '=')
 				break;
-			if ((v = b64val((unsigned char)t[i])) < 0)
+			if ((v = base64_value((unsigned char)t[i])) < 0)
 				continue;
 			acc = (acc << 6 | (unsigned)v) & 0xFFFFFF;
 			if ((bits += 6) >= 8) {

@@ -508,20 +508,11 @@ mime_free(struct mime *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* Also the URL-safe alphabet's "-_". */
 static int
 mime_b64val(int c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
+	return c == '-' ? 62 : c == '_' ? 63 : base64_value(c);
 }
 
 /*

@@ -101,17 +101,7 @@ static const char mb64[] =
 static int
 mb64_value(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
+	return c == ',' ? 63 : c == '/' ? -1 : base64_value(c);
 }
 
 /*
