@@ -307,26 +307,31 @@ START_TEST(test_open_creates_schema)
 }
 END_TEST
 
-/* Lists a database's schema as one string, for comparison. */
+/* Column col of every row sql returns, joined by sep. */
 static char *
-schema_dump(sqlite3 *db)
+sql_lines(sqlite3 *db, const char *sql, int col, const char *sep)
 {
 	sqlite3_stmt	*st;
 	char		*out = xstrdup(""), *t;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT type, name, sql FROM "
-	    "sqlite_master ORDER BY name", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		t = xasprintf("%s%s %s: %s\n", out,
-		    (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    sqlite3_column_text(st, 2) != NULL ?
-		    (const char *)sqlite3_column_text(st, 2) : "");
+		t = xasprintf("%s%s%s", out, *out ? sep : "",
+		    (const char *)sqlite3_column_text(st, col));
 		free(out);
 		out = t;
 	}
 	sqlite3_finalize(st);
 	return out;
+}
+
+/* Lists a database's schema as one string, for comparison. */
+static char *
+schema_dump(sqlite3 *db)
+{
+	return sql_lines(db, "SELECT type || ' ' || name || ': ' || "
+	    "COALESCE(sql, '') FROM sqlite_master ORDER BY name", 0, "\n");
 }
 
 /* The schema compiled into store.c is the text of schema.sql. */
@@ -394,20 +399,10 @@ END_TEST
 static char *
 query_plan(struct store *s, const char *sql)
 {
-	sqlite3_stmt	*st;
-	char		*plan = xstrdup(""), *t;
+	char	*t = xasprintf("EXPLAIN QUERY PLAN %s", sql), *plan;
 
-	t = xasprintf("EXPLAIN QUERY PLAN %s", sql);
-	ck_assert_int_eq(sqlite3_prepare_v2(store_db(s), t, -1, &st, NULL),
-	    SQLITE_OK);
+	plan = sql_lines(store_db(s), t, 3, "; ");
 	free(t);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		t = xasprintf("%s%s%s", plan, *plan ? "; " : "",
-		    (const char *)sqlite3_column_text(st, 3));
-		free(plan);
-		plan = t;
-	}
-	sqlite3_finalize(st);
 	return plan;
 }
 
