@@ -162,6 +162,13 @@ int		 store_set_durable(struct store *, int durable);
  * often.  bulk 0: back to SQLite's defaults (an idle engine stays small).
  */
 int		 store_set_bulk(struct store *, int bulk);
+/*
+ * Copies what the WAL holds into the index file, waiting for no one
+ * (a PASSIVE checkpoint), from a connection that is not writing: while
+ * an engine writes a large sync, `tern sync`'s idle main thread does
+ * this, so neither the writer nor the exit stops to.  0, or -1.
+ */
+int		 store_checkpoint(struct store *);
 
 /* Folders; returned structs are filled with owned strings. */
 int		 store_folders(struct store *, struct store_folder **, size_t *);

@@ -1109,6 +1109,50 @@ START_TEST(test_second_connection_keeps_wal_visible)
 }
 END_TEST
 
+/*
+ * store_checkpoint() from the connection that holds the lock (tern
+ * sync's main thread) copies what another connection (the engine)
+ * committed into the index file while that one keeps writing.
+ */
+START_TEST(test_checkpoint_from_idle_connection)
+{
+	struct store	*main_s, *eng;
+	struct stat	 sb;
+	char		*path = index_path(), *err = NULL;
+	off_t		 before;
+	int64_t		 fid;
+	uint32_t	 uid;
+
+	main_s = store_open("acct", sdir, 1, &err);
+	ck_assert_msg(main_s != NULL, "%s", err ? err : "");
+	eng = open_store();
+	ck_assert_int_eq(store_set_bulk(eng, 1), 0);
+	fid = add_folder(eng, "INBOX");
+	ck_assert_int_eq(store_checkpoint(main_s), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	before = sb.st_size;
+	/* The engine's rows sit in the WAL: bulk, no checkpoint of its own. */
+	ck_assert_int_eq(store_begin(eng), 0);
+	for (uid = 1; uid <= 2000; uid++)
+		add_msg(eng, fid, uid, 0, 1700000000 + uid, "m@example.com");
+	ck_assert_int_eq(store_commit(eng), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_size, before);
+	/* The engine has a transaction open again: the copy does not wait. */
+	ck_assert_int_eq(store_begin(eng), 0);
+	add_msg(eng, fid, 5000, 0, 1700000000, "n@example.com");
+	ck_assert_int_eq(store_checkpoint(main_s), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_gt(sb.st_size, before + 2000 * 20);
+	ck_assert_int_eq(store_commit(eng), 0);
+	ck_assert_int_eq(sql_int(main_s, "SELECT COUNT(*) FROM messages"),
+	    2001);
+	store_close(eng);
+	store_close(main_s);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_msg_roundtrip)
 {
 	struct store		*s;
@@ -1963,6 +2007,7 @@ suite(void)
 	tc = tcase_create("messages");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_msg_roundtrip);
+	tcase_add_test(tc, test_checkpoint_from_idle_connection);
 	tcase_add_test(tc, test_msg_put_in_batch);
 	tcase_add_test(tc, test_server_flags_overlay);
 	tcase_add_test(tc, test_msg_remove);

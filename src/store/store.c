@@ -473,6 +473,16 @@ store_set_bulk(struct store *s, int bulk)
 	    "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000");
 }
 
+int
+store_checkpoint(struct store *s)
+{
+	int	rc;
+
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
+}
+
 static void	store_defer_drop(struct store *);
 
 int
