@@ -422,9 +422,20 @@ query_plan(struct store *s, const char *sql)
  */
 START_TEST(test_upgrade_to_v7)
 {
+	static const char *const by_msgid[] = {
+		"SELECT uid FROM messages WHERE folder_id = 1 AND "
+		"message_id = 'x' ORDER BY +uid DESC LIMIT 1",
+		"SELECT uid FROM messages WHERE folder_id = 1 AND "
+		"message_id = 'x' AND size = 3 AND cached = 0 "
+		"ORDER BY +uid LIMIT 1",
+		"SELECT m.uid FROM messages m JOIN folders f ON "
+		"f.id = m.folder_id WHERE f.name = 'INBOX' AND "
+		"m.message_id = 'x' ORDER BY +m.uid DESC LIMIT 1",
+	};
 	struct store		*s;
 	struct store_msg	 m;
 	int64_t			 a, b;
+	size_t			 i;
 	char			*plan;
 
 	s = open_store();
@@ -460,23 +471,12 @@ START_TEST(test_upgrade_to_v7)
 	    1);
 
 	/* The lookups of replay.c, store_adopt.c and store_msg_find(). */
-	plan = query_plan(s, "SELECT uid FROM messages WHERE folder_id = 1 "
-	    "AND message_id = 'x' ORDER BY +uid DESC LIMIT 1");
-	ck_assert_msg(strstr(plan, "messages_by_msgid (folder_id=? AND "
-	    "message_id=?)") != NULL, "%s", plan);
-	free(plan);
-	plan = query_plan(s, "SELECT uid FROM messages WHERE folder_id = 1 "
-	    "AND message_id = 'x' AND size = 3 AND cached = 0 "
-	    "ORDER BY +uid LIMIT 1");
-	ck_assert_msg(strstr(plan, "messages_by_msgid (folder_id=? AND "
-	    "message_id=?)") != NULL, "%s", plan);
-	free(plan);
-	plan = query_plan(s, "SELECT m.uid FROM messages m JOIN folders f ON "
-	    "f.id = m.folder_id WHERE f.name = 'INBOX' AND m.message_id = 'x' "
-	    "ORDER BY +m.uid DESC LIMIT 1");
-	ck_assert_msg(strstr(plan, "messages_by_msgid (folder_id=? AND "
-	    "message_id=?)") != NULL, "%s", plan);
-	free(plan);
+	for (i = 0; i < sizeof by_msgid / sizeof by_msgid[0]; i++) {
+		plan = query_plan(s, by_msgid[i]);
+		ck_assert_msg(strstr(plan, "messages_by_msgid (folder_id=? AND "
+		    "message_id=?)") != NULL, "%s: %s", by_msgid[i], plan);
+		free(plan);
+	}
 	/* The folder pane's counts scan no table rows. */
 	plan = query_plan(s, "SELECT (SELECT COUNT(*) FROM messages m WHERE "
 	    "m.folder_id = 1), (SELECT COUNT(*) FROM messages m WHERE "
@@ -486,7 +486,7 @@ START_TEST(test_upgrade_to_v7)
 	free(plan);
 	{
 		struct store_folder	*fs;
-		size_t			 n, i;
+		size_t			 n;
 
 		ck_assert_int_eq(store_folders(s, &fs, &n), 0);
 		for (i = 0; i < n; i++) {

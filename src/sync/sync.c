@@ -1047,20 +1047,12 @@ sync_pass(struct sync_ctx *s, char **errp)
 	free(s->dirty);
 	s->dirty = NULL;
 	s->ndirty = 0;
-	pending_free(pend, npend);
-	free(fresh);
-	free(at);
-	free(isnew);
-	free(done);
-	free(skip);
-	free(names);
-	free(st);
-	imap_mailboxes_free(mb, n);
-	(void)store_set_bulk(s->store, 0);
-	return failed ? -1 : 0;
+	goto out;
 fail:
-	(void)store_set_bulk(s->store, 0);
 	dirty_clear(s);
+	failed = 1;
+out:
+	(void)store_set_bulk(s->store, 0);
 	pending_free(pend, npend);
 	free(fresh);
 	free(at);
@@ -1070,5 +1062,5 @@ fail:
 	free(names);
 	free(st);
 	imap_mailboxes_free(mb, n);
-	return -1;
+	return failed ? -1 : 0;
 }
