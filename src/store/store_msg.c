@@ -287,14 +287,15 @@ store_msg_put(struct store *s, const struct store_msg *m)
 	}
 	if ((own = store_tx_begin(s)) == -1)
 		return -1;
-	if (store_overlay(s, m->folder_id, m->uid, m->flags, &flags,
-	    &hidden) == -1)
-		goto done;
-	if (hidden) {
-		ok = 1;
-		goto done;
-	}
+	/* Outside a transaction: the same, in the one just begun. */
 	if (!in_txn) {
+		if (store_overlay(s, m->folder_id, m->uid, m->flags, &flags,
+		    &hidden) == -1)
+			goto done;
+		if (hidden) {
+			ok = 1;
+			goto done;
+		}
 		if ((rc = store_msg_add(s, m, flags, indexed)) != 0) {
 			ok = rc == 1;
 			goto done;
