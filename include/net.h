@@ -348,8 +348,20 @@ enum imap_fetch_resp {
 	IMAP_FETCH_ERROR	/* malformed or over a limit: drop the session */
 };
 
+/* What a SELECT's untagged reply said (IMAP_FETCH_OTHER). */
+enum imap_fetch_code {
+	IMAP_CODE_NONE,
+	IMAP_CODE_EXISTS,	/* "* n EXISTS" */
+	IMAP_CODE_UIDVALIDITY,	/* "* OK [UIDVALIDITY n]" */
+	IMAP_CODE_UIDNEXT,
+	IMAP_CODE_HIGHESTMODSEQ,
+	IMAP_CODE_NOMODSEQ	/* "* OK [NOMODSEQ]" */
+};
+
 struct imap_fetch_result {
 	struct imap_msg	 msg;		/* pointers borrowed from buf/scratch */
+	enum imap_fetch_code code;	/* an untagged count or code, and */
+	uint64_t	 num;		/* its number */
 	int		 has_header;	/* a BODY[HEADER...] item was there */
 	const char	*text;		/* tagged or BYE text, borrowed */
 	size_t		 textlen;
@@ -378,6 +390,35 @@ enum imap_fetch_resp imap_fetch_parse(const char *buf, size_t len,
 int	 imap_fetch_headers(struct imap_conn *, const uint32_t *uids,
 	    size_t n, const char *const *fields, imap_msg_cb, void *,
 	    char **errp);
+
+/*
+ * ---- imap_pipe.c: a first header sync of many folders, pipelined. ----
+ * Each folder sent is a SELECT (CONDSTORE where offered) and a UID
+ * FETCH 1:* of the header fields, as imap_fetch_headers(); up to two
+ * folders are in flight.  Their replies are read in the order sent:
+ * imap_pipe_read_select(), then imap_pipe_read_fetch().  Nothing else
+ * may use the session until imap_pipe_close(), which reads and drops
+ * the replies still in flight.  All return -1 when the connection is
+ * lost (c->dead; why in *errp); the reads return 1 when the server
+ * refused the command (why in *errp).
+ */
+struct imap_pipe;
+/* 1 if name can be sent ahead (a quoted string: printable ASCII). */
+int	 imap_pipe_name_ok(const char *name);
+struct imap_pipe *imap_pipe_open(struct imap_conn *,
+	    const char *const *fields, char **errp);
+int	 imap_pipe_send_folder(struct imap_pipe *, const char *name,
+	    char **errp);
+/* The oldest folder's SELECT: what it said in *sel. */
+int	 imap_pipe_read_select(struct imap_pipe *, struct imap_sel *,
+	    char **errp);
+/*
+ * Its FETCH: each message with its header to cb (NULL: dropped) until
+ * cb returns non-zero; none if the SELECT before it failed.
+ */
+int	 imap_pipe_read_fetch(struct imap_pipe *, imap_msg_cb, void *,
+	    char **errp);
+int	 imap_pipe_close(struct imap_pipe *, char **errp);
 
 /* ---- smtp.c: an SMTP submission session: AUTH, then messages. ---- */
 

@@ -63,12 +63,10 @@ static const struct {
 	const char		*in;
 	enum imap_fetch_resp	 want;
 } other_cases[] = {
-	{ "* 12 EXISTS\r\n", IMAP_FETCH_OTHER },
 	{ "* 3 EXPUNGE\r\n", IMAP_FETCH_OTHER },
 	{ "* 1 X\r\n", IMAP_FETCH_OTHER },
 	{ "* VANISHED (EARLIER) 1:5\r\n", IMAP_FETCH_OTHER },
 	{ "* FLAGS (\\Seen \\Answered)\r\n", IMAP_FETCH_OTHER },
-	{ "* OK [HIGHESTMODSEQ 5] x\r\n", IMAP_FETCH_OTHER },
 	{ "* OK with a literal {3}\r\nabc and more\r\n", IMAP_FETCH_OTHER },
 	{ "* BYE shutting down\r\n", IMAP_FETCH_BYE },
 	{ TAG " OK UID FETCH done\r\n", IMAP_FETCH_OK },
@@ -115,6 +113,49 @@ static const struct {
 	{ "* 12345678901 FETCH (UID 1)\r\n", IMAP_FETCH_ERROR },
 };
 
+/* A SELECT's reply, read by imap_pipe.c: the counts and codes kept. */
+static const struct {
+	const char		*in;
+	enum imap_fetch_resp	 want;
+	enum imap_fetch_code	 code;
+	uint64_t		 num;
+} code_cases[] = {
+	{ "* 12 EXISTS\r\n", IMAP_FETCH_OTHER, IMAP_CODE_EXISTS, 12 },
+	{ "* 0 exists\r\n", IMAP_FETCH_OTHER, IMAP_CODE_EXISTS, 0 },
+	{ "* 4294967295 EXISTS\r\n", IMAP_FETCH_OTHER, IMAP_CODE_EXISTS,
+	  UINT32_MAX },
+	{ "* OK [UIDVALIDITY 1700000000] UIDs valid\r\n", IMAP_FETCH_OTHER,
+	  IMAP_CODE_UIDVALIDITY, 1700000000 },
+	{ "* OK [UIDNEXT 2001] Predicted next UID\r\n", IMAP_FETCH_OTHER,
+	  IMAP_CODE_UIDNEXT, 2001 },
+	{ "* OK [HIGHESTMODSEQ 5] x\r\n", IMAP_FETCH_OTHER,
+	  IMAP_CODE_HIGHESTMODSEQ, 5 },
+	{ "* ok [highestmodseq 18446744073709551615]\r\n",
+	  IMAP_FETCH_OTHER, IMAP_CODE_HIGHESTMODSEQ, UINT64_MAX },
+	{ "* OK [NOMODSEQ] Sorry, modsequences are off\r\n",
+	  IMAP_FETCH_OTHER, IMAP_CODE_NOMODSEQ, 0 },
+	/* Not kept: other codes, no code, a count of something else. */
+	{ "* 3 RECENT\r\n", IMAP_FETCH_OTHER, IMAP_CODE_NONE, 0 },
+	{ "* OK [PERMANENTFLAGS (\\Seen \\*)] Flags\r\n",
+	  IMAP_FETCH_OTHER, IMAP_CODE_NONE, 0 },
+	{ "* OK [UNSEEN 5] First unseen\r\n", IMAP_FETCH_OTHER,
+	  IMAP_CODE_NONE, 0 },
+	{ "* OK UIDNEXT 5 without brackets\r\n", IMAP_FETCH_OTHER,
+	  IMAP_CODE_NONE, 0 },
+	{ "* OK [] empty\r\n", IMAP_FETCH_OTHER, IMAP_CODE_NONE, 0 },
+	{ "* NO [UIDNEXT 5] not an OK\r\n", IMAP_FETCH_OTHER,
+	  IMAP_CODE_NONE, 0 },
+	/* A kept code must be well formed: the session is dropped. */
+	{ "* 4294967296 EXISTS\r\n", IMAP_FETCH_ERROR, IMAP_CODE_NONE, 0 },
+	{ "* OK [UIDVALIDITY 4294967296] x\r\n", IMAP_FETCH_ERROR,
+	  IMAP_CODE_NONE, 0 },
+	{ "* OK [UIDNEXT x] x\r\n", IMAP_FETCH_ERROR, IMAP_CODE_NONE, 0 },
+	{ "* OK [UIDNEXT 5 x\r\n", IMAP_FETCH_ERROR, IMAP_CODE_NONE, 0 },
+	{ "* OK [HIGHESTMODSEQ 18446744073709551616] x\r\n",
+	  IMAP_FETCH_ERROR, IMAP_CODE_NONE, 0 },
+	{ "* OK [NOMODSEQ 5] x\r\n", IMAP_FETCH_ERROR, IMAP_CODE_NONE, 0 },
+};
+
 static enum imap_fetch_resp
 parse_exact(const char *in, size_t len, struct imap_fetch_scratch *sc,
     struct imap_fetch_result *r, char **copy)
@@ -157,21 +198,41 @@ START_TEST(test_fetch_ok)
 }
 END_TEST
 
-START_TEST(test_fetch_other)
+/* in parses as want, all of it; an untagged one says code and num. */
+static void
+parse_other(const char *in, enum imap_fetch_resp want,
+    enum imap_fetch_code code, uint64_t num)
 {
 	struct imap_fetch_scratch *sc = imap_fetch_scratch_new();
 	struct imap_fetch_result r;
 	enum imap_fetch_resp	 rc;
 	char			*copy;
-	size_t			 len = strlen(other_cases[_i].in);
+	size_t			 len = strlen(in);
 
-	rc = parse_exact(other_cases[_i].in, len, sc, &r, &copy);
-	ck_assert_msg(rc == other_cases[_i].want, "%s: %d, want %d",
-	    other_cases[_i].in, rc, other_cases[_i].want);
+	rc = parse_exact(in, len, sc, &r, &copy);
+	ck_assert_msg(rc == want, "%s: %d, want %d", in, rc, want);
 	if (rc != IMAP_FETCH_ERROR && rc != IMAP_FETCH_MORE)
 		ck_assert_uint_eq(r.used, len);
+	if (rc == IMAP_FETCH_OTHER) {
+		ck_assert_msg(r.code == code, "%s: code %d", in, r.code);
+		if (code != IMAP_CODE_NONE)
+			ck_assert_uint_eq(r.num, num);
+	}
 	free(copy);
 	imap_fetch_scratch_free(sc);
+}
+
+START_TEST(test_fetch_other)
+{
+	parse_other(other_cases[_i].in, other_cases[_i].want, IMAP_CODE_NONE,
+	    0);
+}
+END_TEST
+
+START_TEST(test_fetch_code)
+{
+	parse_other(code_cases[_i].in, code_cases[_i].want,
+	    code_cases[_i].code, code_cases[_i].num);
 }
 END_TEST
 
@@ -207,6 +268,12 @@ END_TEST
 START_TEST(test_fetch_cut_other)
 {
 	cut_everywhere(other_cases[_i].in, other_cases[_i].want);
+}
+END_TEST
+
+START_TEST(test_fetch_cut_code)
+{
+	cut_everywhere(code_cases[_i].in, code_cases[_i].want);
 }
 END_TEST
 
@@ -285,6 +352,10 @@ suite(void)
 	    sizeof ok_cases / sizeof ok_cases[0]);
 	tcase_add_loop_test(tc, test_fetch_cut_other, 0,
 	    sizeof other_cases / sizeof other_cases[0]);
+	tcase_add_loop_test(tc, test_fetch_code, 0,
+	    sizeof code_cases / sizeof code_cases[0]);
+	tcase_add_loop_test(tc, test_fetch_cut_code, 0,
+	    sizeof code_cases / sizeof code_cases[0]);
 	tcase_add_test(tc, test_fetch_sequence);
 	tcase_add_test(tc, test_fetch_big_literal);
 	tcase_add_test(tc, test_fetch_long_line);

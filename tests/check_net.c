@@ -369,6 +369,166 @@ START_TEST(test_status_quoted_names)
 }
 END_TEST
 
+/* The messages a pipelined fetch handed on: UIDs and first header bytes. */
+struct pipe_seen {
+	uint32_t	 uids[8];
+	char		 from[8];
+	size_t		 n;
+};
+
+static int
+pipe_msg(const struct imap_msg *m, void *arg)
+{
+	struct pipe_seen	*ps = arg;
+
+	if (ps->n < 8) {
+		ps->uids[ps->n] = m->uid;
+		ps->from[ps->n++] = m->header_len > 6 ? m->header[6] : '?';
+	}
+	return 0;
+}
+
+#define PIPE_ITEMS	"UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE " \
+			"BODY.PEEK[HEADER.FIELDS (From)])\r\n"
+
+/*
+ * The first sync's pipeline (imap_pipe.c): two folders in flight,
+ * replies read in order, what each SELECT said; a refused SELECT hands
+ * on none of the messages a broken server then sends for its FETCH;
+ * and libetpan's next command goes on with the next tag.
+ */
+START_TEST(test_pipe_folders)
+{
+	static const char *const fields[] = { "From", NULL };
+	struct peer		 p;
+	struct imap_conn	*c;
+	struct imap_pipe	*pp;
+	struct imap_sel		 sel;
+	struct pipe_seen	 seen;
+	char			*err = NULL;
+
+	memset(&p, 0, sizeof p);
+	memset(&seen, 0, sizeof seen);
+	peer_reply(&p, 0, "* FLAGS (\\Seen)\r\n* 2 EXISTS\r\n* 0 RECENT\r\n"
+	    "* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 3] n\r\n"
+	    "* OK [HIGHESTMODSEQ 9] h\r\n1 OK [READ-WRITE] done\r\n");
+	/* Between them, another message's flags: no header, not handed on. */
+	peer_reply(&p, 1, "* 1 FETCH (UID 1 FLAGS (\\Seen) "
+	    "BODY[HEADER.FIELDS (FROM)] {11}\r\nFrom: a\r\n\r\n)\r\n"
+	    "* 2 FETCH (FLAGS ())\r\n* 2 FETCH (UID 2 FLAGS () "
+	    "BODY[HEADER.FIELDS (FROM)] {11}\r\nFrom: b\r\n\r\n)\r\n"
+	    "2 OK done\r\n");
+	peer_reply(&p, 2, "3 NO [NONEXISTENT] no such folder\r\n");
+	peer_reply(&p, 3, "* 1 FETCH (UID 1 BODY[HEADER.FIELDS (FROM)] {11}"
+	    "\r\nFrom: x\r\n\r\n)\r\n4 OK done\r\n");
+	peer_reply(&p, 4, "* 0 EXISTS\r\n* OK [UIDVALIDITY 8] v\r\n"
+	    "* OK [NOMODSEQ] none\r\n5 OK done\r\n");
+	peer_reply(&p, 5, "6 BAD invalid message set\r\n");
+	peer_reply(&p, 6, "7 OK noop done\r\n");
+	peer_start(&p, "* PREAUTH [CAPABILITY IMAP4rev1] ready\r\n", 0);
+	c = peer_session(&p);
+	ck_assert_ptr_nonnull(pp = imap_pipe_open(c, fields, &err));
+	ck_assert_int_eq(imap_pipe_send_folder(pp, "A", &err), 0);
+	ck_assert_int_eq(imap_pipe_send_folder(pp, "B", &err), 0);
+	/* Two folders at most; the session is fine. */
+	ck_assert_int_eq(imap_pipe_send_folder(pp, "C", &err), -1);
+	ck_assert_int_eq(c->dead, 0);
+
+	ck_assert_int_eq(imap_pipe_read_select(pp, &sel, &err), 0);
+	ck_assert_uint_eq(sel.exists, 2);
+	ck_assert_uint_eq(sel.uidvalidity, 7);
+	ck_assert_uint_eq(sel.uidnext, 3);
+	ck_assert_uint_eq(sel.hms, 9);
+	ck_assert_int_eq(imap_pipe_read_fetch(pp, pipe_msg, &seen, &err), 0);
+	ck_assert_uint_eq(seen.n, 2);
+	ck_assert_uint_eq(seen.uids[0], 1);
+	ck_assert_int_eq(seen.from[0], 'a');
+	ck_assert_uint_eq(seen.uids[1], 2);
+	ck_assert_int_eq(seen.from[1], 'b');
+	ck_assert_int_eq(imap_pipe_send_folder(pp, "C", &err), 0);
+
+	ck_assert_int_eq(imap_pipe_read_select(pp, &sel, &err), 1);
+	ck_assert_ptr_nonnull(strstr(err, "no such folder"));
+	ck_assert_uint_eq(sel.uidvalidity, 0);
+	ck_assert_int_eq(imap_pipe_read_fetch(pp, pipe_msg, &seen, &err), 1);
+	ck_assert_uint_eq(seen.n, 2);
+
+	ck_assert_int_eq(imap_pipe_read_select(pp, &sel, &err), 0);
+	ck_assert_uint_eq(sel.exists, 0);
+	ck_assert_uint_eq(sel.uidvalidity, 8);
+	ck_assert_uint_eq(sel.hms, 0);
+	ck_assert_int_eq(imap_pipe_read_fetch(pp, pipe_msg, &seen, &err), 1);
+	ck_assert_ptr_nonnull(strstr(err, "invalid message set"));
+	ck_assert_int_eq(imap_pipe_close(pp, &err), 0);
+
+	ck_assert_int_eq(c->imap->imap_state, MAILIMAP_STATE_SELECTED);
+	ck_assert_uint_eq(c->imap->imap_selection_info->sel_uidvalidity, 8);
+	ck_assert_int_eq(mailimap_noop(c->imap), MAILIMAP_NO_ERROR);
+	imap_close(c);
+	peer_stop(&p);
+	ck_assert_str_eq(p.got, "1 SELECT \"A\"\r\n2 " PIPE_ITEMS
+	    "3 SELECT \"B\"\r\n4 " PIPE_ITEMS "5 SELECT \"C\"\r\n6 " PIPE_ITEMS
+	    "7 NOOP\r\n");
+	free(err);
+}
+END_TEST
+
+/*
+ * Closed part-way (a stop, a yield): the replies in flight are read and
+ * dropped, and the session goes on; the last SELECT read was refused,
+ * so libetpan knows no folder is selected.
+ */
+START_TEST(test_pipe_close_drains)
+{
+	static const char *const fields[] = { "From", NULL };
+	struct peer		 p;
+	struct imap_conn	*c;
+	struct imap_pipe	*pp;
+	struct imap_sel		 sel;
+	char			*err = NULL;
+
+	memset(&p, 0, sizeof p);
+	peer_reply(&p, 0, "* 1 EXISTS\r\n1 OK done\r\n");
+	peer_reply(&p, 1, "* 1 FETCH (UID 1 BODY[HEADER.FIELDS (FROM)] {11}"
+	    "\r\nFrom: a\r\n\r\n)\r\n2 OK done\r\n");
+	peer_reply(&p, 2, "3 NO gone\r\n");
+	peer_reply(&p, 3, "4 BAD no folder\r\n");
+	peer_reply(&p, 4, "5 OK noop done\r\n");
+	peer_start(&p, "* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE] ready\r\n",
+	    0);
+	c = peer_session(&p);
+	ck_assert_ptr_nonnull(pp = imap_pipe_open(c, fields, &err));
+	ck_assert_int_eq(imap_pipe_send_folder(pp, "Old mail", &err), 0);
+	ck_assert_int_eq(imap_pipe_send_folder(pp, "\"q\"", &err), 0);
+	ck_assert_int_eq(imap_pipe_read_select(pp, &sel, &err), 0);
+	ck_assert_uint_eq(sel.exists, 1);
+	ck_assert_int_eq(imap_pipe_close(pp, &err), 0);
+	ck_assert_int_eq(c->imap->imap_state, MAILIMAP_STATE_AUTHENTICATED);
+	ck_assert_int_eq(mailimap_noop(c->imap), MAILIMAP_NO_ERROR);
+	imap_close(c);
+	peer_stop(&p);
+	ck_assert_str_eq(p.got, "1 SELECT \"Old mail\" (CONDSTORE)\r\n"
+	    "2 UID FETCH 1:* (UID FLAGS MODSEQ INTERNALDATE RFC822.SIZE "
+	    "BODY.PEEK[HEADER.FIELDS (From)])\r\n"
+	    "3 SELECT \"\\\"q\\\"\" (CONDSTORE)\r\n4 UID FETCH 1:* (UID FLAGS "
+	    "MODSEQ INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS "
+	    "(From)])\r\n5 NOOP\r\n");
+	free(err);
+}
+END_TEST
+
+/* Names the pipeline cannot send as a quoted string are left to libetpan. */
+START_TEST(test_pipe_name_ok)
+{
+	ck_assert_int_eq(imap_pipe_name_ok("Lists.linux-kernel"), 1);
+	ck_assert_int_eq(imap_pipe_name_ok("&ZeVnLIqe-"), 1);
+	ck_assert_int_eq(imap_pipe_name_ok("a \"b\" \\c"), 1);
+	ck_assert_int_eq(imap_pipe_name_ok("B\xc3\xbc""cher"), 0);
+	ck_assert_int_eq(imap_pipe_name_ok("a\r\nb"), 0);
+	ck_assert_int_eq(imap_pipe_name_ok("a\tb"), 0);
+}
+END_TEST
+
 Suite *
 suite(void)
 {
@@ -378,6 +538,9 @@ suite(void)
 	tls_init();
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_eof_is_error);
+	tcase_add_test(tc, test_pipe_folders);
+	tcase_add_test(tc, test_pipe_close_drains);
+	tcase_add_test(tc, test_pipe_name_ok);
 	tcase_add_test(tc, test_status_quoted_names);
 	tcase_add_test(tc, test_truncated_literal);
 	tcase_add_test(tc, test_empty_capability_list);

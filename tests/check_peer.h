@@ -10,7 +10,7 @@
 #ifndef TERN_CHECK_PEER_H
 #define TERN_CHECK_PEER_H
 
-#define PEER_REPLIES	4
+#define PEER_REPLIES	8
 
 struct peer {
 	int		 lfd;
@@ -19,6 +19,8 @@ struct peer {
 	char		*replies[PEER_REPLIES];	/* one per command line; owned */
 	size_t		 lens[PEER_REPLIES];
 	int		 hold;		/* seconds to keep the line open */
+	char		 got[4096];	/* the command lines read, in order */
+	size_t		 ngot;
 	pthread_t	 thread;
 };
 
@@ -49,6 +51,8 @@ peer_main(void *arg)
 		do {
 			if (read(fd, &ch, 1) != 1)
 				goto out;
+			if (p->ngot + 1 < sizeof p->got)
+				p->got[p->ngot++] = ch;
 		} while (ch != '\n');
 		send_all(fd, p->replies[i], p->lens[i]);
 	}

@@ -6,8 +6,9 @@
  * tries every grammar rule in turn; this reads the replies straight
  * from the mailstream's bytes with a small, bounded parser and hands
  * each message to the callback without copying.  Run by the engine
- * thread that owns the session, like imap_cmd.c.  Functions are
- * prefixed imap_fetch_.
+ * thread that owns the session, like imap_cmd.c.  Its reader (reader_*,
+ * lean_*) is shared with the pipelined first sync, imap_pipe.c,
+ * through imap_lean.h.
  *
  * imap_fetch_parse() is a pure function over a byte buffer (tested on
  * its own in tests/check_fetch.c): it never reads past len, and says
@@ -23,7 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "net.h"
+#include "imap_lean.h"
 
 #define IMAP_FETCH_DEPTH_MAX	16	/* nesting of an unknown item's lists */
 #define IMAP_FETCH_LINE_MAX	(1u << 20)	/* a response's bytes outside literals */
@@ -586,6 +587,50 @@ imap_fetch_scratch_new(void)
 	return xcalloc(1, sizeof(struct imap_fetch_scratch));
 }
 
+/*
+ * After "* OK": a response code a SELECT reports into r (the codes
+ * tern does not use are left for cur_skip_line); -1 if it is cut
+ * short or a known code's number is malformed.
+ */
+static int
+cur_code(struct cur *c, struct imap_fetch_result *r)
+{
+	static const struct {
+		const char		*name;
+		enum imap_fetch_code	 code;
+		uint64_t		 max;
+	} codes[] = {
+		{ "UIDVALIDITY", IMAP_CODE_UIDVALIDITY, UINT32_MAX },
+		{ "UIDNEXT", IMAP_CODE_UIDNEXT, UINT32_MAX },
+		{ "HIGHESTMODSEQ", IMAP_CODE_HIGHESTMODSEQ, UINT64_MAX },
+		{ "NOMODSEQ", IMAP_CODE_NOMODSEQ, 0 },
+	};
+	const char	*s;
+	size_t		 n, i;
+
+	if (cur_need(c, 2) == -1)
+		return -1;
+	if (c->p[0] != ' ' || c->p[1] != '[')
+		return 0;
+	c->p += 2;
+	if (cur_atom(c, &s, &n) == -1)
+		return c->more ? -1 : 0;
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+		if (!span_is(s, n, codes[i].name))
+			continue;
+		if (codes[i].max == 0) {
+			if (cur_char(c, ']') == -1)
+				return -1;
+		} else if (cur_char(c, ' ') == -1 ||
+		    cur_number(c, codes[i].max, &r->num) == -1 ||
+		    cur_char(c, ']') == -1)
+			return -1;
+		r->code = codes[i].code;
+		break;
+	}
+	return 0;
+}
+
 /* The status word of a tagged reply: OK, NO, BAD, or -1. */
 static enum imap_fetch_resp
 tagged_status(const char *s, size_t n)
@@ -634,7 +679,17 @@ imap_fetch_parse(const char *buf, size_t len, const char *tag,
 				rc = IMAP_FETCH_MSG;
 				goto done;
 			}
-			/* EXISTS, EXPUNGE, RECENT: nothing to do here. */
+			/* A SELECT's count; EXPUNGE, RECENT: nothing. */
+			if (span_is(w, wn, "EXISTS")) {
+				c.p = s;
+				if (cur_number(&c, UINT32_MAX, &r->num) == -1)
+					goto bad;
+				r->code = IMAP_CODE_EXISTS;
+			}
+		} else if (span_is(s, n, "OK")) {
+			/* A SELECT's codes: "* OK [UIDNEXT 12] text". */
+			if (cur_code(&c, r) == -1)
+				goto bad;
 		} else if (span_is(s, n, "BYE")) {
 			text = c.p;
 			if (cur_skip_line(&c) == -1)
@@ -679,16 +734,24 @@ bad:
 
 /* ---- the reader ---- */
 
-struct reader {
-	struct imap_conn	*c;
-	char			*b;
-	size_t			 start;		/* first unparsed byte */
-	size_t			 end;		/* bytes in b */
-	size_t			 cap;
-};
+void
+reader_init(struct reader *rd, struct imap_conn *c)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->c = c;
+	/* Allocated now: rd->b + rd->start on a NULL rd->b is undefined. */
+	rd->cap = IMAP_FETCH_READ;
+	rd->b = xmalloc(rd->cap);
+}
 
-/* Reads more bytes from the stream (libetpan's buffer first). */
-static int
+void
+reader_free(struct reader *rd)
+{
+	free(rd->b);
+	rd->b = NULL;
+}
+
+int
 reader_fill(struct reader *rd)
 {
 	mailstream	*s = rd->c->imap->imap_stream;
@@ -717,20 +780,16 @@ reader_fill(struct reader *rd)
 		    s->read_buffer_len - (size_t)got);
 		s->read_buffer_len -= (size_t)got;
 	} else {
+		/* It writes the protocol trace itself (-vvv). */
 		if ((got = mailstream_low_read(s->low, rd->b + rd->end,
 		    want)) <= 0)
 			return -1;
-		/* The protocol trace, as mailstream_read() would write it. */
-		if (s->logger != NULL)
-			s->logger(s, MAILSTREAM_LOG_TYPE_DATA_RECEIVED,
-			    rd->b + rd->end, (size_t)got, s->logger_context);
 	}
 	rd->end += (size_t)got;
 	return 0;
 }
 
-/* Gives bytes read past the tagged reply back to libetpan's buffer. */
-static int
+int
 reader_unread(struct reader *rd)
 {
 	mailstream	*s = rd->c->imap->imap_stream;
@@ -745,6 +804,40 @@ reader_unread(struct reader *rd)
 	s->read_buffer_len += n;
 	rd->start = rd->end;
 	return 0;
+}
+
+enum imap_fetch_resp
+lean_next(struct reader *rd, const char *cmd, const char *tag,
+    struct imap_fetch_scratch *sc, struct imap_fetch_result *res,
+    char **errp)
+{
+	enum imap_fetch_resp	 rc;
+
+	for (;;) {
+		rc = imap_fetch_parse(rd->b + rd->start, rd->end - rd->start,
+		    tag, sc, res);
+		switch (rc) {
+		case IMAP_FETCH_MORE:
+			if (reader_fill(rd) == -1) {
+				lean_fail(rd->c, cmd, "connection "
+				    "lost, timed out or a reply over the size "
+				    "limit", errp);
+				return IMAP_FETCH_ERROR;
+			}
+			continue;
+		case IMAP_FETCH_BYE:
+			lean_fail(rd->c, cmd, "the server closed the "
+			    "connection", errp);
+			return IMAP_FETCH_ERROR;
+		case IMAP_FETCH_ERROR:
+			lean_fail(rd->c, cmd, "unparseable server "
+			    "response; reconnecting", errp);
+			return IMAP_FETCH_ERROR;
+		default:
+			rd->start += res->used;
+			return rc;
+		}
+	}
 }
 
 /* "1:5,7,9:12" of at most IMAP_FETCH_RANGES ranges; *used uids taken. */
@@ -775,9 +868,8 @@ set_text(const uint32_t *uids, size_t n, size_t *used)
 	return out;
 }
 
-/* The items, or NULL if a field name is not a plain header name. */
-static char *
-items_text(struct imap_conn *c, const char *const *fields)
+char *
+lean_items(struct imap_conn *c, const char *const *fields)
 {
 	char		*out, *t;
 	const char	*f;
@@ -805,16 +897,16 @@ items_text(struct imap_conn *c, const char *const *fields)
 	return t;
 }
 
-static int
-lean_fail(struct imap_conn *c, const char *why, char **errp)
+int
+lean_fail(struct imap_conn *c, const char *cmd, const char *why, char **errp)
 {
 	c->dead = 1;
 	/* The stream driver's guard (imap_guard.c) may know better. */
 	if (imap_guard_reason(c) != NULL)
-		seterr(errp, "UID FETCH: %s; connection dropped",
+		seterr(errp, "%s: %s; connection dropped", cmd,
 		    imap_guard_reason(c));
 	else
-		seterr(errp, "UID FETCH: %s", why);
+		seterr(errp, "%s: %s", cmd, why);
 	return -1;
 }
 
@@ -830,17 +922,12 @@ imap_fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
 	char			*items, *set, *line, tag[24];
 	size_t			 done = 0, used;
 	int			 stop = 0, r = 0, fin;
-	enum imap_fetch_resp	 rc;
 
-	if ((items = items_text(c, fields)) == NULL) {
+	if ((items = lean_items(c, fields)) == NULL) {
 		seterr(errp, "UID FETCH: a header field name is not an atom");
 		return -1;
 	}
-	memset(&rd, 0, sizeof rd);
-	rd.c = c;
-	/* Allocated now: rd.b + rd.start on a NULL rd.b is undefined. */
-	rd.cap = IMAP_FETCH_READ;
-	rd.b = xmalloc(rd.cap);
+	reader_init(&rd, c);
 	sc = imap_fetch_scratch_new();
 	if (uids == NULL)
 		n = 1;
@@ -857,21 +944,14 @@ imap_fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
 		if (mailstream_write(s, line, strlen(line)) == -1 ||
 		    mailstream_flush(s) == -1) {
 			free(line);
-			r = lean_fail(c, "connection lost or timed out", errp);
+			r = lean_fail(c, "UID FETCH", "connection lost or "
+			    "timed out", errp);
 			break;
 		}
 		free(line);
-		fin = 0;
-		while (!fin && r == 0) {
-			rc = imap_fetch_parse(rd.b + rd.start, rd.end - rd.start,
-			    tag, sc, &res);
-			switch (rc) {
-			case IMAP_FETCH_MORE:
-				if (reader_fill(&rd) == -1)
-					r = lean_fail(c, "connection lost, timed "
-					    "out or a reply over the size limit",
-					    errp);
-				continue;
+		for (fin = 0; !fin && r == 0; ) {
+			switch (lean_next(&rd, "UID FETCH", tag, sc, &res,
+			    errp)) {
 			case IMAP_FETCH_MSG:
 				/*
 				 * Only what was asked: an unsolicited FETCH
@@ -886,8 +966,6 @@ imap_fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
 				    cb(&res.msg, ctx) != 0)
 					stop = 1;
 				break;
-			case IMAP_FETCH_OTHER:
-				break;
 			case IMAP_FETCH_OK:
 				fin = 1;
 				break;
@@ -898,23 +976,19 @@ imap_fetch_headers(struct imap_conn *c, const uint32_t *uids, size_t n,
 				r = -1;
 				fin = 1;
 				break;
-			case IMAP_FETCH_BYE:
-				r = lean_fail(c, "the server closed the "
-				    "connection", errp);
-				break;
 			case IMAP_FETCH_ERROR:
-				r = lean_fail(c, "unparseable server response; "
-				    "reconnecting", errp);
+				r = -1;
+				break;
+			default:
 				break;
 			}
-			if (r == 0 || fin)
-				rd.start += res.used;
 		}
 		done += used;
 	}
 	if (!c->dead && reader_unread(&rd) == -1)
-		r = lean_fail(c, "too much unsolicited data", errp);
-	free(rd.b);
+		r = lean_fail(c, "UID FETCH", "too much unsolicited data",
+		    errp);
+	reader_free(&rd);
 	free(items);
 	imap_fetch_scratch_free(sc);
 	return r;

@@ -6,7 +6,11 @@
  * One folder at a time (sync.c) would leave the server idle while tern
  * writes a folder's last rows and tern idle while the server opens the
  * next folder: on a first sync of many folders that was a third of
- * the time.  Run by the account's engine thread, which owns the store
+ * the time.  Without a day window (no UID SEARCH) the reader also
+ * sends the next folder's SELECT and UID FETCH before it reads the
+ * current folder's reply (imap_pipe.c), so the server never waits a
+ * round trip for it either (100,000 messages in 50 folders: 5% less
+ * time).  Run by the account's engine thread, which owns the store
  * connection and lends the IMAP session to the reader for the run.
  *
  * Only folders with nothing to reconcile come here: never synced, no
@@ -68,6 +72,71 @@ bulk_fail(struct sync_ctx *s, struct bulk_slot *sl, char **why,
 	return dead ? -1 : 0;
 }
 
+/* Reader thread: 1 if the run is to end before the next folder. */
+static int
+bulk_stopping(struct sync_ctx *s, void *cbarg)
+{
+	return fetch_pipe_stopped(cbarg) || (s->stop != NULL && *s->stop) ||
+	    (s->yield != NULL && *s->yield);
+}
+
+/*
+ * Reader thread: every folder of the whole window (no UID SEARCH), its
+ * rows to cb, with the next folder's commands sent before the current
+ * folder's reply is read (imap_pipe.c).
+ */
+static int
+bulk_fetch_piped(struct bulk *b, imap_msg_cb cb, void *cbarg, char **errp)
+{
+	struct sync_ctx		*s = b->s;
+	struct imap_pipe	*p;
+	struct bulk_slot	*sl;
+	size_t			 i, sent = 0;
+	char			*err = NULL;
+	int			 r = 0, rs, rf;
+
+	if ((p = imap_pipe_open(s->imap, header_field_names, errp)) == NULL)
+		return -1;
+	for (i = 0; i < b->n && r == 0; i++) {
+		/* This folder and the next are in flight, unless stopping. */
+		while (sent < b->n && sent < i + 2 && !bulk_stopping(s, cbarg))
+			if (imap_pipe_send_folder(p, b->slots[sent++].f.name,
+			    &err) == -1) {
+				seterr(errp, "%s: %s",
+				    b->slots[sent - 1].f.display, err);
+				r = -1;
+				break;
+			}
+		if (r != 0 || i >= sent)
+			break;
+		sl = &b->slots[i];
+		if ((rs = imap_pipe_read_select(p, &sl->sel, &err)) == -1) {
+			r = bulk_fail(s, sl, &err, errp);
+			break;
+		}
+		if (rs == 1)
+			(void)bulk_fail(s, sl, &err, errp);
+		else {
+			sl->total = sl->sel.exists;
+			fetch_pipe_mark(cbarg, MARK_FOLDER, sl);
+		}
+		rf = imap_pipe_read_fetch(p, rs == 0 ? cb : NULL, cbarg, &err);
+		/* An empty folder's 1:* may be refused: nothing is missing. */
+		if (rf == 1 && rs == 0 && sl->total == 0)
+			rf = 0;
+		if (rs == 0)
+			fetch_pipe_mark(cbarg, rf == 0 ? MARK_DONE : MARK_CUT,
+			    sl);
+		if (rf == -1 || (rf == 1 && rs == 0))
+			r = bulk_fail(s, sl, &err, errp);
+		free(err);
+		err = NULL;
+	}
+	if (imap_pipe_close(p, r == 0 ? errp : NULL) == -1)
+		r = -1;
+	return r;
+}
+
 /* Reader thread: every folder in turn, its rows to cb. */
 static int
 bulk_fetch(void *arg, imap_msg_cb cb, void *cbarg, char **errp)
@@ -81,10 +150,16 @@ bulk_fetch(void *arg, imap_msg_cb cb, void *cbarg, char **errp)
 	char			*err = NULL;
 	int			 r;
 
+	if (b->win == 0) {
+		for (i = 0; i < b->n; i++)
+			if (!imap_pipe_name_ok(b->slots[i].f.name))
+				break;
+		if (i == b->n)
+			return bulk_fetch_piped(b, cb, cbarg, errp);
+	}
 	for (i = 0; i < b->n; i++) {
 		sl = &b->slots[i];
-		if (fetch_pipe_stopped(cbarg) || (s->stop != NULL && *s->stop) ||
-		    (s->yield != NULL && *s->yield))
+		if (bulk_stopping(s, cbarg))
 			break;
 		uids = NULL;
 		nu = 0;

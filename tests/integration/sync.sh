@@ -49,6 +49,10 @@ for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMA
 	account "${path%%:*}" "imaps://alice@localhost:${path#*:}" "" \
 	    "ca_file = $TERN_CA" "password_command = printenv TERN_ALICE_PW" \
 	    "sync_days = $DAYS"
+	# The same mailbox, all of it: the first sync pipelines its folders.
+	account "${path%%:*}_all" "imaps://alice@localhost:${path#*:}" "" \
+	    "ca_file = $TERN_CA" "password_command = printenv TERN_ALICE_PW" \
+	    "sync_days = 0"
 done
 
 for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMAPS2_PORT; do
@@ -85,6 +89,23 @@ for path in qresync:$TERN_IMAPS_PORT condstore:$TERN_IMAPS3_PORT plain:$TERN_IMA
 	run_tern search -a "$A" 'subject:"too old"'
 	[ -z "$OUT" ] && pass "$A: a message outside sync_days is not fetched" ||
 	    fail "$A: a message outside sync_days is not fetched" "$OUT"
+
+	# Every message (sync_days = 0): the commands of the next folder go
+	# out before the reply to the last one's UID FETCH is read.
+	run_tern -vvv sync "${A}_all"
+	expect "$A: a first sync of every message succeeds" 0
+	if printf '%s\n' "$OUT" | awk '
+	    / imap C: / && f == "" && match($0, /[0-9]+ UID FETCH 1:\*/) {
+		f = substr($0, RSTART, RLENGTH - 14) }
+	    / imap C: / && / SELECT / { n++; if (n == 2 && !done) early = 1 }
+	    f != "" && / imap S: / && index($0, " " f " OK ") { done = 1 }
+	    END { exit !early }'; then
+		pass "$A: a first sync sends the next folder's SELECT before the last folder's reply"
+	else
+		fail "$A: a first sync sends the next folder's SELECT before the last folder's reply" \
+		    "$(printf '%s\n' "$OUT" | grep -E 'imap [CS]: ' | cut -c1-160 | head -n 20)"
+	fi
+	DAYS=0 same "$P" "${A}_all" "$A: after a first sync of every message the store equals the server"
 
 	# A second device changes things.
 	ctl flag INBOX 1 '+\Seen'
