@@ -1353,18 +1353,20 @@ split_fields(const char *buf, size_t len, struct hraw *raw, int *truncated)
 		take_field(raw, field, fieldlen, truncated);
 }
 
-/* The value unfolded (line ends removed), trimmed, as valid UTF-8. */
+/*
+ * The value unfolded (line ends removed), trimmed, as valid UTF-8: in
+ * out, which has room for r->len + 1 bytes, unless it is 8-bit text,
+ * which raw_to_utf8() makes a new string of (*own, the caller's to
+ * free; else NULL).
+ */
 static char *
-unfold(const struct hraw *r)
+unfold(const struct hraw *r, char *out, char **own)
 {
 	const char	*p, *end, *nl;
-	char		*tmp, *s;
 	size_t		 i, k, n = 0;
 	unsigned char	 hi = 0;
 
-	if (r->len == 0)
-		return xstrdup("");
-	tmp = xmalloc(r->len + 1);
+	*own = NULL;
 	/* A line at a time, without its LF and a CR before it. */
 	for (p = r->val, end = r->val + r->len; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -1372,36 +1374,40 @@ unfold(const struct hraw *r)
 		k = (size_t)(nl - p);
 		if (nl < end && k > 0 && p[k - 1] == '\r')
 			k--;
-		memcpy(tmp + n, p, k);
+		memcpy(out + n, p, k);
 		n += k;
 	}
 	/* What raw_to_utf8() would change: 8-bit, NUL and SUB. */
 	for (i = 0; i < n; i++)
-		hi |= (unsigned char)tmp[i];
-	if (hi < 0x80 && memchr(tmp, '\0', n) == NULL &&
-	    memchr(tmp, 0x1A, n) == NULL) {
+		hi |= (unsigned char)out[i];
+	if (hi < 0x80 && memchr(out, '\0', n) == NULL &&
+	    memchr(out, 0x1A, n) == NULL) {
 		/* ASCII (the usual case) is already what it would return. */
-		tmp[n] = '\0';
-		return trim(tmp);
+		out[n] = '\0';
+		return trim(out);
 	}
-	s = raw_to_utf8(tmp, n);
-	free(tmp);
-	return trim(s);
+	*own = raw_to_utf8(out, n);
+	return trim(*own);
 }
 
 int
 header_parse(const char *buf, size_t len, struct header_fields *hf)
 {
 	struct hraw	 raw[HF_COUNT];
-	char		*v[HF_COUNT];
+	char		*v[HF_COUNT], *own[HF_COUNT], stack[4096], *scratch, *p;
+	size_t		 need = 0;
 	int		 i, tr = 0;
 
 	memset(hf, 0, sizeof *hf);
 	memset(raw, 0, sizeof raw);
 	if (buf != NULL)
 		split_fields(buf, len, raw, &tr);
+	/* Every value unfolded into one scratch buffer, most on the stack. */
 	for (i = 0; i < HF_COUNT; i++)
-		v[i] = unfold(&raw[i]);
+		need += raw[i].len + 1;
+	scratch = need <= sizeof stack ? stack : xmalloc(need);
+	for (i = 0, p = scratch; i < HF_COUNT; p += raw[i].len + 1, i++)
+		v[i] = unfold(&raw[i], p, &own[i]);
 
 	hf->date = parse_date(v[HF_DATE], strlen(v[HF_DATE]), &tr);
 	hf->from = one_line(parse_addresses(v[HF_FROM], strlen(v[HF_FROM]),
@@ -1419,7 +1425,9 @@ header_parse(const char *buf, size_t len, struct header_fields *hf)
 	hf->truncated = tr;
 
 	for (i = 0; i < HF_COUNT; i++)
-		free(v[i]);
+		free(own[i]);
+	if (scratch != stack)
+		free(scratch);
 	return 0;
 }
 
