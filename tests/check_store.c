@@ -1298,6 +1298,152 @@ START_TEST(test_msg_put_in_batch)
 }
 END_TEST
 
+/* Counts the statements that insert several rows (SQLITE_TRACE_STMT). */
+static int
+count_many(unsigned type, void *arg, void *p, void *x)
+{
+	(void)type;
+	(void)x;
+	if (strstr(sqlite3_sql(p), "),(") != NULL &&
+	    strncmp(sqlite3_sql(p), "INSERT", 6) == 0)
+		(*(int *)arg)++;
+	return 0;
+}
+
+/* n rows of folder: uids 1..n, except row dup, which repeats uid 3. */
+static struct store_msg *
+many_rows(int64_t folder, size_t n, size_t dup, char subj[][16])
+{
+	struct store_msg	*m = xcalloc(n, sizeof *m);
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(subj[i], 16, "s%zu", i);
+		m[i].folder_id = folder;
+		m[i].uid = i == dup ? 3 : (uint32_t)i + 1;
+		/* Bits past FLAG_ALL are not stored. */
+		m[i].flags = (i % 3 ? FLAG_SEEN : 0) | (i == 7 ? 1u << 20 : 0);
+		m[i].keywords = i % 5 ? "" : "$Label1";
+		m[i].modseq = 100 + i;
+		m[i].internaldate = 1700000000 + (int64_t)i;
+		m[i].size = 1000 + (uint32_t)i;
+		m[i].date = 1690000000 + (int64_t)i;
+		m[i].from = "A <a@example.com>";
+		m[i].to = i % 2 ? "b@example.com" : "";
+		m[i].subject = subj[i];
+		m[i].message_id = subj[i];
+		m[i].references = "r@example.com";
+	}
+	return m;
+}
+
+/* The rows of folder as text, one per line, in UID order. */
+static char *
+rows_text(struct store *s, int64_t folder)
+{
+	sqlite3_stmt	*st;
+	char		*out = xstrdup(""), *t;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(store_db(s), "SELECT uid || '|' || "
+	    "modseq || '|' || flags || '|' || keywords || '|' || internaldate "
+	    "|| '|' || size || '|' || date || '|' || from_addr || '|' || "
+	    "to_addr || '|' || cc_addr || '|' || subject || '|' || message_id "
+	    "|| '|' || in_reply_to || '|' || refs || '|' || indexed || '|' || "
+	    "cached FROM messages WHERE folder_id = ?1 ORDER BY uid", -1, &st,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, folder);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		t = xasprintf("%s%s\n", out, sqlite3_column_text(st, 0));
+		free(out);
+		out = t;
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* m[0..n) moved to folder, put at once in a transaction of their own. */
+static void
+put_many_in(struct store *s, struct store_msg *m, size_t n, int64_t folder)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		m[i].folder_id = folder;
+	ck_assert_int_eq(store_begin(s), 0);
+	ck_assert_int_eq(store_msg_put_many(s, m, n), 0);
+	ck_assert_int_eq(store_commit(s), 0);
+}
+
+/*
+ * store_msg_put_many() is store_msg_put() on each row in turn: with
+ * nothing queued, 16 rows a statement (a repeated UID in a chunk makes
+ * it go one by one: the last one wins, as with puts); with something
+ * queued for the folder, the overlay; outside a transaction, too.
+ */
+START_TEST(test_msg_put_many)
+{
+	struct store		*s;
+	struct store_msg	*m, g;
+	char			 subj[40][16], *want, *got;
+	int64_t			 one, many, queued, plain;
+	size_t			 i;
+	int			 nmany = 0;
+
+	s = open_store();
+	one = add_folder(s, "One");
+	many = add_folder(s, "Many");
+	queued = add_folder(s, "Queued");
+	plain = add_folder(s, "Plain");
+	ck_assert_int_eq(store_set_bulk(s, 1), 0);
+	sqlite3_trace_v2(store_db(s), SQLITE_TRACE_STMT, count_many, &nmany);
+
+	/* 40 rows: chunks 0-15 and 16-31 (row 20 repeats UID 3), 8 more. */
+	m = many_rows(one, 40, 20, subj);
+	ck_assert_int_eq(store_begin(s), 0);
+	for (i = 0; i < 40; i++)
+		ck_assert_int_eq(store_msg_put(s, &m[i]), 0);
+	ck_assert_int_eq(store_commit(s), 0);
+	ck_assert_int_eq(nmany, 0);
+	want = rows_text(s, one);
+	put_many_in(s, m, 40, many);
+	ck_assert_int_eq(nmany, 2);
+	got = rows_text(s, many);
+	ck_assert_str_eq(got, want);
+	ck_assert_ptr_nonnull(strstr(got, "\n3|120|"));	/* the last UID 3 */
+	free(got);
+
+	/* Queued for the folder: flagged offline, moved away (hidden). */
+	queue(s, queued, 5, PENDING_FLAGS, FLAG_FLAGGED, 0, NULL);
+	queue(s, queued, 9, PENDING_MOVE, 0, 0, "Archive");
+	put_many_in(s, m, 40, queued);
+	ck_assert_int_eq(nmany, 2);
+	ck_assert_uint_eq(msg_flags(s, queued, 5), FLAG_SEEN | FLAG_FLAGGED);
+	ck_assert_int_eq(store_msg_get(s, queued, 9, &g), 1);
+	ck_assert_int_eq(sql_int(s, "SELECT COUNT(*) FROM messages m JOIN "
+	    "folders f ON f.id = m.folder_id WHERE f.name = 'Queued'"), 38);
+
+	/* Outside a transaction: one by one, each its own. */
+	for (i = 0; i < 40; i++)
+		m[i].folder_id = plain;
+	ck_assert_int_eq(store_msg_put_many(s, m, 40), 0);
+	ck_assert_int_eq(nmany, 2);
+	got = rows_text(s, plain);
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+
+	/* A row without a UID fails the call, as store_msg_put() does. */
+	m[17].uid = 0;
+	for (i = 0; i < 40; i++)
+		m[i].folder_id = many;
+	ck_assert_int_eq(store_begin(s), 0);
+	ck_assert_int_eq(store_msg_put_many(s, m, 40), -1);
+	store_rollback(s);
+	free(m);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_server_flags_overlay)
 {
 	struct store		*s;
@@ -2009,6 +2155,7 @@ suite(void)
 	tcase_add_test(tc, test_msg_roundtrip);
 	tcase_add_test(tc, test_checkpoint_from_idle_connection);
 	tcase_add_test(tc, test_msg_put_in_batch);
+	tcase_add_test(tc, test_msg_put_many);
 	tcase_add_test(tc, test_server_flags_overlay);
 	tcase_add_test(tc, test_msg_remove);
 	tcase_add_test(tc, test_msg_prune);

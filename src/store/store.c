@@ -208,14 +208,21 @@ _Static_assert(PENDING_FLAGS == 1 && PENDING_MOVE == 2 &&
 	"AND (m.flags & 1) = 0)"
 
 /* A message row's columns and values, for ST_MSG_ADD and ST_MSG_PUT. */
-#define MSG_INSERT \
+#define MSG_COLUMNS \
 	"INTO messages(folder_id, uid, modseq, flags, keywords, " \
 	"internaldate, size, date, from_addr, to_addr, cc_addr, subject, " \
-	"message_id, in_reply_to, refs, indexed) VALUES(?1, ?2, ?3, ?4, " \
+	"message_id, in_reply_to, refs, indexed) VALUES"
+#define MSG_INSERT MSG_COLUMNS "(?1, ?2, ?3, ?4, " \
 	"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+/* STORE_ADD_ROWS rows' values, numbered in order (?1 to ?256). */
+#define MSG_ROW		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define MSG_ROWS4	MSG_ROW "," MSG_ROW "," MSG_ROW "," MSG_ROW
+#define MSG_ROWS16	MSG_ROWS4 "," MSG_ROWS4 "," MSG_ROWS4 "," MSG_ROWS4
+_Static_assert(STORE_ADD_ROWS == 16, "MSG_ROWS16 has 16 rows");
 
 static const char *const store_sql[ST_COUNT] = {
 	[ST_MSG_ADD] = "INSERT OR IGNORE " MSG_INSERT,
+	[ST_MSG_ADD_MANY] = "INSERT OR IGNORE " MSG_COLUMNS MSG_ROWS16,
 	[ST_MSG_PUT] = "INSERT " MSG_INSERT
 	    "ON CONFLICT(folder_id, uid) DO UPDATE SET "
 	    "modseq = excluded.modseq, flags = excluded.flags, "
@@ -259,6 +266,8 @@ static const char *const store_sql[ST_COUNT] = {
 	    "LEFT JOIN folders f ON f.id = p.folder_id "
 	    "WHERE p.folder_id = ?1 AND p.uid = ?2 AND p.op IN (1, 2, 4) "
 	    "AND " SAME_GEN " ORDER BY p.id",
+	[ST_PENDING_ANY] =
+	    "SELECT 1 FROM pending WHERE folder_id = ?1 LIMIT 1",
 	[ST_FOLDER_PATH] =
 	    "SELECT path, uidvalidity FROM folders WHERE id = ?1",
 	[ST_FOLDER_BY_PATH] =
@@ -467,10 +476,16 @@ store_set_bulk(struct store *s, int bulk)
 	 * the header fields are searched as text meanwhile anyway.
 	 */
 	s->fts_defer = bulk;
-	/* 8 MiB holds the pages one folder's batch dirties in a large index. */
+	/*
+	 * 8 MiB holds the pages one folder's batch dirties in a large
+	 * index.  A statement that writes several rows (store_msg_put_many)
+	 * keeps a journal of the pages it changes, to undo itself: in
+	 * memory, not in a file under /var/tmp.
+	 */
 	return store_exec(s, bulk ? "PRAGMA cache_size = -8192; "
-	    "PRAGMA wal_autocheckpoint = 10000" :
-	    "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000");
+	    "PRAGMA wal_autocheckpoint = 10000; PRAGMA temp_store = MEMORY" :
+	    "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000; "
+	    "PRAGMA temp_store = DEFAULT");
 }
 
 int

@@ -14,9 +14,13 @@
 
 #include "store.h"
 
+/* Rows ST_MSG_ADD_MANY inserts in one statement (store_msg_put_many). */
+#define STORE_ADD_ROWS	16
+
 /* The statements of the hot paths, prepared once per connection. */
 enum store_st {
 	ST_MSG_ADD,
+	ST_MSG_ADD_MANY,
 	ST_MSG_PUT,
 	ST_MSG_GET,
 	ST_MSG_FLAGS,
@@ -27,6 +31,7 @@ enum store_st {
 	ST_MSG_UID_SET,
 	ST_MSG_UNCACHED,
 	ST_PENDING_OF,
+	ST_PENDING_ANY,
 	ST_FOLDER_PATH,
 	ST_FOLDER_BY_PATH,
 	ST_SAVEPOINT,

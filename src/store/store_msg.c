@@ -203,27 +203,30 @@ store_returned_flags(struct store *s, sqlite3_stmt *st, int64_t folder,
 	return r;
 }
 
-/* Binds m's columns to ST_MSG_ADD or ST_MSG_PUT (MSG_INSERT's order). */
+/*
+ * Binds m's columns to ST_MSG_ADD or ST_MSG_PUT (MSG_INSERT's order), or
+ * to the row of ST_MSG_ADD_MANY whose first parameter is at + 1.
+ */
 static void
-store_bind_msg(sqlite3_stmt *st, const struct store_msg *m, unsigned flags,
-    int indexed)
+store_bind_msg(sqlite3_stmt *st, int at, const struct store_msg *m,
+    unsigned flags, int indexed)
 {
-	sqlite3_bind_int64(st, 1, m->folder_id);
-	sqlite3_bind_int64(st, 2, m->uid);
-	sqlite3_bind_int64(st, 3, (int64_t)m->modseq);
-	sqlite3_bind_int(st, 4, (int)flags);
-	store_bind_text(st, 5, m->keywords);
-	sqlite3_bind_int64(st, 6, m->internaldate);
-	sqlite3_bind_int64(st, 7, m->size);
-	sqlite3_bind_int64(st, 8, m->date);
-	store_bind_text(st, 9, m->from);
-	store_bind_text(st, 10, m->to);
-	store_bind_text(st, 11, m->cc);
-	store_bind_text(st, 12, m->subject);
-	store_bind_text(st, 13, m->message_id);
-	store_bind_text(st, 14, m->in_reply_to);
-	store_bind_text(st, 15, m->references);
-	sqlite3_bind_int(st, 16, indexed);
+	sqlite3_bind_int64(st, at + 1, m->folder_id);
+	sqlite3_bind_int64(st, at + 2, m->uid);
+	sqlite3_bind_int64(st, at + 3, (int64_t)m->modseq);
+	sqlite3_bind_int(st, at + 4, (int)flags);
+	store_bind_text(st, at + 5, m->keywords);
+	sqlite3_bind_int64(st, at + 6, m->internaldate);
+	sqlite3_bind_int64(st, at + 7, m->size);
+	sqlite3_bind_int64(st, at + 8, m->date);
+	store_bind_text(st, at + 9, m->from);
+	store_bind_text(st, at + 10, m->to);
+	store_bind_text(st, at + 11, m->cc);
+	store_bind_text(st, at + 12, m->subject);
+	store_bind_text(st, at + 13, m->message_id);
+	store_bind_text(st, at + 14, m->in_reply_to);
+	store_bind_text(st, at + 15, m->references);
+	sqlite3_bind_int(st, at + 16, indexed);
 }
 
 /*
@@ -241,7 +244,7 @@ store_msg_add(struct store *s, const struct store_msg *m, unsigned flags,
 
 	if ((st = store_stmt(s, ST_MSG_ADD)) == NULL)
 		return -1;
-	store_bind_msg(st, m, flags, indexed);
+	store_bind_msg(st, 0, m, flags, indexed);
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 		store_sqlerr(s, "writing a message");
 	store_stmt_done(st);
@@ -304,7 +307,7 @@ store_msg_put(struct store *s, const struct store_msg *m)
 	/* There already (or any other conflict): the upsert. */
 	if ((st = store_stmt(s, ST_MSG_PUT)) == NULL)
 		goto done;
-	store_bind_msg(st, m, flags, indexed);
+	store_bind_msg(st, 0, m, flags, indexed);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		store_sqlerr(s, "writing a message");
@@ -317,6 +320,86 @@ store_msg_put(struct store *s, const struct store_msg *m)
 	    store_fts_put(s, id, indexed, m) == 0;
 done:
 	return store_tx_end(s, own, ok);
+}
+
+/* 1 if an operation is queued for a message of folder, 0 if none, -1. */
+static int
+store_folder_queued(struct store *s, int64_t folder)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = store_stmt(s, ST_PENDING_ANY)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, folder);
+	rc = sqlite3_step(st);
+	store_stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_sqlerr(s, "reading pending operations");
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
+/*
+ * STORE_ADD_ROWS new rows of one folder with nothing queued, at once:
+ * what store_msg_put() does for each (no overlay to apply, no savepoint
+ * needed inside a transaction, headers left to the catch-up).  1 if a
+ * row was there already: the caller puts them one by one instead.
+ */
+static int
+store_msg_add_many(struct store *s, const struct store_msg *m)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	if ((st = store_stmt(s, ST_MSG_ADD_MANY)) == NULL)
+		return -1;
+	for (i = 0; i < STORE_ADD_ROWS; i++)
+		store_bind_msg(st, (int)i * 16, &m[i], m[i].flags & FLAG_ALL,
+		    0);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		store_sqlerr(s, "writing messages");
+	store_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(s->db) == STORE_ADD_ROWS ? 0 : 1;
+}
+
+int
+store_msg_put_many(struct store *s, const struct store_msg *m, size_t n)
+{
+	size_t	 i = 0, k;
+	int	 r = 0;
+
+	/*
+	 * In a transaction (BEGIN IMMEDIATE: no other connection writes
+	 * meanwhile), with the search index deferred, and with nothing
+	 * queued for the folder, a new row is exactly its columns.
+	 */
+	if (n >= STORE_ADD_ROWS && !sqlite3_get_autocommit(s->db) &&
+	    s->fts_defer) {
+		if ((r = store_folder_queued(s, m[0].folder_id)) == -1)
+			return -1;
+		while (r == 0 && i + STORE_ADD_ROWS <= n) {
+			for (k = 0; k < STORE_ADD_ROWS; k++)
+				if (m[i + k].folder_id != m[0].folder_id ||
+				    m[i + k].uid == 0)
+					break;
+			if (k < STORE_ADD_ROWS)
+				break;
+			/* A row was there (r 1): this chunk one by one. */
+			if ((r = store_msg_add_many(s, &m[i])) == -1)
+				return -1;
+			if (r == 0)
+				i += STORE_ADD_ROWS;
+		}
+	}
+	for (; i < n; i++)
+		if (store_msg_put(s, &m[i]) == -1)
+			return -1;
+	return 0;
 }
 
 int

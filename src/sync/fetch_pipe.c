@@ -123,7 +123,7 @@ put_direct(struct fetch_pipe *p, struct fetched *r)
 {
 	if (atomic_load(&p->stop))
 		return 1;
-	if (p->put(r, p->parg) != 0)
+	if (p->put(r, 1, p->parg) != 0)
 		atomic_store(&p->stop, 1);
 	return atomic_load(&p->stop);
 }
@@ -198,7 +198,7 @@ fetch_pipe_run(fetch_pipe_fetch fetch, void *farg, fetch_pipe_put put,
 	struct fetch_pipe	 p;
 	struct batch		*b;
 	pthread_t		 reader;
-	size_t			 i;
+	size_t			 i, k;
 	int			 stopped = 0;
 
 	memset(&p, 0, sizeof p);
@@ -229,12 +229,20 @@ fetch_pipe_run(fetch_pipe_fetch fetch, void *farg, fetch_pipe_put put,
 		p.queued--;
 		pthread_cond_signal(&p.room);
 		pthread_mutex_unlock(&p.lock);
-		/* After a stop, batches already queued are only freed. */
-		for (i = 0; i < b->n && !stopped; i++)
-			if (put(&b->rows[i], parg) != 0) {
+		/*
+		 * Each marker alone, the messages between them as one run.
+		 * After a stop, batches already queued are only freed.
+		 */
+		for (i = 0; i < b->n && !stopped; i = k) {
+			k = i + 1;
+			if (!b->rows[i].mark)
+				while (k < b->n && !b->rows[k].mark)
+					k++;
+			if (put(&b->rows[i], k - i, parg) != 0) {
 				stopped = 1;
 				atomic_store(&p.stop, 1);
 			}
+		}
 		batch_free(b);
 	}
 	pthread_join(reader, NULL);

@@ -19,8 +19,12 @@ struct fetched {
 /* Runs on the reader thread: the UID FETCH, cb called per message. */
 typedef int	(*fetch_pipe_fetch)(void *arg, imap_msg_cb cb, void *cbarg,
 		    char **errp);
-/* Runs on the calling thread, once per message in order; non-zero stops. */
-typedef int	(*fetch_pipe_put)(const struct fetched *, void *arg);
+/*
+ * Runs on the calling thread, in order, on rows[0..n): one marker (n is
+ * 1), or messages (a run of the reader's batch); non-zero stops.
+ */
+typedef int	(*fetch_pipe_put)(const struct fetched *rows, size_t n,
+		    void *arg);
 
 /*
  * Runs fetch on a reader thread, which owns the IMAP connection until

@@ -142,53 +142,68 @@ sync_defer(struct sync_ctx *s, const struct store_folder *f)
 
 /* ---- new messages ---- */
 
+/* Rows given to the store at once (store_msg_put_many()). */
+#define SYNC_PUT_RUN	64
+
 int
-sync_put_message(const struct fetched *r, void *arg)
+sync_put_messages(const struct fetched *r, size_t n, void *arg)
 {
 	struct fetch_state	*fs = arg;
-	const struct imap_msg	*m = &r->msg;
-	struct store_msg	 sm;
+	struct store_msg	 sm[SYNC_PUT_RUN];
+	const struct imap_msg	*m;
+	size_t			 i, k;
 
-	if (fs->s->stop != NULL && *fs->s->stop)
-		return 1;
-	if (!fs->in_txn) {
-		if (store_begin(fs->s->store) == -1) {
-			fs->failed = 1;
+	while (n > 0 && !fs->failed) {
+		if (fs->s->stop != NULL && *fs->s->stop)
 			return 1;
+		if (!fs->in_txn) {
+			if (store_begin(fs->s->store) == -1) {
+				fs->failed = 1;
+				return 1;
+			}
+			fs->in_txn = 1;
 		}
-		fs->in_txn = 1;
-	}
-	memset(&sm, 0, sizeof sm);
-	sm.folder_id = fs->f->id;
-	sm.uid = m->uid;
-	sm.modseq = m->modseq;
-	sm.flags = m->flags;
-	sm.keywords = (char *)m->keywords;
-	sm.internaldate = m->internaldate;
-	sm.size = m->size;
-	sm.date = r->h.date;
-	sm.from = r->h.from;
-	sm.to = r->h.to;
-	sm.cc = r->h.cc;
-	sm.subject = r->h.subject;
-	sm.message_id = r->h.message_id;
-	sm.in_reply_to = r->h.in_reply_to;
-	sm.references = r->h.references;
-	if (store_msg_put(fs->s->store, &sm) == -1)
-		fs->failed = 1;
-	if (m->modseq > fs->maxmodseq)
-		fs->maxmodseq = m->modseq;
-	if (!(m->flags & FLAG_SEEN))
-		fs->unseen++;
-	fs->done++;
-	if (fs->done % SYNC_TXN_BATCH == 0) {
-		/* Commit in batches: a crash keeps what was already fetched. */
-		if (store_commit(fs->s->store) == -1)
+		/* Up to the next commit, at most SYNC_PUT_RUN. */
+		k = SYNC_TXN_BATCH - fs->done % SYNC_TXN_BATCH;
+		k = k < n ? k : n;
+		k = k < SYNC_PUT_RUN ? k : SYNC_PUT_RUN;
+		memset(sm, 0, k * sizeof sm[0]);
+		for (i = 0; i < k; i++) {
+			m = &r[i].msg;
+			sm[i].folder_id = fs->f->id;
+			sm[i].uid = m->uid;
+			sm[i].modseq = m->modseq;
+			sm[i].flags = m->flags;
+			sm[i].keywords = (char *)m->keywords;
+			sm[i].internaldate = m->internaldate;
+			sm[i].size = m->size;
+			sm[i].date = r[i].h.date;
+			sm[i].from = r[i].h.from;
+			sm[i].to = r[i].h.to;
+			sm[i].cc = r[i].h.cc;
+			sm[i].subject = r[i].h.subject;
+			sm[i].message_id = r[i].h.message_id;
+			sm[i].in_reply_to = r[i].h.in_reply_to;
+			sm[i].references = r[i].h.references;
+			if (m->modseq > fs->maxmodseq)
+				fs->maxmodseq = m->modseq;
+			if (!(m->flags & FLAG_SEEN))
+				fs->unseen++;
+		}
+		if (store_msg_put_many(fs->s->store, sm, k) == -1)
 			fs->failed = 1;
-		fs->in_txn = 0;
-		sync_defer(fs->s, fs->f);
-		if (fs->done < fs->total)
-			sync_progress(fs->s, fs->f, fs->done, fs->total);
+		fs->done += k;
+		r += k;
+		n -= k;
+		if (fs->done % SYNC_TXN_BATCH == 0) {
+			/* Commit in batches: a crash keeps what was fetched. */
+			if (store_commit(fs->s->store) == -1)
+				fs->failed = 1;
+			fs->in_txn = 0;
+			sync_defer(fs->s, fs->f);
+			if (fs->done < fs->total)
+				sync_progress(fs->s, fs->f, fs->done, fs->total);
+		}
 	}
 	return fs->failed;
 }
@@ -572,7 +587,7 @@ sync_one_locked(struct sync_ctx *s, struct store_folder *f, char **errp)
 		hf.imap = s->imap;
 		hf.uids = fetch_all ? NULL : fresh;
 		hf.n = nfresh;
-		if (fetch_pipe_run(fetch_headers, &hf, sync_put_message, &fs,
+		if (fetch_pipe_run(fetch_headers, &hf, sync_put_messages, &fs,
 		    errp) == -1) {
 			if (fs.in_txn)
 				store_commit(s->store);

@@ -252,7 +252,7 @@ bulk_end(struct bulk *b, int ok)
 
 /* Engine thread: what the reader sent, in order. */
 static int
-bulk_put(const struct fetched *r, void *arg)
+bulk_put(const struct fetched *r, size_t n, void *arg)
 {
 	struct bulk	*b = arg;
 
@@ -264,7 +264,7 @@ bulk_put(const struct fetched *r, void *arg)
 	case MARK_CUT:
 		return bulk_end(b, 0);
 	default:
-		return b->cur != NULL ? sync_put_message(r, &b->fs) : 0;
+		return b->cur != NULL ? sync_put_messages(r, n, &b->fs) : 0;
 	}
 }
 

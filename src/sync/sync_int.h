@@ -12,7 +12,7 @@
 #include "store.h"
 #include "sync.h"
 
-/* A header fetch being written to the store (sync_put_message). */
+/* A header fetch being written to the store (sync_put_messages). */
 struct fetch_state {
 	struct sync_ctx		*s;
 	struct store_folder	*f;
@@ -25,8 +25,11 @@ struct fetch_state {
 	int			 skip_bad;	/* a body that cannot be cached: next */
 };
 
-/* Writes one fetched message into fs->f, in batched transactions. */
-int	 sync_put_message(const struct fetched *, void *fs);
+/*
+ * Writes fetched messages r[0..n) into fs->f, in batched transactions
+ * (a fetch_pipe_put).
+ */
+int	 sync_put_messages(const struct fetched *r, size_t n, void *fs);
 /* EV_PROGRESS and EV_CHANGED for the engine, if any. */
 void	 sync_progress(struct sync_ctx *, const struct store_folder *,
 	    uint64_t done, uint64_t total);
