@@ -264,7 +264,8 @@ class Bench:
             raise Broke('the probe sync failed:\n' + tail(err))
         with open(err, errors='replace') as f:
             for line in f:
-                m = re.search(r' C: \d+ UID FETCH \S+ (\(.*\))\s*$', line)
+                # The first sync sends SELECT and UID FETCH together.
+                m = re.search(r' C: .*?\d+ UID FETCH \S+ (\(.*\))\s*$', line)
                 if m and 'HEADER.FIELDS' in m.group(1):
                     items = m.group(1)
                     if items.count('(') == items.count(')'):
