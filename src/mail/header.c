@@ -1367,6 +1367,10 @@ unfold(const struct hraw *r, char *out, char **own)
 	unsigned char	 hi = 0;
 
 	*own = NULL;
+	if (r->len == 0) {		/* absent: r->val is NULL */
+		out[0] = '\0';
+		return out;
+	}
 	/* A line at a time, without its LF and a CR before it. */
 	for (p = r->val, end = r->val + r->len; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
