@@ -517,6 +517,36 @@ START_TEST(test_pipe_close_drains)
 }
 END_TEST
 
+/*
+ * A pipe whose connection was lost (a write that failed marks it dead)
+ * waits for no reply when closed: it would wait for the timeout.
+ */
+START_TEST(test_pipe_close_dead)
+{
+	static const char *const fields[] = { "From", NULL };
+	struct peer		 p;
+	struct imap_conn	*c;
+	struct imap_pipe	*pp;
+	struct imap_sel		 sel;
+	char			*err = NULL;
+	time_t			 t0;
+
+	memset(&p, 0, sizeof p);
+	peer_start(&p, "* PREAUTH [CAPABILITY IMAP4rev1] ready\r\n", 3);
+	c = peer_session(&p);
+	ck_assert_ptr_nonnull(pp = imap_pipe_open(c, fields, &err));
+	ck_assert_int_eq(imap_pipe_send_folder(pp, "A", &err), 0);
+	c->dead = 1;
+	t0 = time(NULL);
+	ck_assert_int_eq(imap_pipe_read_select(pp, &sel, &err), -1);
+	ck_assert_int_eq(imap_pipe_close(pp, &err), -1);
+	ck_assert_int_le(time(NULL) - t0, 1);
+	imap_close(c);
+	peer_stop(&p);
+	free(err);
+}
+END_TEST
+
 /* Names the pipeline cannot send as a quoted string are left to libetpan. */
 START_TEST(test_pipe_name_ok)
 {
@@ -540,6 +570,7 @@ suite(void)
 	tcase_add_test(tc, test_eof_is_error);
 	tcase_add_test(tc, test_pipe_folders);
 	tcase_add_test(tc, test_pipe_close_drains);
+	tcase_add_test(tc, test_pipe_close_dead);
 	tcase_add_test(tc, test_pipe_name_ok);
 	tcase_add_test(tc, test_status_quoted_names);
 	tcase_add_test(tc, test_truncated_literal);

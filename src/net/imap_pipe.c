@@ -165,6 +165,11 @@ pipe_read(struct imap_pipe *p, enum pipe_kind kind, struct imap_sel *sel,
 		seterr(errp, "%s: no such command in flight", cmd);
 		return -1;
 	}
+	/* Lost already (a write failed): no reply is coming. */
+	if (p->c->dead) {
+		seterr(errp, "%s: connection lost", cmd);
+		return -1;
+	}
 	for (;;) {
 		switch (lean_next(&p->rd, cmd, p->q[p->head].tag, p->sc, &res,
 		    errp)) {
@@ -238,7 +243,7 @@ imap_pipe_close(struct imap_pipe *p, char **errp)
 	if (p == NULL)
 		return 0;
 	/* Replies still in flight are read and dropped. */
-	while (p->n > 0 && r != -1) {
+	while (p->n > 0 && r != -1 && !p->c->dead) {
 		r = p->q[p->head].kind == PIPE_SELECT ?
 		    imap_pipe_read_select(p, &sel, &err) :
 		    imap_pipe_read_fetch(p, NULL, NULL, &err);
@@ -247,7 +252,10 @@ imap_pipe_close(struct imap_pipe *p, char **errp)
 		free(err);
 		err = NULL;
 	}
-	if (r != -1) {
+	if (r != -1 && p->c->dead) {
+		seterr(errp, "SELECT: connection lost");
+		r = -1;
+	} else if (r != -1) {
 		r = 0;
 		if (reader_unread(&p->rd) == -1)
 			r = lean_fail(p->c, "UID FETCH", "too much unsolicited "
