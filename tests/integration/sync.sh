@@ -6,7 +6,9 @@
 # `tern search --json`; a resync with no changes SELECTs no folder where
 # CONDSTORE's STATUS says so (also one whose name the server quotes),
 # and every folder where it cannot; a first sync fetches INBOX first and
-# asks no STATUS.  Also: tern mark reaches the server (also when
+# asks no STATUS, and without a day window sends each folder's SELECT
+# before the last folder's reply is read (the store still equals the
+# server).  Also: tern mark reaches the server (also when
 # made while the server was down), and a UIDVALIDITY change deletes
 # nothing and keeps queued changes.
 # Covers SECURITY.md #32 #34 #37 #40.
