@@ -374,6 +374,7 @@ struct pipe_seen {
 	uint32_t	 uids[8];
 	char		 from[8];
 	size_t		 n;
+	size_t		 stop_at;	/* stop after this many; 0: never */
 };
 
 static int
@@ -385,7 +386,7 @@ pipe_msg(const struct imap_msg *m, void *arg)
 		ps->uids[ps->n] = m->uid;
 		ps->from[ps->n++] = m->header_len > 6 ? m->header[6] : '?';
 	}
-	return 0;
+	return ps->n == ps->stop_at;
 }
 
 #define PIPE_ITEMS	"UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE " \
@@ -485,12 +486,14 @@ START_TEST(test_pipe_close_drains)
 	struct imap_conn	*c;
 	struct imap_pipe	*pp;
 	struct imap_sel		 sel;
+	struct pipe_seen	 seen;
 	char			*err = NULL;
 
 	memset(&p, 0, sizeof p);
-	peer_reply(&p, 0, "* 1 EXISTS\r\n1 OK done\r\n");
+	peer_reply(&p, 0, "* 2 EXISTS\r\n1 OK done\r\n");
 	peer_reply(&p, 1, "* 1 FETCH (UID 1 BODY[HEADER.FIELDS (FROM)] {11}"
-	    "\r\nFrom: a\r\n\r\n)\r\n2 OK done\r\n");
+	    "\r\nFrom: a\r\n\r\n)\r\n* 2 FETCH (UID 2 BODY[HEADER.FIELDS "
+	    "(FROM)] {11}\r\nFrom: b\r\n\r\n)\r\n2 OK done\r\n");
 	peer_reply(&p, 2, "3 NO gone\r\n");
 	peer_reply(&p, 3, "4 BAD no folder\r\n");
 	peer_reply(&p, 4, "5 OK noop done\r\n");
@@ -501,7 +504,12 @@ START_TEST(test_pipe_close_drains)
 	ck_assert_int_eq(imap_pipe_send_folder(pp, "Old mail", &err), 0);
 	ck_assert_int_eq(imap_pipe_send_folder(pp, "\"q\"", &err), 0);
 	ck_assert_int_eq(imap_pipe_read_select(pp, &sel, &err), 0);
-	ck_assert_uint_eq(sel.exists, 1);
+	ck_assert_uint_eq(sel.exists, 2);
+	/* The callback stops after one: the rest of the reply is read. */
+	memset(&seen, 0, sizeof seen);
+	seen.stop_at = 1;
+	ck_assert_int_eq(imap_pipe_read_fetch(pp, pipe_msg, &seen, &err), 0);
+	ck_assert_uint_eq(seen.n, 1);
 	ck_assert_int_eq(imap_pipe_close(pp, &err), 0);
 	ck_assert_int_eq(c->imap->imap_state, MAILIMAP_STATE_AUTHENTICATED);
 	ck_assert_int_eq(mailimap_noop(c->imap), MAILIMAP_NO_ERROR);

@@ -161,10 +161,9 @@ pipe_read(struct imap_pipe *p, enum pipe_kind kind, struct imap_sel *sel,
 					    "UID FETCH";
 	int				 stop = cb == NULL || !p->selected;
 
-	if (p->n == 0 || p->q[p->head].kind != kind) {
-		seterr(errp, "%s: no such command in flight", cmd);
-		return -1;
-	}
+	/* Not what was sent: the session's state is unknown, drop it. */
+	if (p->n == 0 || p->q[p->head].kind != kind)
+		return lean_fail(p->c, cmd, "no such command in flight", errp);
 	/* Lost already (a write failed): no reply is coming. */
 	if (p->c->dead) {
 		seterr(errp, "%s: connection lost", cmd);

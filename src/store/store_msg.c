@@ -389,7 +389,7 @@ store_msg_put_many(struct store *s, const struct store_msg *m, size_t n)
 					break;
 			if (k < STORE_ADD_ROWS)
 				break;
-			/* A row was there (r 1): this chunk one by one. */
+			/* A row was there (r 1): from this chunk, one by one. */
 			if ((r = store_msg_add_many(s, &m[i])) == -1)
 				return -1;
 			if (r == 0)

@@ -104,6 +104,8 @@ bulk_fetch_piped(struct bulk *b, imap_msg_cb cb, void *cbarg, char **errp)
 			    &err) == -1) {
 				seterr(errp, "%s: %s",
 				    b->slots[sent - 1].f.display, err);
+				free(err);
+				err = NULL;
 				r = -1;
 				break;
 			}
