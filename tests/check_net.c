@@ -389,6 +389,9 @@ pipe_msg(const struct imap_msg *m, void *arg)
 	return ps->n == ps->stop_at;
 }
 
+/* The header fields the pipe tests fetch. */
+static const char *const fields[] = { "From", NULL };
+
 #define PIPE_ITEMS	"UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE " \
 			"BODY.PEEK[HEADER.FIELDS (From)])\r\n"
 
@@ -400,7 +403,6 @@ pipe_msg(const struct imap_msg *m, void *arg)
  */
 START_TEST(test_pipe_folders)
 {
-	static const char *const fields[] = { "From", NULL };
 	struct peer		 p;
 	struct imap_conn	*c;
 	struct imap_pipe	*pp;
@@ -481,7 +483,6 @@ END_TEST
  */
 START_TEST(test_pipe_close_drains)
 {
-	static const char *const fields[] = { "From", NULL };
 	struct peer		 p;
 	struct imap_conn	*c;
 	struct imap_pipe	*pp;
@@ -531,7 +532,6 @@ END_TEST
  */
 START_TEST(test_pipe_close_dead)
 {
-	static const char *const fields[] = { "From", NULL };
 	struct peer		 p;
 	struct imap_conn	*c;
 	struct imap_pipe	*pp;
