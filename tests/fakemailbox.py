@@ -20,13 +20,15 @@ Modes (fakeserver.py --mode, or --mode-file read at each connection):
                  a header: a phantom message if stored)
   uid-0          UID FETCH also answers a UID 0 message with a header,
                  SEARCH lists 0
+  stall-fetch    a FETCH of header fields is never answered (a server
+                 that hangs mid-sync)
 """
 import re
 import time
 
 MAILBOX_MODES = ('mailbox', 'status-empty', 'seq-comma', 'body-lines',
                  'hms-empty', 'expunge-0', 'expunge-high', 'fetch-unasked',
-                 'uid-0')
+                 'uid-0', 'stall-fetch')
 CAPS_EXTRA = b' ID ENABLE UIDPLUS CONDSTORE QRESYNC NAMESPACE'
 UIDVALIDITY = 1
 MONTHS = ('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep',
@@ -267,6 +269,8 @@ class MailboxSession:
         hdr = re.search(rb'BODY(?:\.PEEK)?\[(HEADER\.FIELDS \(([^)]*)\))\]',
                         items, re.I)
         whole = re.search(rb'BODY(?:\.PEEK)?\[\]', up)
+        if hdr and self.mode == 'stall-fetch':
+            return True                 # never answered
         out = b''
 
         def one(seq, msg, uid=None, subject=None):

@@ -780,10 +780,13 @@ reader_fill(struct reader *rd)
 		    s->read_buffer_len - (size_t)got);
 		s->read_buffer_len -= (size_t)got;
 	} else {
-		/* It writes the protocol trace itself (-vvv). */
 		if ((got = mailstream_low_read(s->low, rd->b + rd->end,
 		    want)) <= 0)
 			return -1;
+		/* The protocol trace, as mailstream_read() would write it. */
+		if (s->logger != NULL)
+			s->logger(s, MAILSTREAM_LOG_TYPE_DATA_RECEIVED,
+			    rd->b + rd->end, (size_t)got, s->logger_context);
 	}
 	rd->end += (size_t)got;
 	return 0;

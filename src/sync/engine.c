@@ -81,6 +81,12 @@ post_text(struct engine *e, enum engine_event_type type, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
 	va_end(ap);
+	/*
+	 * A watch asked to stop ends cleanly: what the stop cuts short (a
+	 * pass "interrupted", a read given up) is logged, not a failure.
+	 */
+	if (type == EV_ERROR && e->mode == ENGINE_WATCH && e->stop)
+		ev.type = EV_LOG;
 	engine_post(e, &ev);
 }
 

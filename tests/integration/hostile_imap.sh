@@ -239,5 +239,34 @@ watch() {
 watch expunge-0
 watch expunge-high
 
+# A watch stopped while the server owes it a reply (stall-fetch: the
+# header FETCH is never answered) ends cleanly: what the stop cut short
+# is logged, and the exit status is 0.
+new_config
+account stall "imap://alice@localhost:$FAKE_PORT" "" "$PW" \
+    "ca_file = $TERN_CA" "sync_days = 30"
+echo stall-fetch >"$MODE_FILE"
+"$TERN" -vvv sync --watch stall </dev/null >"$T_DIR/stall.out" 2>&1 &
+wpid=$!
+i=0
+while ! grep -q 'imap C: [0-9]* UID FETCH' "$T_DIR/stall.out" && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+kill -INT "$wpid" 2>/dev/null
+i=0
+while kill -0 "$wpid" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$wpid" 2>/dev/null; then
+	kill -KILL "$wpid"
+	fail "stall-fetch (sync --watch): SIGINT during an unanswered FETCH stops it within 15 s"
+else
+	wait "$wpid"
+	RC=$?
+	OUT=$(grep -v ' trace: ' "$T_DIR/stall.out")
+	[ "$RC" = 0 ] && pass "stall-fetch (sync --watch): SIGINT during an unanswered FETCH ends it with status 0" ||
+	    fail "stall-fetch (sync --watch): SIGINT during an unanswered FETCH ends it with status 0" "exit $RC:
+$OUT"
+fi
+echo mailbox >"$MODE_FILE"
+
 fake_stop
 finish
