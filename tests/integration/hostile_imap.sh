@@ -196,6 +196,24 @@ hostile uid-0 'UID 0 in FETCH and SEARCH' ok
 # session IDLEs on INBOX; the fake sends MODE's untagged data at every
 # IDLE.  tern stays up, does not loop on the server (one INBOX sync a
 # second at most), stops cleanly on SIGTERM, and its store stays right.
+# stop_wait PID SIGNAL SECS: sends SIGNAL to PID and waits up to SECS
+# for it to end: 0 with its exit status in RC, else 1 (killed).
+stop_wait() {
+	kill -"$2" "$1" 2>/dev/null
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt $(($3 * 10)) ]; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1"
+		wait "$1" 2>/dev/null
+		return 1
+	fi
+	wait "$1"
+	RC=$?
+	return 0
+}
+
 watch() {
 	mode=$1
 	acct=$(printf 'w_%s' "$mode" | tr -- '-' '_')
@@ -210,17 +228,11 @@ watch() {
 	else
 		fail "$mode (sync --watch): tern keeps running under IDLE" "$(cat "$T_DIR/watch.out")"
 	fi
-	kill -TERM "$wpid" 2>/dev/null
-	i=0
-	while kill -0 "$wpid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	if kill -0 "$wpid" 2>/dev/null; then
-		kill -KILL "$wpid"
-		fail "$mode (sync --watch): SIGTERM stops it within 10 s"
-	else
-		wait "$wpid"
-		RC=$?
+	if stop_wait "$wpid" TERM 10; then
 		OUT=$(cat "$T_DIR/watch.out")
 		check_exit "$mode (sync --watch)"
+	else
+		fail "$mode (sync --watch): SIGTERM stops it within 10 s"
 	fi
 	# One INBOX sync a second is about 5 commands; the busy loop this
 	# found was over 1,000 IDLEs a second.
@@ -252,15 +264,9 @@ i=0
 while ! grep -q 'imap C: [0-9]* UID FETCH' "$T_DIR/stall.out" && [ $i -lt 100 ]; do
 	sleep 0.1; i=$((i + 1))
 done
-kill -INT "$wpid" 2>/dev/null
-i=0
-while kill -0 "$wpid" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
-if kill -0 "$wpid" 2>/dev/null; then
-	kill -KILL "$wpid"
+if ! stop_wait "$wpid" INT 15; then
 	fail "stall-fetch (sync --watch): SIGINT during an unanswered FETCH stops it within 15 s"
 else
-	wait "$wpid"
-	RC=$?
 	OUT=$(grep -v ' trace: ' "$T_DIR/stall.out")
 	[ "$RC" = 0 ] && pass "stall-fetch (sync --watch): SIGINT during an unanswered FETCH ends it with status 0" ||
 	    fail "stall-fetch (sync --watch): SIGINT during an unanswered FETCH ends it with status 0" "exit $RC:
