@@ -68,6 +68,13 @@ imap_pipe_open(struct imap_conn *c, const char *const *fields, char **errp)
 	return p;
 }
 
+/* The command a kind stands for, in errors. */
+static const char *
+pipe_cmd(enum pipe_kind kind)
+{
+	return kind == PIPE_SELECT ? "SELECT" : "UID FETCH";
+}
+
 /* Sends the command text (tag prepended); -1 if the connection is lost. */
 static int
 pipe_send(struct imap_pipe *p, enum pipe_kind kind, const char *text,
@@ -87,8 +94,8 @@ pipe_send(struct imap_pipe *p, enum pipe_kind kind, const char *text,
 	r = mailstream_write(s, line, strlen(line));
 	free(line);
 	if (r == -1)
-		return lean_fail(p->c, kind == PIPE_SELECT ? "SELECT" :
-		    "UID FETCH", "connection lost or timed out", errp);
+		return lean_fail(p->c, pipe_cmd(kind), "connection lost or "
+		    "timed out", errp);
 	return 0;
 }
 
@@ -157,8 +164,7 @@ pipe_read(struct imap_pipe *p, enum pipe_kind kind, struct imap_sel *sel,
     imap_msg_cb cb, void *ctx, char **errp)
 {
 	struct imap_fetch_result	 res;
-	const char			*cmd = kind == PIPE_SELECT ? "SELECT" :
-					    "UID FETCH";
+	const char			*cmd = pipe_cmd(kind);
 	int				 stop = cb == NULL || !p->selected;
 
 	/* Not what was sent: the session's state is unknown, drop it. */

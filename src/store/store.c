@@ -218,7 +218,8 @@ _Static_assert(PENDING_FLAGS == 1 && PENDING_MOVE == 2 &&
 #define MSG_ROW		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define MSG_ROWS4	MSG_ROW "," MSG_ROW "," MSG_ROW "," MSG_ROW
 #define MSG_ROWS16	MSG_ROWS4 "," MSG_ROWS4 "," MSG_ROWS4 "," MSG_ROWS4
-_Static_assert(STORE_ADD_ROWS == 16, "MSG_ROWS16 has 16 rows");
+_Static_assert(STORE_ADD_ROWS == 16 && STORE_MSG_COLS == 16,
+    "MSG_ROWS16 has 16 rows of 16 parameters");
 
 static const char *const store_sql[ST_COUNT] = {
 	[ST_MSG_ADD] = "INSERT OR IGNORE " MSG_INSERT,

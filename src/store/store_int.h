@@ -16,6 +16,8 @@
 
 /* Rows ST_MSG_ADD_MANY inserts in one statement (store_msg_put_many). */
 #define STORE_ADD_ROWS	16
+/* Parameters of one message row (MSG_INSERT, store_bind_msg()). */
+#define STORE_MSG_COLS	16
 
 /* The statements of the hot paths, prepared once per connection. */
 enum store_st {

@@ -357,8 +357,8 @@ store_msg_add_many(struct store *s, const struct store_msg *m)
 	if ((st = store_stmt(s, ST_MSG_ADD_MANY)) == NULL)
 		return -1;
 	for (i = 0; i < STORE_ADD_ROWS; i++)
-		store_bind_msg(st, (int)i * 16, &m[i], m[i].flags & FLAG_ALL,
-		    0);
+		store_bind_msg(st, (int)i * STORE_MSG_COLS, &m[i],
+		    m[i].flags & FLAG_ALL, 0);
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 		store_sqlerr(s, "writing messages");
 	store_stmt_done(st);
